@@ -1,0 +1,218 @@
+"""The one error tree of Troupe.
+
+Every exception the engine raises on purpose is a :class:`TroupeError`. Each carries its
+facts as attributes (file, line, column, task, code, expression...) and builds its message
+from them, so callers and tests look at fields, never at wording.
+
+Misuse: do not raise bare ``TroupeError``; pick or add the child that names what went wrong.
+Do not put secrets into fields: values are masked by the caller before they reach an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "ActionFailed",
+    "ActionNotFound",
+    "ActionTimedOut",
+    "Diagnostic",
+    "EngineBug",
+    "ExpressionError",
+    "ParameterError",
+    "SpecError",
+    "TroupeError",
+    "ValidationFailed",
+]
+
+
+class TroupeError(Exception):
+    """Root of every error Troupe raises on purpose."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Diagnostic:
+    """One problem found in a workflow file, with where it is.
+
+    ``code`` is stable across releases (``T1xx`` YAML and structure, ``T2xx`` graph,
+    ``T3xx`` expressions, ``T4xx`` actions and parameters), so tools can match on it.
+    """
+
+    code: str
+    """Stable identifier of the kind of problem, e.g. ``T201``."""
+    message: str
+    """Human-readable explanation."""
+    file: str | None = None
+    """Path of the workflow file, or ``None`` for text given inline."""
+    line: int | None = None
+    """1-based line of the offending node, when known."""
+    column: int | None = None
+    """1-based column of the offending node, when known."""
+    task: str | None = None
+    """Name of the task the problem is in, if any."""
+    path: str = ""
+    """Dotted path to the offending key, e.g. ``tasks.build.next[0].do``."""
+    severity: str = "error"
+    """``error`` or ``warning``; warnings do not fail validation."""
+
+    def location(self) -> str:
+        """Return ``file:line:col`` (parts that are unknown are left out)."""
+        parts = [self.file or "<string>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def __str__(self) -> str:
+        where = f" [task {self.task}]" if self.task else ""
+        return f"{self.location()}: {self.severity} {self.code}{where}: {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the diagnostic as a JSON-ready dict."""
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "task": self.task,
+            "path": self.path,
+        }
+
+
+class SpecError(TroupeError):
+    """A single problem in a workflow definition, raised where one is enough."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+        super().__init__(str(diagnostic))
+
+    @property
+    def code(self) -> str:
+        """The diagnostic's stable code."""
+        return self.diagnostic.code
+
+    @property
+    def task(self) -> str | None:
+        """The task the problem is in."""
+        return self.diagnostic.task
+
+    @property
+    def line(self) -> int | None:
+        """1-based line of the problem."""
+        return self.diagnostic.line
+
+
+class ValidationFailed(TroupeError):
+    """A workflow definition has errors; ``diagnostics`` lists all of them, in file order."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        errors = [d for d in self.diagnostics if d.severity == "error"]
+        head = "\n".join(str(d) for d in errors[:20])
+        more = f"\n... and {len(errors) - 20} more" if len(errors) > 20 else ""
+        super().__init__(f"{len(errors)} error(s) in workflow:\n{head}{more}")
+
+
+class ExpressionError(TroupeError):
+    """A Jinja expression failed to compile or to evaluate.
+
+    ``task`` and ``field`` say where it was used (``field`` is e.g. ``input.message``,
+    ``next[1].when``, ``output.total``); ``expression`` is the template source.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        expression: str,
+        task: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.reason = reason
+        self.expression = expression
+        self.task = task
+        self.field = field
+        where = []
+        if task:
+            where.append(f"task {task!r}")
+        if field:
+            where.append(f"field {field!r}")
+        loc = f" in {', '.join(where)}" if where else ""
+        super().__init__(f"expression {expression!r}{loc}: {reason}")
+
+    def at(self, *, task: str | None = None, field: str | None = None) -> ExpressionError:
+        """Return a copy of this error with the location filled in where it was missing."""
+        return ExpressionError(
+            self.reason,
+            expression=self.expression,
+            task=self.task or task,
+            field=self.field or field,
+        )
+
+
+class ParameterError(TroupeError):
+    """Workflow parameters do not fit the declared inputs.
+
+    ``missing`` lists required inputs that were not given; ``unknown`` lists given
+    parameters the workflow does not declare (only where the dialect forbids them).
+    """
+
+    def __init__(
+        self, *, missing: Sequence[str] = (), unknown: Sequence[str] = (), detail: str = ""
+    ) -> None:
+        self.missing = tuple(missing)
+        self.unknown = tuple(unknown)
+        self.detail = detail
+        parts = []
+        if self.missing:
+            parts.append(f"missing required input(s): {', '.join(self.missing)}")
+        if self.unknown:
+            parts.append(f"undeclared parameter(s): {', '.join(self.unknown)}")
+        if detail:
+            parts.append(detail)
+        super().__init__("; ".join(parts) or "bad parameters")
+
+
+class ActionNotFound(TroupeError):
+    """An action reference names no registered action."""
+
+    def __init__(self, ref: str, *, task: str | None = None, reason: str = "") -> None:
+        self.ref = ref
+        self.task = task
+        self.reason = reason
+        where = f" (task {task!r})" if task else ""
+        why = f": {reason}" if reason else ""
+        super().__init__(f"unknown action {ref!r}{where}{why}")
+
+
+class ActionFailed(TroupeError):  # noqa: N818 - public name fixed by the API contract
+    """Raised by an action to fail with a result that ``result()`` sees in transitions.
+
+    Example::
+
+        def deploy(host):
+            code = push(host)
+            if code:
+                raise ActionFailed("push failed", result={"code": code})
+    """
+
+    def __init__(self, message: str = "action failed", *, result: Any = None) -> None:
+        self.result = result
+        super().__init__(message)
+
+
+class ActionTimedOut(TroupeError):  # noqa: N818 - reads as an outcome, like ActionFailed
+    """Raised by an action whose own time limit ran out (the task then ends ``timed_out``)."""
+
+    def __init__(self, message: str = "action timed out", *, result: Any = None) -> None:
+        self.result = result
+        super().__init__(message)
+
+
+class EngineBug(TroupeError):
+    """An invariant of the engine was broken: a bug in Troupe, not in the workflow."""
