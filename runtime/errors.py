@@ -145,11 +145,13 @@ class ExpressionError(TroupeError):
         loc = f" in {', '.join(where)}" if where else ""
         super().__init__(f"expression {expression!r}{loc}: {reason}")
 
-    def at(self, *, task: str | None = None, field: str | None = None) -> ExpressionError:
+    def at(
+        self, *, task: str | None = None, field: str | None = None, expression: str = ""
+    ) -> ExpressionError:
         """Return a copy of this error with the location filled in where it was missing."""
         return ExpressionError(
             self.reason,
-            expression=self.expression,
+            expression=self.expression or expression,
             task=self.task or task,
             field=self.field or field,
         )

@@ -1,0 +1,1 @@
+"""The pykka shell of Troupe: supervisor, task and item actors, timers."""

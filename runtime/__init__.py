@@ -1,0 +1,69 @@
+"""Troupe: YAML workflows (Orquesta and Attune dialects) run by pykka actors.
+
+Public entry points::
+
+    from runtime import start_workflow, load_workflow, ActionFailed
+    handle = start_workflow("deploy.yaml", {"env": "prod"})
+    result = handle.wait(timeout=60)
+
+Everything under ``runtime`` except :mod:`runtime.api` and :mod:`runtime.cli` is the pure core:
+it imports neither pykka nor threading. ``start_workflow`` is resolved lazily so that importing
+the core never starts or imports the actor runtime.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from runtime.errors import (
+    ActionFailed,
+    ActionNotFound,
+    ActionTimedOut,
+    Diagnostic,
+    ExpressionError,
+    ParameterError,
+    SpecError,
+    TroupeError,
+    ValidationFailed,
+)
+from runtime.spec import load_workflow, validate
+
+if TYPE_CHECKING:
+    from runtime.api import (
+        ExecutionResult,
+        TaskRecord,
+        WorkflowHandle,
+        WorkflowStatusName,
+        start_workflow,
+    )
+
+__all__ = [
+    "ActionFailed",
+    "ActionNotFound",
+    "ActionTimedOut",
+    "Diagnostic",
+    "ExecutionResult",
+    "ExpressionError",
+    "ParameterError",
+    "SpecError",
+    "TaskRecord",
+    "TroupeError",
+    "ValidationFailed",
+    "WorkflowHandle",
+    "WorkflowStatusName",
+    "load_workflow",
+    "start_workflow",
+    "validate",
+]
+
+_API_NAMES = frozenset(
+    {"start_workflow", "WorkflowHandle", "ExecutionResult", "TaskRecord", "WorkflowStatusName"}
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API_NAMES:
+        from runtime import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'runtime' has no attribute {name!r}")

@@ -1,0 +1,228 @@
+"""The ``core.http`` action: one HTTP request through ``urllib.request``, JSON in and out.
+
+A dict or list body is sent as JSON; a JSON response body is parsed. A status outside 2xx
+fails the action with the full response as its result; a connection problem fails it with
+``{"error": ...}``; running out of time (the smaller of ``timeout`` and the task's timeout)
+raises ``ActionTimedOut``. A cancellation shuts the connection's socket down, which wakes a
+blocked read at once.
+
+Misuse: do not use it to download large files (the whole body is read into memory); do not
+disable ``verify_ssl`` outside of tests; do not put credentials in the URL (it is part of the
+result): pass them in ``headers``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import socket
+import ssl
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from typing import Any
+
+from runtime.actions.call import Call
+from runtime.errors import ActionFailed, ActionTimedOut
+
+__all__ = ["core_http"]
+
+
+class _Canceller:
+    """Shuts down the socket of the request in flight when the engine cancels the attempt.
+
+    ``cancel`` may be called from another thread at any time; a socket attached after the
+    cancellation is shut down as soon as it is connected.
+    """
+
+    __slots__ = ("_sock", "canceled", "done")
+
+    def __init__(self) -> None:
+        self._sock: socket.socket | None = None
+        self.canceled = False
+        self.done = False
+
+    def attach(self, sock: socket.socket) -> None:
+        """Remember the freshly connected ``sock``; abort it if already cancelled."""
+        self._sock = sock
+        if self.canceled:
+            self._abort()
+
+    def cancel(self) -> None:
+        """Mark the request cancelled and wake whatever blocks on its socket."""
+        if self.done:
+            return
+        self.canceled = True
+        self._abort()
+
+    def _abort(self) -> None:
+        """Shut the current socket down in both directions (a closed one is fine)."""
+        sock = self._sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class _HTTPConnection(http.client.HTTPConnection):
+    """An HTTP connection that reports its socket to a :class:`_Canceller`."""
+
+    canceller: _Canceller | None = None
+
+    def connect(self) -> None:
+        """Connect, then hand the socket to the canceller."""
+        super().connect()
+        if self.canceller is not None:
+            self.canceller.attach(self.sock)
+
+
+class _HTTPSConnection(http.client.HTTPSConnection):
+    """An HTTPS connection that reports its (TLS) socket to a :class:`_Canceller`."""
+
+    canceller: _Canceller | None = None
+
+    def connect(self) -> None:
+        """Connect and handshake, then hand the socket to the canceller."""
+        super().connect()
+        if self.canceller is not None:
+            self.canceller.attach(self.sock)
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    """Opens plain HTTP connections watched by one canceller."""
+
+    def __init__(self, canceller: _Canceller) -> None:
+        super().__init__()
+        self._canceller = canceller
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        """Open ``req`` on a watched connection."""
+
+        def connection(host: str, **kwargs: Any) -> _HTTPConnection:
+            conn = _HTTPConnection(host, **kwargs)
+            conn.canceller = self._canceller
+            return conn
+
+        return self.do_open(connection, req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    """Opens HTTPS connections watched by one canceller."""
+
+    def __init__(self, canceller: _Canceller, context: ssl.SSLContext | None) -> None:
+        super().__init__(context=context)
+        self._canceller = canceller
+        self._ssl_context = context
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        """Open ``req`` on a watched TLS connection."""
+
+        def connection(host: str, **kwargs: Any) -> _HTTPSConnection:
+            conn = _HTTPSConnection(host, **kwargs)
+            conn.canceller = self._canceller
+            return conn
+
+        return self.do_open(connection, req, context=self._ssl_context)
+
+
+def _encode_body(body: Any, headers: dict[str, str]) -> bytes | None:
+    """Return ``body`` as bytes, JSON-encoding non-text values and setting the content type."""
+    if body is None:
+        return None
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if not any(name.lower() == "content-type" for name in headers):
+        headers["Content-Type"] = "application/json"
+    return json.dumps(body).encode("utf-8")
+
+
+def _response_result(resp: Any, url: str) -> dict[str, Any]:
+    """Read ``resp`` (a response or an ``HTTPError``) into the ``core.http`` result dict."""
+    raw = resp.read()
+    message = resp.headers
+    charset = message.get_content_charset() or "utf-8"
+    text = raw.decode(charset, "replace")
+    content_type = message.get_content_type()
+    body: Any = text
+    if content_type == "application/json" or content_type.endswith("+json"):
+        with contextlib.suppress(ValueError):
+            body = json.loads(text)
+    return {
+        "status_code": int(resp.status),
+        "headers": dict(message.items()),
+        "body": body,
+        "url": resp.geturl() or url,
+    }
+
+
+def _ssl_context(verify_ssl: bool) -> ssl.SSLContext | None:
+    """Return a context that skips certificate checks, or ``None`` for the default one."""
+    if verify_ssl:
+        return None
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def core_http(  # noqa: PLR0917 - the parameters are the action's documented inputs
+    url: str,
+    method: str = "GET",
+    headers: Mapping[str, str] | None = None,
+    body: Any = None,
+    timeout: float | None = 30,
+    verify_ssl: bool = True,
+    *,
+    call: Call,
+) -> dict[str, Any]:
+    """Send an HTTP request and return its status code, headers, body and final URL.
+
+    A dict or list ``body`` is sent as JSON. A JSON response body is parsed. A status outside
+    2xx raises ``ActionFailed`` with the same result dict; a connection error raises
+    ``ActionFailed`` with ``{"error": ...}``; a timeout raises ``ActionTimedOut``.
+    """
+    limits = [float(t) for t in (timeout, call.timeout) if t is not None]
+    limit = min(limits) if limits else None
+    sent_headers = {str(name): str(value) for name, value in (headers or {}).items()}
+    canceller = _Canceller()
+    try:
+        data = _encode_body(body, sent_headers)
+        request = urllib.request.Request(
+            url, data=data, headers=sent_headers, method=str(method).upper()
+        )
+        opener = urllib.request.build_opener(
+            _HTTPHandler(canceller), _HTTPSHandler(canceller, _ssl_context(verify_ssl))
+        )
+        call.on_cancel(canceller.cancel)
+        resp = opener.open(request) if limit is None else opener.open(request, timeout=limit)
+        with resp:
+            result = _response_result(resp, url)
+    except urllib.error.HTTPError as exc:
+        with exc:
+            try:
+                result = _response_result(exc, url)
+            except (OSError, http.client.HTTPException) as read_exc:
+                raise _failure(read_exc, canceller) from read_exc
+        raise ActionFailed(f"HTTP status {result['status_code']}", result=result) from None
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        cause = reason if isinstance(reason, BaseException) else exc
+        raise _failure(cause, canceller) from exc
+    except (OSError, http.client.HTTPException, ValueError, TypeError) as exc:
+        raise _failure(exc, canceller) from exc
+    finally:
+        canceller.done = True
+    if not 200 <= result["status_code"] < 300:
+        raise ActionFailed(f"HTTP status {result['status_code']}", result=result)
+    return result
+
+
+def _failure(exc: BaseException, canceller: _Canceller) -> ActionFailed | ActionTimedOut:
+    """Return the error to raise for a request that broke with ``exc``."""
+    if canceller.canceled:
+        return ActionFailed("canceled", result=None)
+    if isinstance(exc, TimeoutError):
+        return ActionTimedOut(f"request timed out: {exc}", result={"error": str(exc)})
+    return ActionFailed(f"request failed: {exc}", result={"error": str(exc) or repr(exc)})

@@ -1,0 +1,227 @@
+"""Decisions the workflow state machine hands to whoever drives it.
+
+``RunAction``/``CancelAction``/``SetTimer``/``CancelTimer`` ask for work; ``WorkflowFinished``
+and ``WorkflowPaused`` report the execution's outcome; the remaining commands are notices
+(task started, item finished, transition evaluated...) that drivers forward to progress
+listeners and to the trace. Like events, commands are frozen and hold immutable data only.
+
+Misuse: a driver must carry out work commands in order and must feed back exactly one
+:class:`runtime.events.ActionCompleted` per ``RunAction`` (or none if it was cancelled and the
+machine has already moved on, which it tolerates); notices need no answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from runtime.events import TimerKey
+
+__all__ = [
+    "CancelAction",
+    "CancelTimer",
+    "Command",
+    "ErrorRecord",
+    "ItemFinished",
+    "RunAction",
+    "SetTimer",
+    "TaskFinished",
+    "TaskRetrying",
+    "TaskStaged",
+    "TaskStarted",
+    "TransitionEvaluated",
+    "WorkflowFinished",
+    "WorkflowPaused",
+    "WorkflowResumed",
+    "WorkflowStarted",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ErrorRecord:
+    """One entry of a workflow's error list.
+
+    ``kind`` is stable: ``action_failed``, ``action_timed_out``, ``expression``,
+    ``unreachable_join``, ``items``, ``parameters``, ``output``, ``canceled``.
+    """
+
+    kind: str
+    message: str
+    task: str | None = None
+    route: int | None = None
+    run: int | None = None
+    item: int | None = None
+    field: str | None = None
+    result: Any = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunAction:
+    """Run one attempt of a task run's action (one item of it for with-items)."""
+
+    run: int
+    task: str
+    route: int
+    attempt: int
+    action: str | None
+    """Action reference, or None for an action-less task (completes as a no-op)."""
+    input: Any
+    """Rendered, frozen input mapping (or None)."""
+    item: int | None = None
+    timeout: float | None = None
+    concurrency: int | None = None
+    """For with-items: the task's concurrency, so a driver can size its worker pool."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelAction:
+    """Stop an attempt that is running (its completion, if it comes, will be ignored)."""
+
+    run: int
+    attempt: int
+    item: int | None = None
+    reason: str = "canceled"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetTimer:
+    """Deliver ``TimerFired(key)`` after ``delay`` seconds."""
+
+    key: TimerKey
+    delay: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelTimer:
+    """Forget a timer that is no longer needed (a late firing is ignored anyway)."""
+
+    key: TimerKey
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkflowStarted:
+    """The execution started (inputs rendered)."""
+
+    execution_id: str
+    inputs: Any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskStarted:
+    """A task run started (its first attempt was dispatched)."""
+
+    run: int
+    task: str
+    route: int
+    action: str | None
+    items: int | None = None
+    concurrency: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskRetrying:
+    """A task run (or an item of it) will be attempted again after ``delay`` seconds."""
+
+    run: int
+    task: str
+    route: int
+    attempt: int
+    delay: float
+    reason: str
+    item: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemFinished:
+    """One item of a with-items task run finished."""
+
+    run: int
+    task: str
+    route: int
+    item: int
+    status: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskFinished:
+    """A task run (or pseudo-task run) finished."""
+
+    run: int
+    task: str
+    route: int
+    status: str
+    attempts: int
+    result: Any = None
+    error: str | None = None
+    items: int | None = None
+    items_failed: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TransitionEvaluated:
+    """A transition of a finished task run was evaluated."""
+
+    run: int
+    task: str
+    route: int
+    transition: int
+    when: str | None
+    result: bool
+    targets: tuple[str, ...]
+    published: tuple[str, ...]
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskStaged:
+    """A transition reached a task: it is ready, or a join is waiting for more arrivals."""
+
+    task: str
+    route: int
+    source: str
+    source_run: int
+    join: str | int | None
+    satisfied: int
+    required: int
+    ready: bool
+    run: int | None = None
+    """The new run's id when ready."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkflowPaused:
+    """Nothing is running any more and the execution is paused."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkflowResumed:
+    """The execution left the paused state."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkflowFinished:
+    """The execution ended; nothing more will happen in it."""
+
+    status: str
+    output: Any
+    errors: tuple[ErrorRecord, ...]
+
+
+Command = (
+    RunAction
+    | CancelAction
+    | SetTimer
+    | CancelTimer
+    | WorkflowStarted
+    | TaskStarted
+    | TaskRetrying
+    | ItemFinished
+    | TaskFinished
+    | TransitionEvaluated
+    | TaskStaged
+    | WorkflowPaused
+    | WorkflowResumed
+    | WorkflowFinished
+)

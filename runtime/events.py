@@ -1,0 +1,115 @@
+"""Facts fed to the workflow state machine.
+
+Every event is a frozen, slotted, keyword-only dataclass that holds only immutable data, so
+an execution's events can be journaled and replayed (:func:`runtime.machine.replay`) to
+rebuild its state exactly. ``at`` is the wall-clock time the fact happened, supplied by the
+caller: the state machine never reads a clock.
+
+Misuse: do not put live objects (actor refs, callables, open files) in events; do not reuse
+an event for another execution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pyrsistent import PMap, pmap
+
+from runtime.status import Outcome
+
+__all__ = [
+    "ActionCompleted",
+    "CancelRequested",
+    "Event",
+    "PauseRequested",
+    "ResumeRequested",
+    "TimerFired",
+    "TimerKey",
+    "TimerKind",
+    "WorkflowRequested",
+]
+
+import enum
+
+
+class TimerKind(enum.Enum):
+    """What a timer is for."""
+
+    DELAY = "delay"
+    RETRY = "retry"
+    TIMEOUT = "timeout"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TimerKey:
+    """Identity of a timer: kind, task run, item (or None) and attempt."""
+
+    kind: TimerKind
+    run: int
+    item: int | None = None
+    attempt: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkflowRequested:
+    """Start the execution with these parameters (the first event of every execution)."""
+
+    execution_id: str
+    parameters: PMap = pmap()
+    at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionCompleted:
+    """An action attempt of a task run (or of one item of it) ended."""
+
+    run: int
+    attempt: int
+    outcome: Outcome
+    item: int | None = None
+    result: Any = None
+    """Frozen result (what ``result()`` sees)."""
+    error: str | None = None
+    """Why it failed, for the error record."""
+    at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TimerFired:
+    """A timer the machine asked for went off."""
+
+    key: TimerKey
+    at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelRequested:
+    """Cancel the execution: running actions are told to stop, nothing new starts."""
+
+    reason: str = ""
+    at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PauseRequested:
+    """Pause: running actions finish, nothing new starts until resumed."""
+
+    at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResumeRequested:
+    """Resume a pausing or paused execution."""
+
+    at: float = 0.0
+
+
+Event = (
+    WorkflowRequested
+    | ActionCompleted
+    | TimerFired
+    | CancelRequested
+    | PauseRequested
+    | ResumeRequested
+)

@@ -1,0 +1,16 @@
+"""The pure workflow state machine: ``advance(state, event) -> (state, commands)``."""
+
+from runtime.machine.core import advance, initial_state, replay
+from runtime.machine.state import ItemsProgress, JoinBarrier, TaskRun, WorkflowState
+from runtime.machine.starting import check_parameters
+
+__all__ = [
+    "ItemsProgress",
+    "JoinBarrier",
+    "TaskRun",
+    "WorkflowState",
+    "advance",
+    "check_parameters",
+    "initial_state",
+    "replay",
+]

@@ -1,0 +1,276 @@
+"""Theory of operation: the workflow state machine, events in, commands out.
+
+``advance(state, event) -> (state, commands)`` is the whole interface. The next step is chosen
+by a table keyed by the workflow's status and the event's type (``_TABLE``); a pair that is not
+in the table is ignored (a late completion after a cancel, a resume while running). Every
+handler works on a :class:`~runtime.machine.tx.Tx` and the table never branches on dialect
+names, only on :class:`~runtime.spec.model.Policies`.
+
+Replaying the events an execution consumed from :func:`initial_state` rebuilds its state
+exactly (:func:`replay`): the machine reads no clock, no randomness and no globals.
+
+Misuse: do not call handlers directly; do not feed one state two different next events (states
+are values: the caller keeps the latest).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from pyrsistent import pmap, pvector
+
+from runtime.commands import (
+    CancelAction,
+    CancelTimer,
+    Command,
+    ErrorRecord,
+    WorkflowResumed,
+    WorkflowStarted,
+)
+from runtime.errors import ExpressionError, ParameterError
+from runtime.events import (
+    ActionCompleted,
+    CancelRequested,
+    Event,
+    PauseRequested,
+    ResumeRequested,
+    TimerFired,
+    TimerKey,
+    TimerKind,
+    WorkflowRequested,
+)
+from runtime.spec.model import WorkflowDef
+from runtime.status import TaskStatus, WorkflowStatus
+from runtime.values import freeze
+
+from .finishing import (
+    attempt_completed,
+    complete_run,
+    fail_workflow,
+    finish,
+    item_completed,
+    retry_now,
+    settle,
+)
+from .starting import check_parameters, create_run, dispatch, render_inputs, start_run
+from .state import ITEM_RUNNING, WorkflowState
+from .tx import Tx
+
+__all__ = ["advance", "initial_state", "replay"]
+
+Handler = Callable[[Tx, Event], None]
+
+
+def initial_state(defn: WorkflowDef) -> WorkflowState:
+    """The state of an execution of ``defn`` before its first event."""
+    return WorkflowState(defn=defn)
+
+
+def advance(state: WorkflowState, event: Event) -> tuple[WorkflowState, tuple[Command, ...]]:
+    """Consume one event; return the next state and the commands it decided."""
+    handler = _TABLE.get((state.status, type(event)))
+    if handler is None:
+        return state, ()
+    tx = Tx(state, event.at)
+    handler(tx, event)
+    return tx.commit(), tuple(tx.commands)
+
+
+def replay(defn: WorkflowDef, events: Iterable[Event]) -> WorkflowState:
+    """Rebuild an execution's state from the events it consumed."""
+    state = initial_state(defn)
+    for event in events:
+        state, _ = advance(state, event)
+    return state
+
+
+# ---- handlers ----------------------------------------------------------------------------
+
+
+def _on_requested(tx: Tx, event: Event) -> None:
+    assert isinstance(event, WorkflowRequested)
+    tx.execution_id = event.execution_id
+    tx.started_at = event.at
+    tx.status = WorkflowStatus.RUNNING
+    params = freeze(event.parameters)
+    try:
+        check_parameters(tx.defn, params)
+        inputs = render_inputs(tx, params)
+    except ParameterError as exc:
+        tx.error(ErrorRecord(kind="parameters", message=str(exc)))
+        finish(tx, WorkflowStatus.FAILED)
+        return
+    except ExpressionError as exc:
+        tx.error(ErrorRecord(kind="expression", message=str(exc), field=exc.field))
+        finish(tx, WorkflowStatus.FAILED)
+        return
+    tx.emit(WorkflowStarted(execution_id=tx.execution_id, inputs=inputs))
+    for name in tx.defn.graph.starts:
+        run = create_run(tx, name, 0, tx.root)
+        dispatch(tx, tx.run(run.id))
+    settle(tx)
+
+
+def _on_completed(tx: Tx, event: Event) -> None:
+    assert isinstance(event, ActionCompleted)
+    if event.run >= len(tx.runs):
+        return
+    run = tx.run(event.run)
+    result = freeze(event.result)
+    status = event.outcome.task_status
+    if event.item is None:
+        if run.status is not TaskStatus.RUNNING or run.items is not None:
+            return
+        if event.attempt != run.attempt:
+            return
+        attempt_completed(tx, run, status, result, event.error)
+        return
+    progress = run.items
+    if progress is None or run.status is not TaskStatus.RUNNING:
+        return
+    if not 0 <= event.item < progress.total or progress.statuses[event.item] != ITEM_RUNNING:
+        return
+    if event.attempt != progress.attempt_of(event.item):
+        return
+    item_completed(tx, run, event.item, event.attempt, status, result, event.error)
+
+
+def _on_timer(tx: Tx, event: Event) -> None:
+    assert isinstance(event, TimerFired)
+    key = event.key
+    if key.run >= len(tx.runs):
+        return
+    run = tx.run(key.run)
+    if key.kind is TimerKind.DELAY:
+        if run.status is not TaskStatus.DELAYED:
+            return
+        if tx.active() or run.run_on_fail:
+            start_run(tx, run)
+        elif tx.status in (WorkflowStatus.PAUSING, WorkflowStatus.PAUSED):
+            tx.update(run, status=TaskStatus.HELD)
+            tx.held = tx.held.append(run.id)
+        else:
+            complete_run(tx, run, TaskStatus.CANCELED, None, transitions=False)
+    elif key.kind is TimerKind.RETRY:
+        _retry_timer(tx, run, key)
+    else:
+        _timeout_timer(tx, run, key)
+    settle(tx)
+
+
+def _retry_timer(tx: Tx, run, key: TimerKey) -> None:  # type: ignore[no-untyped-def]
+    if key.item is None:
+        if run.status is not TaskStatus.RETRYING or run.attempt + 1 != key.attempt:
+            return
+        if tx.active():
+            retry_now(tx, run, None, key.attempt)
+        else:
+            complete_run(tx, run, TaskStatus.CANCELED, run.result, transitions=False)
+        return
+    progress = run.items
+    if progress is None or progress.attempt_of(key.item) != key.attempt:
+        return
+    if tx.active():
+        retry_now(tx, run, key.item, key.attempt)
+    else:
+        tx.inflight += 1
+        item_completed(tx, run, key.item, key.attempt, TaskStatus.CANCELED, None, "not retried")
+
+
+def _timeout_timer(tx: Tx, run, key: TimerKey) -> None:  # type: ignore[no-untyped-def]
+    timeout_error = f"timed out after {run.timeout:g} s" if run.timeout else "timed out"
+    if key.item is None:
+        if run.status is not TaskStatus.RUNNING or run.attempt != key.attempt:
+            return
+        tx.emit(CancelAction(run=run.id, attempt=key.attempt, reason="timeout"))
+        attempt_completed(tx, run, TaskStatus.TIMED_OUT, None, timeout_error)
+        return
+    progress = run.items
+    if progress is None or progress.statuses[key.item] != ITEM_RUNNING:
+        return
+    if progress.attempt_of(key.item) != key.attempt:
+        return
+    tx.emit(CancelAction(run=run.id, attempt=key.attempt, item=key.item, reason="timeout"))
+    item_completed(tx, run, key.item, key.attempt, TaskStatus.TIMED_OUT, None, timeout_error)
+
+
+def _on_cancel(tx: Tx, event: Event) -> None:
+    assert isinstance(event, CancelRequested)
+    for run in list(tx.runs.persistent()):
+        if run.pseudo or run.finished_at is not None:
+            continue
+        _cancel_run(tx, run)
+    tx.held = pvector()
+    tx.error(ErrorRecord(kind="canceled", message=event.reason or "workflow canceled"))
+    finish(tx, WorkflowStatus.CANCELED)
+
+
+def _cancel_run(tx: Tx, run) -> None:  # type: ignore[no-untyped-def]
+    if run.status is TaskStatus.RUNNING and run.items is None:
+        tx.emit(CancelAction(run=run.id, attempt=run.attempt))
+        if run.timeout:
+            tx.emit(CancelTimer(key=TimerKey(kind=TimerKind.TIMEOUT, run=run.id,
+                                             attempt=run.attempt)))
+        tx.inflight -= 1
+    elif run.items is not None:
+        for index, status in enumerate(run.items.statuses):
+            if status == ITEM_RUNNING:
+                tx.emit(CancelAction(run=run.id, attempt=run.items.attempt_of(index), item=index))
+                tx.inflight -= 1
+    if run.status is TaskStatus.DELAYED:
+        tx.emit(CancelTimer(key=TimerKey(kind=TimerKind.DELAY, run=run.id)))
+    tx.update(run, status=TaskStatus.CANCELED, finished_at=tx.at, terminal=True)
+    tx.open_runs -= 1
+    from runtime.commands import TaskFinished
+
+    tx.emit(TaskFinished(run=run.id, task=run.task, route=run.route, status="canceled",
+                         attempts=run.attempt))
+
+
+def _on_pause(tx: Tx, event: Event) -> None:
+    tx.status = WorkflowStatus.PAUSING
+    settle(tx)
+
+
+def _on_resume(tx: Tx, event: Event) -> None:
+    failing = tx.unhandled_failure and tx.policies.fail_fast
+    tx.status = WorkflowStatus.FAILING if failing else WorkflowStatus.RUNNING
+    tx.emit(WorkflowResumed())
+    held = tx.held
+    tx.held = pvector()
+    for run_id in held:
+        run = tx.run(run_id)
+        if tx.active() or run.run_on_fail:
+            tx.update(run, status=TaskStatus.READY)
+            dispatch(tx, tx.run(run_id))
+        else:
+            complete_run(tx, run, TaskStatus.CANCELED, None, transitions=False)
+    for run in list(tx.runs.persistent()):
+        if run.items is not None and run.status is TaskStatus.RUNNING:
+            from .starting import release_items
+
+            release_items(tx, run)
+            current = tx.run(run.id)
+            assert current.items is not None
+            if current.items.active == 0 and current.finished_at is None:
+                final = TaskStatus.FAILED if current.items.failed else TaskStatus.CANCELED
+                complete_run(tx, current, final, current.items.results)
+    settle(tx)
+
+
+def _on_fail_check(tx: Tx, event: Event) -> None:  # pragma: no cover - reserved
+    fail_workflow(tx)
+
+
+_ACTIVE = (WorkflowStatus.RUNNING, WorkflowStatus.PAUSING, WorkflowStatus.FAILING)
+_TABLE: dict[tuple[WorkflowStatus, type], Handler] = {
+    (WorkflowStatus.REQUESTED, WorkflowRequested): _on_requested,
+    **{(s, ActionCompleted): _on_completed for s in (*_ACTIVE, WorkflowStatus.PAUSED)},
+    **{(s, TimerFired): _on_timer for s in (*_ACTIVE, WorkflowStatus.PAUSED)},
+    **{(s, CancelRequested): _on_cancel for s in (*_ACTIVE, WorkflowStatus.PAUSED)},
+    (WorkflowStatus.RUNNING, PauseRequested): _on_pause,
+    (WorkflowStatus.PAUSING, ResumeRequested): _on_resume,
+    (WorkflowStatus.PAUSED, ResumeRequested): _on_resume,
+}
+
+_unused = pmap

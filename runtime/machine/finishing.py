@@ -1,0 +1,549 @@
+"""Finishing work: attempts, items, retries, transitions, joins and the workflow itself.
+
+When an attempt ends, :func:`attempt_completed` decides between a retry and the end of the run;
+:func:`complete_run` evaluates the run's transitions (all that match fire), publishes into the
+branch context, stages targets (new routes at split points, barriers at joins), applies the
+failure policy, and :func:`settle` finishes the workflow once nothing is open.
+
+Misuse: only the machine calls these, inside one :class:`Tx`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyrsistent import pmap
+
+from runtime.commands import (
+    CancelTimer,
+    ErrorRecord,
+    ItemFinished,
+    SetTimer,
+    TaskFinished,
+    TaskRetrying,
+    TaskStaged,
+    TransitionEvaluated,
+    WorkflowFinished,
+    WorkflowPaused,
+)
+from runtime.context import Context
+from runtime.errors import ExpressionError
+from runtime.events import TimerKey, TimerKind
+from runtime.graph import Edge
+from runtime.retry import retry_delay
+from runtime.spec.model import TaskDef, Transition
+from runtime.status import ABENDED, TaskStatus, WorkflowStatus
+from runtime.templating import Scope
+from runtime.values import freeze, thaw
+
+from .starting import create_run, dispatch, release_items, send_attempt, send_item
+from .state import ItemsProgress, JoinBarrier, TaskRun
+from .tx import Tx
+
+__all__ = [
+    "attempt_completed",
+    "complete_run",
+    "fail_workflow",
+    "item_completed",
+    "settle",
+]
+
+PSEUDO = frozenset({"continue", "noop", "fail"})
+
+
+def fail_workflow(tx: Tx) -> None:
+    """Decide the workflow has failed; running work may still finish."""
+    tx.unhandled_failure = True
+    if tx.status in (WorkflowStatus.RUNNING, WorkflowStatus.PAUSING, WorkflowStatus.PAUSED):
+        tx.status = WorkflowStatus.FAILING
+
+
+def _failure_record(run: TaskRun, status: TaskStatus, result: Any, error: str | None,
+                    item: int | None = None) -> ErrorRecord:
+    kind = "action_timed_out" if status is TaskStatus.TIMED_OUT else "action_failed"
+    default = "Action timed out." if status is TaskStatus.TIMED_OUT else "Execution failed."
+    return ErrorRecord(
+        kind=kind,
+        message=error or default,
+        task=run.task,
+        route=run.route,
+        run=run.id,
+        item=item,
+        result=result,
+    )
+
+
+def attempt_completed(
+    tx: Tx, run: TaskRun, status: TaskStatus, result: Any, error: str | None
+) -> None:
+    """An attempt of a run without items ended with ``status``."""
+    tx.inflight -= 1
+    if run.timeout:
+        tx.emit(CancelTimer(key=TimerKey(kind=TimerKind.TIMEOUT, run=run.id, attempt=run.attempt)))
+    if status in ABENDED:
+        tx.error(_failure_record(run, status, result, error))
+    task = tx.defn.task(run.task)
+    if task.retry is not None and tx.active():
+        delay = _retry_decision(tx, run, task, status, result, run.attempt)
+        if delay is not None:
+            run = tx.update(run, status=TaskStatus.RETRYING, result=result)
+            _schedule_retry(tx, run, None, run.attempt, delay, status)
+            return
+    complete_run(tx, run, status, result, error=error)
+
+
+def item_completed(
+    tx: Tx,
+    run: TaskRun,
+    item: int,
+    attempt: int,
+    status: TaskStatus,
+    result: Any,
+    error: str | None,
+) -> None:
+    """Item ``item`` of a with-items run ended its attempt with ``status``."""
+    tx.inflight -= 1
+    if run.timeout:
+        key = TimerKey(kind=TimerKind.TIMEOUT, run=run.id, item=item, attempt=attempt)
+        tx.emit(CancelTimer(key=key))
+    progress = run.items
+    assert progress is not None
+    if status in ABENDED:
+        tx.error(_failure_record(run, status, result, error, item=item))
+    task = tx.defn.task(run.task)
+    if task.retry is not None and status is not TaskStatus.CANCELED and tx.active():
+        delay = _retry_decision(tx, run, task, status, result, attempt, item=item)
+        if delay is not None:
+            _schedule_retry(tx, run, item, attempt, delay, status)
+            return
+    failed = progress.failed + (1 if status is not TaskStatus.SUCCEEDED else 0)
+    progress = ItemsProgress(
+        values=progress.values,
+        results=progress.results.set(item, result),
+        statuses=progress.statuses.set(item, status.value),
+        concurrency=progress.concurrency,
+        attempts=progress.attempts,
+        next_index=progress.next_index,
+        active=progress.active - 1,
+        done=progress.done + 1,
+        failed=failed,
+    )
+    run = tx.update(run, items=progress)
+    tx.emit(
+        ItemFinished(
+            run=run.id,
+            task=run.task,
+            route=run.route,
+            item=item,
+            status=status.value,
+            done=progress.done,
+            total=progress.total,
+        )
+    )
+    run = release_items(tx, run)
+    progress = run.items
+    assert progress is not None
+    if progress.active:
+        return
+    exhausted = progress.next_index >= progress.total
+    stopped = progress.failed and tx.policies.items_stop_on_failure
+    if exhausted or stopped or not tx.active():
+        if tx.status in (WorkflowStatus.PAUSING, WorkflowStatus.PAUSED) and not (
+            exhausted or stopped
+        ):
+            return
+        final = TaskStatus.FAILED if progress.failed else TaskStatus.SUCCEEDED
+        if not (exhausted or stopped) and final is TaskStatus.SUCCEEDED:
+            final = TaskStatus.CANCELED
+        complete_run(tx, run, final, progress.results, error=None)
+
+
+def _retry_decision(
+    tx: Tx,
+    run: TaskRun,
+    task: TaskDef,
+    status: TaskStatus,
+    result: Any,
+    attempt: int,
+    item: int | None = None,
+) -> float | None:
+    """Return the delay before the next attempt, or None if there is none."""
+    retry = task.retry
+    assert retry is not None
+    count = run.retry_count if run.retry_count is not None else 0
+    if attempt > count:
+        return None
+    if retry.when is not None:
+        scope = tx.scope(
+            run,
+            status=status.value,
+            result=result,
+            has_result=True,
+            item=run.items.values[item] if (item is not None and run.items) else None,
+            index=item,
+            has_item=item is not None,
+        )
+        try:
+            wanted = bool(retry.when.render(scope))
+        except ExpressionError as exc:
+            tx.error(ErrorRecord(kind="expression", message=str(exc), task=run.task,
+                                 route=run.route, run=run.id, field="retry.when"))
+            if not tx.policies.lenient_expressions:
+                fail_workflow(tx)
+            return None
+    else:
+        wanted = status.value in retry.on_status
+    if not wanted:
+        return None
+    base = 0.0
+    if retry.delay is not None:
+        value = retry.delay.render(tx.scope(run))
+        base = float(value) if isinstance(value, (int, float, str)) and value != "" else 0.0
+    return retry_delay(retry.backoff, base, attempt, retry.max_delay)
+
+
+def _schedule_retry(
+    tx: Tx, run: TaskRun, item: int | None, attempt: int, delay: float, status: TaskStatus
+) -> None:
+    tx.emit(
+        TaskRetrying(
+            run=run.id,
+            task=run.task,
+            route=run.route,
+            attempt=attempt + 1,
+            delay=delay,
+            reason=status.value,
+            item=item,
+        )
+    )
+    if item is not None:
+        progress = run.items
+        assert progress is not None
+        run = tx.update(
+            run, items=_with_attempt(progress, item, attempt + 1)
+        )
+    if delay > 0:
+        key = TimerKey(kind=TimerKind.RETRY, run=run.id, item=item, attempt=attempt + 1)
+        tx.emit(SetTimer(key=key, delay=delay))
+        return
+    retry_now(tx, run, item, attempt + 1)
+
+
+def _with_attempt(progress: ItemsProgress, item: int, attempt: int) -> ItemsProgress:
+    return ItemsProgress(
+        values=progress.values,
+        results=progress.results,
+        statuses=progress.statuses,
+        concurrency=progress.concurrency,
+        attempts=progress.attempts.set(item, attempt),
+        next_index=progress.next_index,
+        active=progress.active,
+        done=progress.done,
+        failed=progress.failed,
+    )
+
+
+def retry_now(tx: Tx, run: TaskRun, item: int | None, attempt: int) -> None:
+    """Send the next attempt of a run, or of one of its items."""
+    if item is None:
+        send_attempt(tx, run, attempt)
+    else:
+        send_item(tx, run, item, attempt)
+
+
+def complete_run(
+    tx: Tx,
+    run: TaskRun,
+    status: TaskStatus,
+    result: Any,
+    *,
+    error: str | None = None,
+    transitions: bool = True,
+) -> None:
+    """End ``run`` with ``status``; evaluate its transitions; settle the workflow."""
+    progress = run.items
+    run = tx.update(
+        run,
+        status=status,
+        result=result,
+        error=error,
+        finished_at=tx.at,
+        attempt=max(run.attempt, 1) if not run.pseudo else 0,
+    )
+    tx.open_runs -= 1
+    tx.emit(
+        TaskFinished(
+            run=run.id,
+            task=run.task,
+            route=run.route,
+            status=status.value,
+            attempts=run.attempt,
+            result=result,
+            error=error,
+            items=progress.total if progress is not None else None,
+            items_failed=progress.failed if progress is not None else None,
+        )
+    )
+    if not tx.policies.branch_context:
+        record = {"result": result, "status": status.value}
+        if isinstance(result, type(pmap())):
+            record = {**dict(result.items()), **record}
+        tx.tasks_ns = tx.tasks_ns.set(run.task, freeze(record))
+    if transitions and status is not TaskStatus.CANCELED:
+        _follow_transitions(tx, run, status, result)
+    if tx.status is not WorkflowStatus.RUNNING or not tx.defn.task(run.task).transitions:
+        tx.update(tx.run(run.id), terminal=True)
+    settle(tx)
+
+
+def _follow_transitions(tx: Tx, run: TaskRun, status: TaskStatus, result: Any) -> None:
+    task = tx.defn.task(run.task)
+    if not task.transitions:
+        if status in ABENDED:
+            _unhandled(tx, run)
+        return
+    scope = tx.scope(run, status=status.value, result=result, has_result=True)
+    fired: dict[int, Context] = {}
+    for transition in task.transitions:
+        ok, error = _criteria(tx, transition, scope, status)
+        published: tuple[str, ...] = ()
+        if ok:
+            ctx, published = _publish(tx, run, transition, scope)
+            fired[transition.index] = ctx
+            if tx.policies.sequential_publish:
+                scope = scope.with_ctx(tx.store)
+        tx.emit(
+            TransitionEvaluated(
+                run=run.id,
+                task=run.task,
+                route=run.route,
+                transition=transition.index,
+                when=transition.when_source,
+                result=ok,
+                targets=transition.targets,
+                published=published,
+                error=error,
+            )
+        )
+    graph = tx.defn.graph
+    edges = graph.outbound.get(run.task, ())
+    if not tx.policies.transitions_by_target:
+        edges = tuple(sorted(edges, key=lambda e: (e.transition, task.transitions[e.transition].targets.index(e.target))))
+    remediated = False
+    manual_fail = False
+    ready: list[TaskRun] = []
+    for edge in edges:
+        ctx = fired.get(edge.transition)
+        if ctx is None:
+            continue
+        route = _route_for(tx, edge, run.route)
+        if edge.target in PSEUDO:
+            failed = edge.target == "fail"
+            create_run(
+                tx,
+                edge.target,
+                route,
+                ctx,
+                source_run=run.id,
+                pseudo=True,
+                status=TaskStatus.FAILED if failed else TaskStatus.SUCCEEDED,
+            )
+            pseudo_run = tx.run(tx.next_run_id() - 1)
+            tx.update(pseudo_run, terminal=True, finished_at=tx.at, started_at=tx.at)
+            tx.emit(TaskFinished(run=pseudo_run.id, task=edge.target, route=route,
+                                 status=pseudo_run.status.value, attempts=0))
+            if edge.target != "continue":
+                remediated = True
+            if failed:
+                manual_fail = True
+            continue
+        staged = _stage(tx, run, edge, route, ctx)
+        remediated = remediated or staged is not False
+        if isinstance(staged, TaskRun):
+            ready.append(staged)
+    if manual_fail:
+        fail_workflow(tx)
+        for staged_run in ready:
+            tx.update(tx.run(staged_run.id), run_on_fail=True)
+    if status in ABENDED and not remediated:
+        _unhandled(tx, run)
+    for staged_run in ready:
+        current = tx.run(staged_run.id)
+        if tx.active() or current.run_on_fail or tx.status in (
+            WorkflowStatus.PAUSING, WorkflowStatus.PAUSED
+        ):
+            dispatch(tx, current)
+        else:
+            _drop(tx, current)
+
+
+def _unhandled(tx: Tx, run: TaskRun) -> None:
+    tx.unhandled_failure = True
+    if tx.policies.fail_fast:
+        fail_workflow(tx)
+
+
+def _drop(tx: Tx, run: TaskRun) -> None:
+    """A run staged after the workflow failed: it never starts."""
+    tx.update(run, status=TaskStatus.CANCELED, finished_at=tx.at)
+    tx.open_runs -= 1
+
+
+def _criteria(
+    tx: Tx, transition: Transition, scope: Scope, status: TaskStatus
+) -> tuple[bool, str | None]:
+    if transition.when is None:
+        return True, None
+    if transition.status_shortcut is not None and tx.policies.lenient_expressions:
+        return status.value == transition.status_shortcut, None
+    try:
+        return bool(transition.when.render(scope)), None
+    except ExpressionError as exc:
+        tx.error(ErrorRecord(kind="expression", message=str(exc), task=scope.task,
+                             field=f"next[{transition.index}].when"))
+        if tx.policies.lenient_expressions:
+            return status is TaskStatus.SUCCEEDED, str(exc)
+        fail_workflow(tx)
+        return False, str(exc)
+
+
+def _publish(
+    tx: Tx, run: TaskRun, transition: Transition, scope: Scope
+) -> tuple[Context, tuple[str, ...]]:
+    ctx = run.ctx
+    if not transition.publish:
+        return ctx, ()
+    keys: list[str] = []
+    rolling = scope
+    for key, node in transition.publish:
+        try:
+            value = node.render(rolling)
+        except ExpressionError as exc:
+            tx.error(ErrorRecord(kind="expression", message=str(exc), task=run.task,
+                                 route=run.route, run=run.id,
+                                 field=f"next[{transition.index}].publish.{key}"))
+            if not tx.policies.lenient_expressions:
+                fail_workflow(tx)
+            continue
+        keys.append(key)
+        if tx.policies.branch_context:
+            ctx = ctx.publish(key, value)
+            rolling = rolling.with_ctx(ctx.view)
+        else:
+            tx.store = tx.store.set(key, value)
+            rolling = rolling.with_ctx(tx.store)
+    return ctx, tuple(keys)
+
+
+def _route_for(tx: Tx, edge: Edge, route: int) -> int:
+    if not tx.policies.routes or not tx.defn.graph.is_split(edge.target):
+        return route
+    label = f"{edge.source}__t{edge.key}"
+    labels = tx.routes[route]
+    if label in labels:
+        return route
+    tx.routes = tx.routes.append((*labels, label))
+    return len(tx.routes) - 1
+
+
+def _stage(tx: Tx, source: TaskRun, edge: Edge, route: int, ctx: Context) -> TaskRun | bool:
+    """Bring ``edge.target`` a step closer to running; return its run when it is ready.
+
+    Returns False when the arrival was ignored (the target already ran, for dialects that
+    run a task once), True when a join barrier took the arrival but is not yet satisfied.
+    """
+    target = tx.defn.task(edge.target)
+    if not tx.policies.routes and tx.ever_staged.get(target.name):
+        return False
+    if target.join is None:
+        run = create_run(tx, target.name, route, ctx, source_run=source.id)
+        tx.emit(TaskStaged(task=target.name, route=route, source=source.task,
+                           source_run=source.id, join=None, satisfied=1, required=1,
+                           ready=True, run=run.id))
+        return run
+    key = (target.name, route)
+    barrier = tx.joins.get(key) or JoinBarrier(task=target.name, route=route)
+    if barrier.fired:
+        return True
+    arrived = barrier.arrived
+    if source.task not in arrived:
+        arrived = (*arrived, source.task)
+    merged = ctx if barrier.ctx is None else barrier.ctx.merged_with(ctx)
+    inbound = tx.defn.graph.inbound_sources(target.name)
+    required = len(inbound) if target.join == "all" else int(target.join)
+    ready = len(arrived) >= required
+    barrier = JoinBarrier(task=target.name, route=route, arrived=arrived, ctx=merged,
+                          fired=ready, last_source_run=source.id)
+    tx.joins = tx.joins.set(key, barrier)
+    run = create_run(tx, target.name, route, merged, source_run=source.id) if ready else None
+    tx.emit(TaskStaged(task=target.name, route=route, source=source.task, source_run=source.id,
+                       join=target.join, satisfied=len(arrived), required=required,
+                       ready=ready, run=run.id if run else None))
+    return run if run is not None else True
+
+
+def settle(tx: Tx) -> None:
+    """Finish or pause the workflow if nothing is left that could change it."""
+    if tx.status is WorkflowStatus.PAUSING and tx.inflight == 0:
+        tx.status = WorkflowStatus.PAUSED
+        tx.emit(WorkflowPaused())
+        return
+    if tx.status not in (WorkflowStatus.RUNNING, WorkflowStatus.FAILING) or tx.open_runs:
+        return
+    for barrier in tx.joins.values():
+        if not barrier.fired and tx.policies.routes:
+            tx.error(ErrorRecord(
+                kind="unreachable_join",
+                message=f"join task {barrier.task!r} on route {barrier.route} is partially "
+                f"satisfied ({len(barrier.arrived)} arrived) but can no longer be reached",
+                task=barrier.task,
+                route=barrier.route,
+            ))
+            tx.unhandled_failure = True
+    failed = tx.unhandled_failure or tx.status is WorkflowStatus.FAILING
+    finish(tx, WorkflowStatus.FAILED if failed else WorkflowStatus.SUCCEEDED)
+
+
+def finish(tx: Tx, status: WorkflowStatus) -> None:
+    """Render the output and end the workflow with ``status``."""
+    if status is WorkflowStatus.SUCCEEDED or tx.policies.output_on_failure:
+        ok = _render_output(tx)
+        if not ok and status is WorkflowStatus.SUCCEEDED and not tx.policies.lenient_expressions:
+            status = WorkflowStatus.FAILED
+    else:
+        tx.output = pmap()
+    tx.status = status
+    tx.finished_at = tx.at
+    tx.emit(WorkflowFinished(status=status.value, output=thaw(tx.output),
+                             errors=tuple(tx.errors)))
+
+
+def terminal_context(tx: Tx) -> Any:
+    """The variables outputs are rendered with (Orquesta's terminal context)."""
+    if not tx.policies.branch_context:
+        return tx.store
+    ctx: Context | None = None
+    for run in tx.runs.persistent():
+        if not run.terminal:
+            continue
+        ctx = run.ctx if ctx is None else ctx.merged_with(run.ctx)
+    return (ctx or tx.root).view
+
+
+def _render_output(tx: Tx) -> bool:
+    view = terminal_context(tx)
+    output = pmap()
+    ok = True
+    for name, node in tx.defn.outputs:
+        scope = Scope(view, params=tx.params, tasks=tx.tasks_ns, system=tx.system())
+        try:
+            value = node.render(scope)
+        except ExpressionError as exc:
+            tx.error(ErrorRecord(kind="expression", message=str(exc), field=f"output.{name}"))
+            ok = False
+            continue
+        output = output.set(name, value)
+        if tx.policies.branch_context:
+            view = view.set(name, value)
+    tx.output = output
+    return ok

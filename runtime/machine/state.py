@@ -1,0 +1,139 @@
+"""The state of one workflow execution: an immutable value the state machine derives.
+
+A :class:`WorkflowState` is never changed in place: :func:`runtime.machine.advance` returns a
+new one for every event, sharing everything that did not change. Task runs are the sequence
+entries of the execution, numbered in the order they were created (``TaskRun.id``); a
+with-items run keeps its items' progress in :class:`ItemsProgress`.
+
+Misuse: do not build states by hand (use :func:`runtime.machine.initial_state`); do not keep a
+reference to an old state expecting it to change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyrsistent import PMap, PVector, pmap, pvector
+
+from runtime.context import Context
+from runtime.spec.model import WorkflowDef
+from runtime.status import TaskStatus, WorkflowStatus
+
+__all__ = ["ItemsProgress", "JoinBarrier", "TaskRun", "WorkflowState"]
+
+ITEM_RUNNING = "running"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemsProgress:
+    """Progress of a with-items task run."""
+
+    values: PVector
+    """The items (frozen), in order."""
+    results: PVector
+    """Result per item index (None until it finished)."""
+    statuses: PVector
+    """Per item: None (not started), ``"running"``, or the final status value."""
+    concurrency: int
+    attempts: PMap = pmap()
+    """Item index -> current attempt, for items that were retried (absent means 1)."""
+    next_index: int = 0
+    """The next item to release."""
+    active: int = 0
+    done: int = 0
+    failed: int = 0
+
+    @property
+    def total(self) -> int:
+        """Number of items."""
+        return len(self.values)
+
+    def attempt_of(self, index: int) -> int:
+        """Current attempt number of item ``index``."""
+        return self.attempts.get(index, 1)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskRun:
+    """One run of a task on a route (a sequence entry); pseudo-tasks have runs too."""
+
+    id: int
+    task: str
+    route: int
+    status: TaskStatus
+    ctx: Context
+    """The context the run was staged with (its input context)."""
+    created_at: float
+    pseudo: bool = False
+    run_on_fail: bool = False
+    attempt: int = 0
+    """Current attempt (0 before the first dispatch)."""
+    action: str | None = None
+    input: Any = None
+    timeout: float | None = None
+    retry_count: int | None = None
+    result: Any = None
+    error: str | None = None
+    items: ItemsProgress | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    terminal: bool = False
+    source_run: int | None = None
+    """The run whose transition staged this one (None for start tasks)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JoinBarrier:
+    """A join task waiting on a route for its inbound tasks."""
+
+    task: str
+    route: int
+    arrived: tuple[str, ...] = ()
+    """Distinct inbound tasks that arrived, in arrival order."""
+    ctx: Context | None = None
+    fired: bool = False
+    last_source_run: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkflowState:
+    """Everything known about one execution."""
+
+    defn: WorkflowDef
+    execution_id: str = ""
+    status: WorkflowStatus = WorkflowStatus.REQUESTED
+    params: PMap = pmap()
+    """Parameters as given (Attune ``parameters`` namespace)."""
+    inputs: PMap = pmap()
+    """Rendered inputs."""
+    root: Context = field(default_factory=lambda: Context.root(pmap()))
+    store: PMap = pmap()
+    """The global variable store (dialects without branch contexts)."""
+    tasks_ns: PMap = pmap()
+    """Attune ``task.<name>`` namespace: name -> result record."""
+    runs: PVector = pvector()
+    latest: PMap = pmap()
+    """(task, route) -> id of the latest run."""
+    ever_staged: PMap = pmap()
+    """task -> True once it had a run (for once-per-task reentry)."""
+    joins: PMap = pmap()
+    """(task, route) -> :class:`JoinBarrier`."""
+    routes: PVector = pvector([()])
+    errors: PVector = pvector()
+    open_runs: int = 0
+    """Runs created and not finished (held, delayed, running, retrying)."""
+    inflight: int = 0
+    """Action attempts dispatched and not reported."""
+    held: PVector = pvector()
+    """Run ids waiting for a resume."""
+    unhandled_failure: bool = False
+    output: Any = None
+    started_at: float = 0.0
+    finished_at: float | None = None
+    events: int = 0
+    """How many events this state consumed."""
+
+    def run(self, run_id: int) -> TaskRun:
+        """Return run ``run_id``."""
+        return self.runs[run_id]  # type: ignore[no-any-return]

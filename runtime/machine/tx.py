@@ -1,0 +1,180 @@
+"""Scratch space for one step of the state machine.
+
+A :class:`Tx` is opened on a :class:`WorkflowState` for one event, collects the changes as
+evolvers and local fields, collects the commands, and :meth:`Tx.commit` builds the next state
+in one go. It lives only inside :func:`runtime.machine.advance`; the states it reads are never
+changed, so the machine stays a pure function.
+
+Misuse: never keep a Tx beyond one event; never hand its evolvers to anyone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from runtime.commands import Command, ErrorRecord
+from runtime.context import Context
+from runtime.spec.model import Policies, WorkflowDef
+from runtime.status import WorkflowStatus
+from runtime.templating import Scope
+
+from .state import TaskRun, WorkflowState
+
+__all__ = ["Tx"]
+
+
+class Tx:
+    """Mutable working copy of a state for the length of one event."""
+
+    __slots__ = (
+        "at",
+        "base",
+        "commands",
+        "defn",
+        "errors",
+        "ever_staged",
+        "finished_at",
+        "held",
+        "inflight",
+        "inputs",
+        "joins",
+        "latest",
+        "open_runs",
+        "output",
+        "params",
+        "policies",
+        "root",
+        "routes",
+        "runs",
+        "status",
+        "store",
+        "tasks_ns",
+        "unhandled_failure",
+        "execution_id",
+        "started_at",
+    )
+
+    def __init__(self, state: WorkflowState, at: float) -> None:
+        self.base = state
+        self.at = at
+        self.defn: WorkflowDef = state.defn
+        self.policies: Policies = state.defn.policies
+        self.commands: list[Command] = []
+        self.status = state.status
+        self.execution_id = state.execution_id
+        self.params = state.params
+        self.inputs = state.inputs
+        self.root = state.root
+        self.store = state.store
+        self.tasks_ns = state.tasks_ns
+        self.runs = state.runs.evolver()
+        self.latest = state.latest
+        self.ever_staged = state.ever_staged
+        self.joins = state.joins
+        self.routes = state.routes
+        self.errors = state.errors
+        self.open_runs = state.open_runs
+        self.inflight = state.inflight
+        self.held = state.held
+        self.unhandled_failure = state.unhandled_failure
+        self.output = state.output
+        self.started_at = state.started_at
+        self.finished_at = state.finished_at
+
+    # -- runs --------------------------------------------------------------------------
+
+    def run(self, run_id: int) -> TaskRun:
+        """Return the current version of run ``run_id``."""
+        return self.runs[run_id]  # type: ignore[no-any-return]
+
+    def put(self, run: TaskRun) -> TaskRun:
+        """Store a new version of ``run``; return it."""
+        self.runs[run.id] = run
+        return run
+
+    def update(self, run: TaskRun, **changes: Any) -> TaskRun:
+        """Store ``run`` with ``changes`` applied; return the new version."""
+        return self.put(replace(run, **changes))
+
+    def next_run_id(self) -> int:
+        """Id the next created run will get."""
+        return len(self.runs)
+
+    # -- outputs of the step -----------------------------------------------------------
+
+    def emit(self, command: Command) -> None:
+        """Append a command."""
+        self.commands.append(command)
+
+    def error(self, record: ErrorRecord) -> None:
+        """Append an entry to the workflow's error list."""
+        self.errors = self.errors.append(record)
+
+    # -- views -------------------------------------------------------------------------
+
+    def visible(self, ctx: Context) -> Any:
+        """The variables an expression sees, given a run's branch context."""
+        return ctx.view if self.policies.branch_context else self.store
+
+    def scope(self, run: TaskRun, **kwargs: Any) -> Scope:
+        """Build the evaluation scope for expressions of ``run``."""
+        return Scope(
+            self.visible(run.ctx),
+            task=run.task,
+            task_statuses=lambda name, route=run.route: self.task_status(name, route),
+            params=self.params,
+            tasks=self.tasks_ns,
+            system=self.system(),
+            failed_includes_timeout=self.policies.failed_includes_timeout,
+            **kwargs,
+        )
+
+    def system(self) -> Any:
+        """The ``system`` namespace (Attune)."""
+        from pyrsistent import pmap
+
+        return pmap({"execution_id": self.execution_id, "workflow_start": self.started_at})
+
+    def task_status(self, name: str, route: int) -> str:
+        """Status of task ``name`` on ``route`` or a parent route; ``"null"`` if unknown."""
+        labels = self.routes[route]
+        for candidate in range(len(self.routes) - 1, -1, -1):
+            other = self.routes[candidate]
+            if candidate == route or tuple(labels[: len(other)]) == tuple(other):
+                run_id = self.latest.get((name, candidate))
+                if run_id is not None:
+                    return str(self.run(run_id).status.value)
+        return "null"
+
+    def active(self) -> bool:
+        """Tell whether the workflow may still start new work."""
+        return self.status is WorkflowStatus.RUNNING
+
+    def commit(self) -> WorkflowState:
+        """Build the next state."""
+        base = self.base
+        return replace(
+            base,
+            status=self.status,
+            execution_id=self.execution_id,
+            params=self.params,
+            inputs=self.inputs,
+            root=self.root,
+            store=self.store,
+            tasks_ns=self.tasks_ns,
+            runs=self.runs.persistent(),
+            latest=self.latest,
+            ever_staged=self.ever_staged,
+            joins=self.joins,
+            routes=self.routes,
+            errors=self.errors,
+            open_runs=self.open_runs,
+            inflight=self.inflight,
+            held=self.held,
+            unhandled_failure=self.unhandled_failure,
+            output=self.output,
+            started_at=self.started_at,
+            finished_at=self.finished_at,
+            events=base.events + 1,
+        )

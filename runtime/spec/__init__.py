@@ -1,0 +1,135 @@
+"""Loading and validating workflow files of both dialects into one model.
+
+``load_workflow(source)`` accepts a path, YAML text, or an already parsed mapping, detects the
+dialect (tasks as a mapping: Orquesta; tasks as a list: Attune; or forced with ``dialect=``),
+and returns a :class:`WorkflowDef` or raises :class:`ValidationFailed` listing every problem
+with file, line, column, task and code. ``validate(source)`` returns the diagnostics instead.
+
+Misuse: load a definition once and reuse it for many executions (loading compiles every
+template); do not pass untrusted paths you would not read yourself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from runtime.errors import Diagnostic, ValidationFailed
+
+from .model import Dialect, TaskDef, WorkflowDef
+from .report import CODES, Reporter
+from .yamlmarks import YamlProblem, load_marked
+
+__all__ = [
+    "CODES",
+    "Dialect",
+    "TaskDef",
+    "WorkflowDef",
+    "detect_dialect",
+    "load_workflow",
+    "validate",
+]
+
+ActionCheck = Callable[[str], bool]
+
+
+def _read(source: Any, path: str | os.PathLike[str] | None) -> tuple[Any, str | None, str]:
+    """Return (text or mapping, file name, kind)."""
+    if isinstance(source, dict):
+        return source, str(path) if path else None, "mapping"
+    if isinstance(source, os.PathLike) or (
+        isinstance(source, str) and "\n" not in source and source.strip().endswith(
+            (".yaml", ".yml", ".json"))
+    ):
+        file = Path(source)
+        return file.read_text(encoding="utf-8"), str(path or source), "text"
+    return source, str(path) if path else None, "text"
+
+
+def detect_dialect(doc: Any) -> Dialect:
+    """Tell the dialect of a parsed document (tasks as a list: Attune)."""
+    if isinstance(doc, dict):
+        if isinstance(doc.get("tasks"), list):
+            return Dialect.ATTUNE
+        if "parameters" in doc or "output_map" in doc or "ref" in doc:
+            return Dialect.ATTUNE
+    return Dialect.ORQUESTA
+
+
+def validate(
+    source: Any,
+    *,
+    path: str | os.PathLike[str] | None = None,
+    dialect: Dialect | str | None = None,
+    action_exists: ActionCheck | None = None,
+) -> tuple[WorkflowDef | None, list[Diagnostic]]:
+    """Load ``source`` and return (definition or None, all diagnostics in file order)."""
+    try:
+        raw, file, kind = _read(source, path)
+    except OSError as exc:
+        diag = Diagnostic(code="T100", message=f"cannot read: {exc.strerror or exc}",
+                          file=str(source))
+        return None, [diag]
+    reporter = Reporter(file)
+    if kind == "text":
+        try:
+            doc = load_marked(raw)
+        except YamlProblem as exc:
+            reporter.report("T100", exc.message, mark=exc.mark)
+            return None, reporter.sorted()
+    else:
+        doc = raw
+    if not isinstance(doc, dict):
+        reporter.report("T101", "a workflow is a YAML mapping (with at least 'tasks')", doc)
+        return None, reporter.sorted()
+    chosen = Dialect(dialect) if dialect is not None else detect_dialect(doc)
+    if chosen is Dialect.ATTUNE:
+        from .attune import load_attune
+
+        defn = load_attune(doc, reporter)
+    else:
+        from .orquesta import load_orquesta
+
+        defn = load_orquesta(doc, reporter)
+    if defn is not None and action_exists is not None:
+        _check_actions(defn, reporter, action_exists, doc)
+    return (None if reporter.failed else defn), reporter.sorted()
+
+
+def _check_actions(defn: WorkflowDef, reporter: Reporter, exists: ActionCheck, doc: Any) -> None:
+    tasks_doc = doc.get("tasks")
+    for name in defn.task_order:
+        task = defn.task(name)
+        if task.action_ref is None or exists(task.action_ref):
+            continue
+        container = _task_container(tasks_doc, name)
+        reporter.report("T401", f"unknown action {task.action_ref!r}", container, "action",
+                        task=name, path=f"tasks.{name}.action")
+
+
+def _task_container(tasks_doc: Any, name: str) -> Any:
+    if isinstance(tasks_doc, dict):
+        return tasks_doc.get(name)
+    if isinstance(tasks_doc, list):
+        for entry in tasks_doc:
+            if isinstance(entry, dict) and entry.get("name") == name:
+                return entry
+    return None
+
+
+def load_workflow(
+    source: Any,
+    *,
+    path: str | os.PathLike[str] | None = None,
+    dialect: Dialect | str | None = None,
+    action_exists: ActionCheck | None = None,
+) -> WorkflowDef:
+    """Load and validate a workflow; raise :class:`ValidationFailed` with every problem."""
+    if isinstance(source, WorkflowDef):
+        return source
+    defn, diagnostics = validate(source, path=path, dialect=dialect, action_exists=action_exists)
+    if defn is None:
+        raise ValidationFailed(diagnostics)
+    return defn

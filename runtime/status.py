@@ -1,0 +1,78 @@
+"""Statuses of workflow executions and task runs, as enums with their groups.
+
+Misuse: compare against members, never against strings; the ``value`` strings are for
+output (API, trace, JSON) only.
+"""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = [
+    "ABENDED",
+    "TASK_DONE",
+    "WORKFLOW_DONE",
+    "Outcome",
+    "TaskStatus",
+    "WorkflowStatus",
+]
+
+
+class WorkflowStatus(enum.Enum):
+    """Where a workflow execution is in its life."""
+
+    REQUESTED = "requested"
+    RUNNING = "running"
+    PAUSING = "pausing"
+    PAUSED = "paused"
+    FAILING = "failing"
+    """A failure decided the outcome; tasks already running are finishing."""
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+WORKFLOW_DONE = frozenset({WorkflowStatus.SUCCEEDED, WorkflowStatus.FAILED, WorkflowStatus.CANCELED})
+
+
+class TaskStatus(enum.Enum):
+    """Where one task run (a sequence entry) is in its life."""
+
+    READY = "ready"
+    DELAYED = "delayed"
+    RUNNING = "running"
+    RETRYING = "retrying"
+    HELD = "held"
+    """Ready but not started because the workflow is pausing or paused."""
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+    CANCELED = "canceled"
+
+
+TASK_DONE = frozenset(
+    {TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.TIMED_OUT, TaskStatus.CANCELED}
+)
+ABENDED = frozenset({TaskStatus.FAILED, TaskStatus.TIMED_OUT})
+
+
+class Outcome(enum.Enum):
+    """How one action attempt ended, as reported by whoever ran it."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+    CANCELED = "canceled"
+
+    @property
+    def task_status(self) -> TaskStatus:
+        """The task status an attempt with this outcome leaves behind."""
+        return _OUTCOME_STATUS[self]
+
+
+_OUTCOME_STATUS = {
+    Outcome.SUCCEEDED: TaskStatus.SUCCEEDED,
+    Outcome.FAILED: TaskStatus.FAILED,
+    Outcome.TIMED_OUT: TaskStatus.TIMED_OUT,
+    Outcome.CANCELED: TaskStatus.CANCELED,
+}
