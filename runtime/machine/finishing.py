@@ -514,8 +514,8 @@ def finish(tx: Tx, status: WorkflowStatus) -> None:
         tx.output = pmap()
     tx.status = status
     tx.finished_at = tx.at
-    tx.emit(WorkflowFinished(status=status.value, output=thaw(tx.output),
-                             errors=tuple(tx.errors)))
+    ordered = {name: thaw(tx.output[name]) for name, _ in tx.defn.outputs if name in tx.output}
+    tx.emit(WorkflowFinished(status=status.value, output=ordered, errors=tuple(tx.errors)))
 
 
 def terminal_context(tx: Tx) -> Any:

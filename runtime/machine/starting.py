@@ -403,5 +403,5 @@ def _fail_to_start(tx: Tx, run: TaskRun, exc: ExpressionError) -> None:
     if tx.policies.lenient_expressions:
         complete_run(tx, run, TaskStatus.FAILED, None, error=str(exc))
     else:
-        complete_run(tx, run, TaskStatus.FAILED, None, error=str(exc), transitions=False)
         fail_workflow(tx)
+        complete_run(tx, run, TaskStatus.FAILED, None, error=str(exc), transitions=False)

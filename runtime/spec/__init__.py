@@ -18,6 +18,7 @@ from typing import Any
 
 from runtime.errors import Diagnostic, ValidationFailed
 
+from .common import report_all_duplicates
 from .model import Dialect, TaskDef, WorkflowDef
 from .report import CODES, Reporter
 from .yamlmarks import YamlProblem, load_marked
@@ -93,6 +94,7 @@ def validate(
         from .orquesta import load_orquesta
 
         defn = load_orquesta(doc, reporter)
+    report_all_duplicates(reporter, doc)
     if defn is not None and action_exists is not None:
         _check_actions(defn, reporter, action_exists, doc)
     return (None if reporter.failed else defn), reporter.sorted()

@@ -17,18 +17,41 @@ import yaml
 from runtime.errors import ExpressionError
 from runtime.graph import Graph, build_graph
 from runtime.templating import Const, Node, compile_value, referenced_ctx_names
+from runtime.values import freeze
 
 from .model import ENGINE_COMMANDS, TaskDef, Transition
 from .report import Reporter
-from .yamlmarks import MarkedDict
+from .yamlmarks import MarkedDict, MarkedList
+
+TargetSites = Mapping[tuple[str, int], tuple[Any, Any]]
+"""(task, transition index) -> (container, key) where that transition's targets are written."""
 
 __all__ = [
     "check_graph",
     "check_keys",
     "compile_or_report",
+    "frozen_plain",
     "parse_inline_args",
+    "report_all_duplicates",
     "report_duplicates",
 ]
+
+
+def frozen_plain(value: Any) -> Any:
+    """Return ``value`` (marked YAML data) as frozen plain data.
+
+    ``runtime.values.freeze`` only converts exact ``dict``/``list`` types, so the marked
+    containers of the loader would stay mutable without this.
+    """
+    return freeze(_plain(value))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (MarkedDict, dict)):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (MarkedList, list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def report_duplicates(reporter: Reporter, container: Any, *, task: str | None = None,
@@ -36,8 +59,43 @@ def report_duplicates(reporter: Reporter, container: Any, *, task: str | None = 
     """Report keys that appear twice in one mapping (YAML would keep only the last)."""
     if isinstance(container, MarkedDict):
         for key, mark in container.duplicates:
+            if any(d.code == "T105" and (d.line, d.column) == (mark.line, mark.column)
+                   for d in reporter.diagnostics):
+                continue  # already reported by an earlier, more specific check
             reporter.report("T105", f"duplicate key {key!r}", mark=mark, task=task,
                             path=f"{path}.{key}" if path else str(key))
+
+
+def report_all_duplicates(reporter: Reporter, doc: Any) -> None:
+    """Report duplicate keys anywhere in a document, naming the task they are in.
+
+    Loaders check the mappings whose keys they know; this sweep catches the rest (inside
+    ``input``, ``publish``, parameters...). Duplicates already reported are skipped.
+    """
+    tasks_doc = doc.get("tasks") if isinstance(doc, dict) else None
+    report_duplicates(reporter, doc)
+    for key, value in doc.items() if isinstance(doc, dict) else ():
+        if value is tasks_doc and isinstance(tasks_doc, dict):
+            report_duplicates(reporter, tasks_doc, path="tasks")
+            for name, body in tasks_doc.items():
+                _sweep(reporter, body, str(name), f"tasks.{name}")
+        elif value is tasks_doc and isinstance(tasks_doc, list):
+            for index, body in enumerate(tasks_doc):
+                name = body.get("name") if isinstance(body, dict) else None
+                label = name if isinstance(name, str) else None
+                _sweep(reporter, body, label, f"tasks.{label}" if label else f"tasks[{index}]")
+        else:
+            _sweep(reporter, value, None, str(key))
+
+
+def _sweep(reporter: Reporter, value: Any, task: str | None, path: str) -> None:
+    if isinstance(value, dict):
+        report_duplicates(reporter, value, task=task, path=path)
+        for key, item in value.items():
+            _sweep(reporter, item, task, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _sweep(reporter, item, task, f"{path}[{index}]")
 
 
 def check_keys(
@@ -82,15 +140,16 @@ def compile_or_report(
     field: str,
 ) -> Node | None:
     """Compile ``value``; report a Jinja syntax error and return None if it fails."""
+    path = f"tasks.{task}.{field}" if task else field
     if _has_yaql(value):
         reporter.report("T303", "YAQL expressions (<% %>) are not supported; use Jinja {{ }}",
-                        container, key, task=task, path=field)
+                        container, key, task=task, path=path)
         return None
     try:
         return compile_value(value, dialect, task=task, field=field)
     except ExpressionError as exc:
         reporter.report("T301", f"{exc.reason} in {exc.expression!r}", container, key,
-                        task=task, path=field)
+                        task=task, path=path)
         return None
 
 
@@ -159,7 +218,11 @@ def _inline_value(text: str, pos: int) -> tuple[Any, int]:
             elif text[end] in "]}":
                 depth -= 1
                 if depth == 0:
-                    return yaml.safe_load(text[pos : end + 1]), end + 1
+                    literal = text[pos : end + 1]
+                    try:
+                        return yaml.safe_load(literal), end + 1
+                    except yaml.YAMLError:
+                        raise ValueError(f"bad list or mapping {literal!r}") from None
         raise ValueError(f"unbalanced brackets at {text[pos:]!r}")
     end = pos
     while end < len(text) and text[end] not in " ,":
@@ -171,13 +234,27 @@ def _inline_value(text: str, pos: int) -> tuple[Any, int]:
         while end < len(text) and text[end] not in " ,":
             end += 1
         return text[pos:end], end
-    try:
-        value = yaml.safe_load(word)
-    except yaml.YAMLError:
-        value = word
-    if isinstance(value, (dict, list)) or value is None and word not in ("null", "~", ""):
-        value = word
-    return value, end
+    return _bare_word(word), end
+
+
+_INT = re.compile(r"-?\d+")
+_FLOAT = re.compile(r"-?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?|-?\d+[eE][-+]?\d+")
+
+
+def _bare_word(word: str) -> Any:
+    """Type an unquoted value as Orquesta does: numbers, true/false, null, else text.
+
+    Deliberately not YAML: ``on``/``yes`` stay text, ``2024-01-01`` is not a date.
+    """
+    if _INT.fullmatch(word):
+        return int(word)
+    if _FLOAT.fullmatch(word):
+        return float(word)
+    if word.lower() in ("true", "false"):
+        return word.lower() == "true"
+    if word == "null":
+        return None
+    return word
 
 
 def check_graph(
@@ -187,8 +264,16 @@ def check_graph(
     *,
     tasks_container: Any,
     reserved_allowed: bool,
+    routes: bool = True,
+    target_sites: TargetSites | None = None,
 ) -> Graph:
-    """Build the graph and report structural problems."""
+    """Build the graph and report structural problems.
+
+    ``routes`` is False for dialects without per-arrival routes (Attune), where a join after
+    nested splits is not ambiguous. ``target_sites`` locates each transition's targets for
+    the undefined-target diagnostic (default: the task's ``next`` key).
+    """
+    sites = target_sites or {}
     for name, task in tasks.items():
         container = containers.get(name)
         for transition in task.transitions:
@@ -201,7 +286,8 @@ def check_graph(
                 message = f"transition target {target!r} is not a task" + (
                     f" (did you mean {hint!r}?)" if hint else ""
                 )
-                reporter.report("T201", message, container, "next", task=name,
+                site, key = sites.get((name, transition.index), (container, "next"))
+                reporter.report("T201", message, site, key, task=name,
                                 path=f"tasks.{name}.next[{transition.index}].do")
         if task.iteration is not None and task.action is None:
             reporter.report("T203", "a with-items task needs an action", container,
@@ -232,7 +318,8 @@ def check_graph(
         elif task.join == "all" and not inbound:
             reporter.report("T205", "join: all but no task leads here",
                             containers.get(name), "join", task=name, path=f"tasks.{name}.join")
-    _check_nested_split_joins(reporter, graph, tasks, containers)
+    if routes:
+        _check_nested_split_joins(reporter, graph, tasks, containers)
     return graph
 
 
@@ -279,6 +366,7 @@ def check_ctx_names(
     reporter: Reporter,
     tasks: Mapping[str, TaskDef],
     graph: Graph,
+    *,
     base: set[str],
     containers: Mapping[str, Any],
     outputs: Iterable[tuple[str, Node]],
@@ -309,20 +397,62 @@ def check_ctx_names(
         names = available.get(name, everything)
         container = containers.get(name)
         for field, node in _task_nodes(task):
-            _report_unknown(reporter, node, names, container, field, name)
+            _report_unknown(reporter, node, names, site=_locate(container, field),
+                            field=field, task=name)
         for transition in task.transitions:
             rolling = set(names)
             if transition.when is not None:
-                _report_unknown(reporter, transition.when, rolling, container,
-                                f"next[{transition.index}].when", name)
+                field = f"next[{transition.index}].when"
+                _report_unknown(reporter, transition.when, rolling,
+                                site=_locate(container, field), field=field, task=name)
             for key, node in transition.publish:
-                _report_unknown(reporter, node, rolling, container,
-                                f"next[{transition.index}].publish.{key}", name)
+                field = f"next[{transition.index}].publish.{key}"
+                _report_unknown(reporter, node, rolling, site=_locate(container, field),
+                                field=field, task=name)
                 rolling.add(key)
     rolling = set(everything)
     for key, node in outputs:
-        _report_unknown(reporter, node, rolling, output_container, f"output.{key}", None)
+        _report_unknown(reporter, node, rolling, site=_locate_entry(output_container, key),
+                        field=f"output.{key}", task=None)
         rolling.add(key)
+
+
+_PART = re.compile(r"[^.\[\]]+|\[\d+\]")
+
+
+def _locate(container: Any, field: str) -> tuple[Any, Any]:
+    """Return the deepest (container, key) that exists for a dotted ``field`` path."""
+    parts: list[Any] = [int(p[1:-1]) if p.startswith("[") else p for p in _PART.findall(field)]
+    current = container
+    for position, part in enumerate(parts):
+        key = part
+        if isinstance(current, list) and isinstance(part, str):
+            key = _entry_index(current, part)  # a list of one-key mappings
+        found = (isinstance(current, dict) and key in current) or (
+            isinstance(current, list) and isinstance(key, int) and key < len(current))
+        if not found:
+            return current, None if position else part
+        child = current[key]
+        if position == len(parts) - 1 or not isinstance(child, (dict, list)):
+            return current, key
+        current = child
+    return current, None
+
+
+def _entry_index(items: list[Any], name: str) -> int | None:
+    """Index of the one-key mapping ``{name: ...}`` in a list, if any."""
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and name in item:
+            return index
+    return None
+
+
+def _locate_entry(container: Any, name: str) -> tuple[Any, Any]:
+    if isinstance(container, dict):
+        return container, name
+    if isinstance(container, list):
+        return container, _entry_index(container, name)
+    return container, None
 
 
 def _task_nodes(task: TaskDef) -> list[tuple[str, Node]]:
@@ -338,12 +468,13 @@ def _task_nodes(task: TaskDef) -> list[tuple[str, Node]]:
     return nodes
 
 
-def _report_unknown(reporter: Reporter, node: Node, names: set[str], container: Any,
-                    field: str, task: str | None) -> None:
+def _report_unknown(reporter: Reporter, node: Node, names: set[str], *,
+                    site: tuple[Any, Any], field: str, task: str | None) -> None:
+    container, key = site
     for source in node.sources():
         for name in sorted(referenced_ctx_names(source) - names):
             reporter.report("T302", f"ctx({name!r}) is not an input, a var or published by "
-                            "any task upstream", container, field.split(".")[0].split("[")[0],
+                            "any task upstream", container, key,
                             task=task, path=f"tasks.{task}.{field}" if task else field)
 
 

@@ -63,6 +63,7 @@ def load_orquesta(doc: Any, reporter: Reporter) -> WorkflowDef | None:
     tasks_doc = doc.get("tasks")
     tasks: dict[str, TaskDef] = {}
     containers: dict[str, Any] = {}
+    sites: dict[tuple[str, int], tuple[Any, Any]] = {}
     if tasks_doc is not None and not isinstance(tasks_doc, dict):
         reporter.report("T103", "tasks must be a mapping of task name to task", doc, "tasks",
                         path="tasks")
@@ -71,28 +72,30 @@ def load_orquesta(doc: Any, reporter: Reporter) -> WorkflowDef | None:
             reporter.report("T104", "tasks must hold at least one task", doc, "tasks",
                             path="tasks")
         report_duplicates(reporter, tasks_doc, path="tasks")
-        for name, body in tasks_doc.items():
-            name = str(name)
+        for key, body in tasks_doc.items():
+            name = str(key)
             if name in ENGINE_COMMANDS:
                 reporter.report("T202", f"{name!r} is a reserved engine command, not a task "
-                                "name", tasks_doc, name, of_key=True, task=name,
+                                "name", tasks_doc, key, of_key=True, task=name,
                                 path=f"tasks.{name}")
                 continue
             if not _TASK_NAME.match(name):
                 reporter.report("T206", f"task name {name!r} may only hold letters, digits "
-                                "and underscores", tasks_doc, name, of_key=True, task=name,
+                                "and underscores", tasks_doc, key, of_key=True, task=name,
                                 path=f"tasks.{name}")
             if not isinstance(body, dict):
-                reporter.report("T103", "a task must be a mapping", tasks_doc, name, task=name,
+                reporter.report("T103", "a task must be a mapping", tasks_doc, key, task=name,
                                 path=f"tasks.{name}")
                 continue
             containers[name] = body
-            task = _task(name, body, reporter, mark_of(tasks_doc, name, of_key=True))
+            task = _task(name, body, reporter, mark_of(tasks_doc, key, of_key=True), sites)
             tasks[name] = task
     graph = check_graph(reporter, tasks, containers, tasks_container=tasks_doc if
-                        tasks_doc is not None else doc, reserved_allowed=True)
+                        tasks_doc is not None else doc, reserved_allowed=True,
+                        target_sites=sites)
     base = {i.name for i in inputs} | {k for k, _ in variables}
-    check_ctx_names(reporter, tasks, graph, base, containers, outputs, doc.get("output"))
+    check_ctx_names(reporter, tasks, graph, base=base, containers=containers,
+                    outputs=outputs, output_container=doc.get("output"))
     return WorkflowDef(
         dialect=Dialect.ORQUESTA,
         policies=ORQUESTA_POLICIES,
@@ -120,13 +123,19 @@ def _inputs(value: Any, doc: Any, reporter: Reporter) -> list[InputDef]:
     result: list[InputDef] = []
     seen: set[str] = set()
     for index, entry in enumerate(value):
+        meta: dict[str, Any] = {}
         if isinstance(entry, str):
-            name, default, meta = entry, None, {}
+            name, default, has_default = entry, None, False
         elif isinstance(entry, dict) and len(entry) == 1:
             name, raw = next(iter(entry.items()))
-            meta = _input_meta(raw)
-            default = meta.get("default", raw) if meta is not None else raw
-            meta = meta or {}
+            parsed = _input_meta(raw)
+            if parsed is None:
+                default, has_default = raw, True
+            else:
+                # Metadata form: only an explicit `default` is a default (a required input
+                # without one has none, not the metadata mapping nor null).
+                meta = parsed
+                default, has_default = meta.get("default"), "default" in meta
         else:
             reporter.report("T103", "each input is a name or a one-key mapping", value, index,
                             path=f"input[{index}]")
@@ -137,7 +146,7 @@ def _inputs(value: Any, doc: Any, reporter: Reporter) -> list[InputDef]:
                             path=f"input[{index}]")
         seen.add(name)
         node = None
-        if default is not None or (isinstance(entry, dict) and "default" not in meta):
+        if has_default:
             node = compile_or_report(reporter, default, D, value, index, task=None,
                                      field=f"input.{name}")
         result.append(
@@ -170,14 +179,13 @@ def _one_key_list(doc: Any, key: str, reporter: Reporter) -> list[tuple[str, Any
     value = doc.get(key)
     if value is None:
         return []
+    container: Any = value
     if isinstance(value, dict):
         items = list(value.items())
-        container = value
         keys: list[Any] = [k for k, _ in items]
     elif isinstance(value, list):
         items = []
         keys = []
-        container = value
         for index, entry in enumerate(value):
             if not isinstance(entry, dict) or len(entry) != 1:
                 reporter.report("T103", f"each {key} entry is a one-key mapping", value, index,
@@ -197,7 +205,8 @@ def _one_key_list(doc: Any, key: str, reporter: Reporter) -> list[tuple[str, Any
     return result
 
 
-def _task(name: str, body: Any, reporter: Reporter, mark: Any) -> TaskDef:
+def _task(name: str, body: Any, reporter: Reporter, mark: Any,
+          sites: dict[tuple[str, int], tuple[Any, Any]]) -> TaskDef:
     check_keys(reporter, body, TASK_KEYS, task=name, path=f"tasks.{name}")
     action_node = None
     action_ref = None
@@ -209,7 +218,7 @@ def _task(name: str, body: Any, reporter: Reporter, mark: Any) -> TaskDef:
             reporter.report("T103", "action must be a string", body, "action", task=name,
                             path=f"tasks.{name}.action")
         else:
-            ref, _, rest = raw_action.strip().partition(" ")
+            ref, rest = _split_action(raw_action.strip())
             if rest.strip():
                 try:
                     inline = parse_inline_args(rest)
@@ -233,6 +242,8 @@ def _task(name: str, body: Any, reporter: Reporter, mark: Any) -> TaskDef:
             input_node = compile_or_report(reporter, raw_input, D, body, "input", task=name,
                                            field="input")
     transitions, retry_from_do = _transitions(name, body, reporter)
+    for transition in transitions:
+        sites[(name, transition.index)] = (body["next"][transition.index], "do")
     retry = _retry(name, body, reporter) or retry_from_do
     return TaskDef(
         name=name,
@@ -247,6 +258,26 @@ def _task(name: str, body: Any, reporter: Reporter, mark: Any) -> TaskDef:
         transitions=tuple(transitions),
         line=mark.line if mark else None,
     )
+
+
+def _split_action(text: str) -> tuple[str, str]:
+    """Split ``ref key=value...`` at the first blank outside ``{{ }}`` and ``<% %>``."""
+    close: str | None = None
+    pos = 0
+    while pos < len(text):
+        if close is not None:
+            if text.startswith(close, pos):
+                close = None
+                pos += 2
+                continue
+        elif text.startswith(("{{", "<%"), pos):
+            close = "}}" if text[pos] == "{" else "%>"
+            pos += 2
+            continue
+        elif text[pos].isspace():
+            return text[:pos], text[pos + 1 :]
+        pos += 1
+    return text, ""
 
 
 def _scalar(name: str, body: Any, key: str, reporter: Reporter) -> Any:

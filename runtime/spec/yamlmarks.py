@@ -45,7 +45,7 @@ class MarkedList(list[Any]):
 
 
 @dataclass(frozen=True, slots=True)
-class YamlProblem(Exception):  # noqa: N818 - internal carrier, converted to a Diagnostic
+class YamlProblem(Exception):  # an internal carrier, converted to a Diagnostic
     """The text is not valid YAML; ``mark`` is where the parser stopped."""
 
     message: str
@@ -95,7 +95,7 @@ _MarkingLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, 
 def load_marked(text: str) -> Any:
     """Parse one YAML document; raise :class:`YamlProblem` with a mark on a syntax error."""
     try:
-        return yaml.load(text, Loader=_MarkingLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_MarkingLoader)  # safe: a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark is not None else None

@@ -1,0 +1,125 @@
+"""Messages the actors of one execution exchange.
+
+Every message is a frozen, slotted, keyword-only dataclass holding immutable data (context
+handles are pyrsistent values, passed by reference: pykka never copies messages). ``msg_id``
+and ``sent`` (monotonic seconds) let the receiver trace mailbox waits and causality.
+
+Misuse: never put mutable containers in a message; never reuse a message object for a second
+send (its ``msg_id`` would pair two sends with one receive in the trace).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from runtime.commands import RunAction
+from runtime.events import TimerKey
+from runtime.status import Outcome
+
+__all__ = [
+    "AttemptKey",
+    "Cancel",
+    "Kill",
+    "Pause",
+    "Perform",
+    "Performed",
+    "RegisterCanceller",
+    "Resume",
+    "Start",
+    "TimerDue",
+]
+
+AttemptKey = tuple[int, int | None, int]
+"""(run, item, attempt): identifies one action attempt within an execution."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Start:
+    """Supervisor: begin the execution."""
+
+    msg_id: int = 0
+    sent: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Perform:
+    """Worker: run one action attempt and report :class:`Performed` to ``reply_to``."""
+
+    command: RunAction
+    action: Any = None
+    """The resolved :class:`runtime.actions.Action` (None for an action-less task)."""
+    msg_id: int = 0
+    sent: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Performed:
+    """Supervisor: an action attempt ended (sent by a worker or a child supervisor)."""
+
+    run: int
+    item: int | None
+    attempt: int
+    outcome: Outcome
+    result: Any = None
+    error: str | None = None
+    worker: str = ""
+    """Actor path of the reporting worker (for the trace and the pool)."""
+    duration: float = 0.0
+    msg_id: int = 0
+    sent: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegisterCanceller:
+    """Supervisor: call ``kill`` if this attempt is cancelled or times out."""
+
+    key: AttemptKey
+    kill: Callable[[], None]
+    msg_id: int = 0
+    sent: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TimerDue:
+    """Supervisor: a timer it set went off."""
+
+    key: TimerKey
+    timer_id: int
+    msg_id: int = 0
+    sent: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cancel:
+    """Supervisor: cancel the execution."""
+
+    reason: str = ""
+    msg_id: int = 0
+    sent: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pause:
+    """Supervisor: pause the execution."""
+
+    msg_id: int = 0
+    sent: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resume:
+    """Supervisor: resume the execution."""
+
+    msg_id: int = 0
+    sent: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Kill:
+    """Reaper: call ``kill`` (a process-group kill may block for its grace period)."""
+
+    kill: Callable[[], None]
+    msg_id: int = 0
+    sent: float = 0.0

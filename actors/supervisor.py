@@ -1,0 +1,595 @@
+"""The workflow supervisor: one actor per execution, owning its state machine and context.
+
+The supervisor turns messages into events for :func:`runtime.machine.advance` and the
+commands it gets back into messages: ``RunAction`` becomes a :class:`Perform` to a task actor,
+to an item actor of the run's pool, or a child supervisor for a sub-workflow; timers go to the
+process's :data:`TIMERS`; notices go to progress listeners and the trace. When the machine
+says the workflow finished, the supervisor completes its future, tells its parent (if it is a
+sub-workflow), stops its children and itself.
+
+Misuse: never ``ask`` a supervisor from another actor (it would block a mailbox); the API
+thread may ask for :class:`Inspect`. Never touch ``state`` from outside the actor.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pykka
+import structlog
+
+from runtime.actions import ActionRegistry
+from runtime.commands import (
+    CancelAction,
+    CancelTimer,
+    Command,
+    ErrorRecord,
+    ItemFinished,
+    RunAction,
+    SetTimer,
+    TaskFinished,
+    TaskRetrying,
+    TaskStaged,
+    TaskStarted,
+    TransitionEvaluated,
+    WorkflowFinished,
+    WorkflowPaused,
+    WorkflowResumed,
+    WorkflowStarted,
+)
+from runtime.errors import ActionNotFound, TroupeError
+from runtime.events import (
+    ActionCompleted,
+    CancelRequested,
+    Event,
+    PauseRequested,
+    ResumeRequested,
+    TimerFired,
+    WorkflowRequested,
+)
+from runtime.machine import WorkflowState, advance, initial_state
+from runtime.masking import Masker
+from runtime.progress import ProgressEvent, progress_of
+from runtime.spec.model import WorkflowDef
+from runtime.status import WORKFLOW_DONE, Outcome
+from runtime.values import freeze
+
+from .messages import (
+    AttemptKey,
+    Cancel,
+    Kill,
+    Pause,
+    Perform,
+    Performed,
+    RegisterCanceller,
+    Resume,
+    Start,
+    TimerDue,
+)
+from .timers import TIMERS
+from .tracing import TraceSink, Tracer
+from .workers import Worker
+
+__all__ = ["Inspect", "Reaper", "SupervisorConfig", "WorkflowSupervisor"]
+
+log = structlog.get_logger("troupe.supervisor")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Inspect:
+    """Ask: return ``(status value, number of events consumed)``."""
+
+
+@dataclass(slots=True, kw_only=True)
+class SupervisorConfig:
+    """Everything a supervisor needs besides the workflow and its parameters."""
+
+    registry: ActionRegistry
+    workflows: dict[str, WorkflowDef] = field(default_factory=dict)
+    """Action references that name workflows (sub-workflows), already loaded."""
+    sink: TraceSink | None = None
+    listeners: tuple[Callable[[ProgressEvent], None], ...] = ()
+    journal: bool = True
+    """Keep the events consumed (for replay and, later, persistence)."""
+    base_dir: Path | None = None
+    """Where relative sub-workflow paths are resolved from."""
+
+
+class Reaper(pykka.ThreadingActor):
+    """Runs kill functions (process-group kills may wait for a grace period)."""
+
+    use_daemon_thread = True
+
+    def on_receive(self, message: Any) -> Any:
+        if isinstance(message, Kill):
+            try:
+                message.kill()
+            except Exception:  # noqa: BLE001 - a failed kill is logged; the attempt is over anyway
+                log.warning("kill failed", exc_info=True)
+        return None
+
+
+@dataclass(slots=True)
+class _Pool:
+    idle: list[Any] = field(default_factory=list)
+    busy: dict[AttemptKey, Any] = field(default_factory=dict)
+    spawned: int = 0
+
+
+class WorkflowSupervisor(pykka.ThreadingActor):
+    """Owns one execution: its state machine, its context, its children."""
+
+    use_daemon_thread = True
+
+    def __init__(
+        self,
+        *,
+        defn: WorkflowDef,
+        parameters: Any,
+        execution_id: str,
+        config: SupervisorConfig,
+        done: pykka.ThreadingFuture[Any],
+        masker: Masker,
+        parent: pykka.ActorRef[Any] | None = None,
+        parent_key: AttemptKey | None = None,
+        parent_execution: str | None = None,
+        parent_task: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.defn = defn
+        self.parameters = freeze(parameters or {})
+        self.execution_id = execution_id
+        self.config = config
+        self.done = done
+        self.masker = masker
+        self.parent = parent
+        self.parent_key = parent_key
+        self.parent_execution = parent_execution
+        self.parent_task = parent_task
+        self.tracer = Tracer(config.sink, execution_id, masker)
+        self.state: WorkflowState = initial_state(defn)
+        self.events: list[Event] = []
+        self.task_workers: dict[int, Any] = {}
+        self.pools: dict[int, _Pool] = {}
+        self.children: dict[AttemptKey, Any] = {}
+        self.live: set[AttemptKey] = set()
+        self.cancellers: dict[AttemptKey, Callable[[], None]] = {}
+        self.cancelled: set[AttemptKey] = set()
+        self.timers: dict[Any, int] = {}
+        self.dispatched_at: dict[AttemptKey, float] = {}
+        self.reaper: Any = None
+        self.finished = False
+        self.started_mono = time.monotonic()
+
+    # ---- lifecycle ----------------------------------------------------------------------
+
+    def on_start(self) -> None:
+        try:
+            if self.tracer.enabled:
+                self.tracer.emit("actor.spawned", "wf", kind="supervisor",
+                                 parent=None if self.parent is None else "parent",
+                                 thread=self._thread_name())
+                self.tracer.emit("workflow.started", "wf",
+                                 workflow=self.defn.name or self.defn.file or "<inline>",
+                                 dialect=self.defn.dialect.value,
+                                 parent_execution=self.parent_execution,
+                                 parent_task=self.parent_task,
+                                 inputs=dict(self.parameters.items()))
+            self._feed(WorkflowRequested(execution_id=self.execution_id,
+                                         parameters=self.parameters, at=time.time()))
+        except Exception as exc:  # noqa: BLE001 - reported as the execution's failure
+            self._crash(exc)
+
+    def on_failure(self, exc_type: Any, exc_value: Any, tb: Any) -> None:
+        if exc_value is not None and not self.finished:
+            self._crash(exc_value)
+
+    def on_stop(self) -> None:
+        if self.tracer.enabled:
+            self.tracer.emit("actor.stopped", "wf", kind="supervisor")
+
+    @staticmethod
+    def _thread_name() -> str:
+        import threading
+
+        return threading.current_thread().name
+
+    # ---- messages -----------------------------------------------------------------------
+
+    def on_receive(self, message: Any) -> Any:
+        if isinstance(message, Inspect):
+            return (self.state.status.value, len(self.events))
+        tracer = self.tracer
+        received = time.monotonic()
+        if tracer.enabled:
+            self._trace_received(message, received)
+        try:
+            self._handle(message)
+        except Exception as exc:  # noqa: BLE001 - a bug in the engine fails the execution
+            self._crash(exc)
+        if tracer.enabled:
+            tracer.emit("message.handled", "wf", msg=type(message).__name__,
+                        msg_id=getattr(message, "msg_id", 0),
+                        duration=time.monotonic() - received,
+                        **self._where(message))
+        return None
+
+    def _handle(self, message: Any) -> None:
+        if isinstance(message, Performed):
+            self._on_performed(message)
+        elif isinstance(message, TimerDue):
+            self._on_timer(message)
+        elif isinstance(message, RegisterCanceller):
+            self._on_register(message)
+        elif isinstance(message, Cancel):
+            self._cascade(Cancel(reason=message.reason))
+            self._feed(CancelRequested(reason=message.reason, at=time.time()))
+        elif isinstance(message, Pause):
+            self._cascade(Pause())
+            self._feed(PauseRequested(at=time.time()))
+        elif isinstance(message, Resume):
+            self._cascade(Resume())
+            self._feed(ResumeRequested(at=time.time()))
+        elif isinstance(message, Start):
+            pass
+
+    def _on_performed(self, message: Performed) -> None:
+        key = (message.run, message.item, message.attempt)
+        self.live.discard(key)
+        self.cancellers.pop(key, None)
+        self.cancelled.discard(key)
+        self.children.pop(key, None)
+        if message.item is not None:
+            pool = self.pools.get(message.run)
+            if pool is not None:
+                worker = pool.busy.pop(key, None)
+                if worker is not None:
+                    pool.idle.append(worker)
+        self._feed(ActionCompleted(run=message.run, item=message.item, attempt=message.attempt,
+                                   outcome=message.outcome, result=message.result,
+                                   error=self.masker.text(message.error) if message.error
+                                   else None, at=time.time()))
+
+    def _on_timer(self, message: TimerDue) -> None:
+        if self.timers.get(message.key) != message.timer_id:
+            return
+        del self.timers[message.key]
+        if self.tracer.enabled:
+            self.tracer.emit("timer.fired", "wf", timer_id=message.timer_id,
+                             kind=message.key.kind.value, **self._run_fields(message.key.run,
+                                                                             message.key.item))
+        self._feed(TimerFired(key=message.key, at=time.time()))
+
+    def _on_register(self, message: RegisterCanceller) -> None:
+        if message.key in self.cancelled:
+            self._reap(message.kill)
+        elif message.key in self.live:
+            self.cancellers[message.key] = message.kill
+
+    # ---- the machine --------------------------------------------------------------------
+
+    def _feed(self, event: Event) -> None:
+        queue: deque[Event] = deque([event])
+        while queue:
+            current = queue.popleft()
+            if self.config.journal:
+                self.events.append(current)
+            self.state, commands = advance(self.state, current)
+            for command in commands:
+                follow_up = self._execute(command)
+                if follow_up is not None:
+                    queue.append(follow_up)
+
+    def _execute(self, command: Command) -> Event | None:
+        if isinstance(command, RunAction):
+            return self._run_action(command)
+        if isinstance(command, CancelAction):
+            self._cancel_attempt(command)
+        elif isinstance(command, SetTimer):
+            key = command.key
+            timer_id = TIMERS.set(command.delay, self.actor_ref,
+                                  lambda tid, key=key: TimerDue(key=key, timer_id=tid))
+            self.timers[key] = timer_id
+            if self.tracer.enabled:
+                self.tracer.emit("timer.set", "wf", timer_id=timer_id, kind=key.kind.value,
+                                 delay=command.delay, **self._run_fields(key.run, key.item))
+        elif isinstance(command, CancelTimer):
+            timer_id = self.timers.pop(command.key, None)
+            if timer_id is not None:
+                TIMERS.cancel(timer_id)
+        elif isinstance(command, WorkflowFinished):
+            self._finish(command)
+        else:
+            self._notice(command)
+        return None
+
+    def _run_action(self, command: RunAction) -> Event | None:
+        key = (command.run, command.item, command.attempt)
+        if command.action is None:
+            return ActionCompleted(run=command.run, item=command.item, attempt=command.attempt,
+                                   outcome=Outcome.SUCCEEDED, at=time.time())
+        sub = self._subworkflow(command.action)
+        try:
+            action = None if sub is not None else self.config.registry.resolve(
+                command.action, task=command.task)
+        except ActionNotFound as exc:
+            return ActionCompleted(run=command.run, item=command.item, attempt=command.attempt,
+                                   outcome=Outcome.FAILED, error=str(exc), at=time.time())
+        self.live.add(key)
+        if sub is not None:
+            self._start_child(sub, command, key)
+            return None
+        worker = self._worker_for(command, key)
+        tracer = self.tracer
+        msg_id = tracer.next_id() if tracer.enabled else 0
+        now = time.monotonic()
+        if tracer.enabled:
+            self.dispatched_at[key] = now
+            tracer.emit("message.sent", "wf", msg="Perform", msg_id=msg_id,
+                        to=self._worker_path(worker), task=command.task, route=command.route,
+                        item=command.item, attempt=command.attempt,
+                        ctx_version=self.state.run(command.run).ctx.version)
+        worker.tell(Perform(command=command, action=action, msg_id=msg_id, sent=now))
+        return None
+
+    def _worker_path(self, worker: Any) -> str:
+        return getattr(worker, "troupe_path", "?")
+
+    def _worker_for(self, command: RunAction, key: AttemptKey) -> Any:
+        base = f"wf/{command.task}@{command.route}"
+        if command.item is None:
+            worker = self.task_workers.get(command.run)
+            if worker is None:
+                worker = self._spawn(base, "task")
+                self.task_workers[command.run] = worker
+            return worker
+        pool = self.pools.setdefault(command.run, _Pool())
+        worker = pool.idle.pop() if pool.idle else None
+        if worker is None:
+            worker = self._spawn(f"{base}/w{pool.spawned}", "item")
+            pool.spawned += 1
+        pool.busy[key] = worker
+        return worker
+
+    def _spawn(self, path: str, kind: str) -> Any:
+        ref = Worker.start(supervisor=self.actor_ref, path=path, kind=kind,
+                           execution_id=self.execution_id, tracer=self.tracer)
+        ref.troupe_path = path
+        if self.tracer.enabled:
+            self.tracer.emit("actor.spawned", path, kind=kind, parent="wf",
+                             thread=path)
+        return ref
+
+    def _subworkflow(self, ref: str) -> WorkflowDef | None:
+        known = self.config.workflows.get(ref)
+        if known is not None:
+            return known
+        if ref.endswith((".yaml", ".yml")):
+            from runtime.spec import load_workflow
+
+            base = self.config.base_dir or Path.cwd()
+            path = Path(ref) if Path(ref).is_absolute() else base / ref
+            try:
+                defn = load_workflow(path)
+            except (TroupeError, OSError):
+                return None
+            self.config.workflows[ref] = defn
+            return defn
+        return None
+
+    def _start_child(self, defn: WorkflowDef, command: RunAction, key: AttemptKey) -> None:
+        child_id = f"{self.execution_id}.{command.task}.{command.run}"
+        if command.item is not None:
+            child_id += f".{command.item}"
+        if command.attempt > 1:
+            child_id += f".a{command.attempt}"
+        ref = WorkflowSupervisor.start(
+            defn=defn,
+            parameters=command.input or {},
+            execution_id=child_id,
+            config=self.config,
+            done=pykka.ThreadingFuture(),
+            masker=self.masker,
+            parent=self.actor_ref,
+            parent_key=key,
+            parent_execution=self.execution_id,
+            parent_task=command.task,
+        )
+        self.children[key] = ref
+
+    def _cancel_attempt(self, command: CancelAction) -> None:
+        key = (command.run, command.item, command.attempt)
+        self.live.discard(key)
+        kill = self.cancellers.pop(key, None)
+        if kill is not None:
+            self._reap(kill)
+        else:
+            self.cancelled.add(key)
+        child = self.children.pop(key, None)
+        if child is not None:
+            self._tell(child, Cancel(reason=command.reason))
+        if command.item is None:
+            worker = self.task_workers.pop(command.run, None)
+        else:
+            pool = self.pools.get(command.run)
+            worker = pool.busy.pop(key, None) if pool is not None else None
+        if worker is not None:
+            self._stop(worker)
+
+    def _reap(self, kill: Callable[[], None]) -> None:
+        if self.reaper is None:
+            self.reaper = Reaper.start()
+        self.reaper.tell(Kill(kill=kill))
+
+    def _cascade(self, message: Any) -> None:
+        for child in list(self.children.values()):
+            self._tell(child, message)
+
+    @staticmethod
+    def _tell(ref: Any, message: Any) -> None:
+        try:
+            ref.tell(message)
+        except pykka.ActorDeadError:
+            pass  # the child already finished; its report is in our mailbox or was handled
+
+    @staticmethod
+    def _stop(ref: Any) -> None:
+        try:
+            ref.stop(block=False)
+        except pykka.ActorDeadError:
+            pass  # already stopped
+
+    # ---- notices ------------------------------------------------------------------------
+
+    def _notice(self, command: Command) -> None:
+        if isinstance(command, TaskFinished):
+            self._release_workers(command.run)
+        self._notify_listeners(command)
+        if self.tracer.enabled:
+            self._trace_notice(command)
+
+    def _notify_listeners(self, command: Command) -> None:
+        listeners = self.config.listeners
+        if not listeners:
+            return
+        event = progress_of(command, self.execution_id, self.masker)
+        if event is None:
+            return
+        for listener in listeners:
+            try:
+                listener(event)
+            except Exception:  # noqa: BLE001 - a broken listener must not stop the run
+                log.warning("progress listener failed", exc_info=True)
+
+    def _release_workers(self, run: int) -> None:
+        worker = self.task_workers.pop(run, None)
+        if worker is not None:
+            self._stop(worker)
+        pool = self.pools.pop(run, None)
+        if pool is not None:
+            for ref in (*pool.idle, *pool.busy.values()):
+                self._stop(ref)
+
+    def _trace_notice(self, command: Command) -> None:
+        tracer = self.tracer
+        state = self.state
+        if isinstance(command, TaskStarted):
+            run = state.run(command.run)
+            tracer.emit("task.started", f"wf/{command.task}@{command.route}", task=command.task,
+                        route=command.route, attempt=1, ctx_version=run.ctx.version,
+                        run=command.run, action=command.action, items=command.items,
+                        concurrency=command.concurrency)
+        elif isinstance(command, TaskRetrying):
+            tracer.emit("task.retrying", f"wf/{command.task}@{command.route}", task=command.task,
+                        route=command.route, item=command.item, attempt=command.attempt,
+                        run=command.run, delay=command.delay, reason=command.reason)
+        elif isinstance(command, ItemFinished):
+            key = (command.run, command.item, state.run(command.run).items.attempt_of(
+                command.item))  # type: ignore[union-attr]
+            started = self.dispatched_at.pop(key, None)
+            duration = time.monotonic() - started if started is not None else 0.0
+            tracer.emit("item.finished", f"wf/{command.task}@{command.route}", task=command.task,
+                        route=command.route, item=command.item, attempt=key[2],
+                        run=command.run, status=command.status, duration=duration)
+        elif isinstance(command, TaskFinished):
+            run = state.run(command.run)
+            duration = (run.finished_at or 0) - (run.started_at or run.finished_at or 0)
+            tracer.emit("task.finished", f"wf/{command.task}@{command.route}", task=command.task,
+                        route=command.route, attempt=command.attempts,
+                        ctx_version=run.ctx.version, run=command.run, status=command.status,
+                        attempts=command.attempts, duration=duration, items=command.items,
+                        items_failed=command.items_failed, error=command.error,
+                        pseudo=run.pseudo)
+        elif isinstance(command, TransitionEvaluated):
+            tracer.emit("transition.evaluated", "wf", task=command.task, route=command.route,
+                        run=command.run, transition=command.transition, when=command.when,
+                        result=command.result, targets=list(command.targets),
+                        published=list(command.published), error=command.error)
+        elif isinstance(command, TaskStaged):
+            tracer.emit("task.staged", "wf", task=command.task, route=command.route,
+                        run=command.source_run, source=command.source, join=command.join,
+                        satisfied=command.satisfied, required=command.required,
+                        ready=command.ready, target_run=command.run)
+        elif isinstance(command, (WorkflowPaused, WorkflowResumed)):
+            tracer.emit(f"workflow.{type(command).__name__[8:].lower()}", "wf")
+
+    def _trace_received(self, message: Any, received: float) -> None:
+        sent = getattr(message, "sent", 0.0)
+        sender = getattr(message, "worker", "") or ("timers" if isinstance(message, TimerDue)
+                                                     else "api")
+        self.tracer.emit("message.received", "wf", msg=type(message).__name__,
+                         msg_id=getattr(message, "msg_id", 0), sender=sender,
+                         mailbox_wait=received - sent if sent else 0.0,
+                         **self._where(message))
+
+    def _where(self, message: Any) -> dict[str, Any]:
+        if isinstance(message, Performed):
+            return self._run_fields(message.run, message.item, message.attempt)
+        if isinstance(message, TimerDue):
+            return self._run_fields(message.key.run, message.key.item, message.key.attempt)
+        return {}
+
+    def _run_fields(self, run_id: int, item: int | None = None,
+                    attempt: int | None = None) -> dict[str, Any]:
+        if run_id >= len(self.state.runs):
+            return {}
+        run = self.state.run(run_id)
+        return {"task": run.task, "route": run.route, "item": item, "attempt": attempt,
+                "ctx_version": run.ctx.version}
+
+    # ---- the end ------------------------------------------------------------------------
+
+    def _finish(self, command: WorkflowFinished) -> None:
+        if self.finished:
+            return
+        self.finished = True
+        from runtime.results import build_result
+
+        result = build_result(self.state, command, self.masker, self.events)
+        if self.tracer.enabled:
+            self.tracer.emit("workflow.finished", "wf", status=command.status,
+                             duration=time.monotonic() - self.started_mono,
+                             errors=[{"kind": e.kind, "task": e.task, "route": e.route,
+                                      "message": e.message} for e in command.errors],
+                             output=command.output)
+        for timer_id in self.timers.values():
+            TIMERS.cancel(timer_id)
+        self.timers.clear()
+        for run in list(self.task_workers):
+            self._release_workers(run)
+        for run in list(self.pools):
+            self._release_workers(run)
+        if self.reaper is not None:
+            self._stop(self.reaper)
+        if self.parent is not None and self.parent_key is not None:
+            outcome = Outcome.SUCCEEDED if command.status == "succeeded" else Outcome.FAILED
+            run, item, attempt = self.parent_key
+            error = None if outcome is Outcome.SUCCEEDED else (
+                f"sub-workflow {self.execution_id} {command.status}: "
+                + "; ".join(e.message for e in command.errors[:3]))
+            self._tell(self.parent, Performed(run=run, item=item, attempt=attempt,
+                                              outcome=outcome, result=command.output,
+                                              error=error, worker="wf/child"))
+        self.done.set(result)
+        self._notify_listeners(command)
+        if self.config.sink is not None:
+            self.config.sink.flush()
+        self.stop()
+
+    def _crash(self, exc: BaseException) -> None:
+        """An engine bug: fail the execution loudly rather than hang its waiters."""
+        log.error("supervisor crashed", execution=self.execution_id, exc_info=exc)
+        if self.tracer.enabled:
+            self.tracer.failure("wf", "supervisor", exc)
+        if self.finished:
+            return
+        error = ErrorRecord(kind="engine", message=f"{type(exc).__name__}: {exc}")
+        errors = (*self.state.errors, error)
+        if self.state.status in WORKFLOW_DONE:
+            return
+        self._finish(WorkflowFinished(status="failed", output={}, errors=tuple(errors)))

@@ -1,0 +1,91 @@
+"""One timer thread per process that turns deadlines into messages.
+
+:data:`TIMERS` keeps a heap of deadlines and blocks on its inbox with a timeout equal to the
+time until the next deadline, so it wakes exactly when a timer is due or a request arrives;
+a due timer is delivered as a message to the actor that set it. Nothing polls.
+
+Misuse: the callback target must be an actor ref (``tell`` is the only thing called); a timer
+whose target died is dropped silently (that execution is over).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pykka
+
+__all__ = ["TIMERS", "TimerService"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Set:
+    timer_id: int
+    deadline: float
+    target: Any
+    message: Any
+
+
+@dataclass(frozen=True, slots=True)
+class _Drop:
+    timer_id: int
+
+
+class TimerService:
+    """Delivers messages to actors at monotonic deadlines."""
+
+    def __init__(self) -> None:
+        self._inbox: queue.SimpleQueue[_Set | _Drop] = queue.SimpleQueue()
+        self._ids = itertools.count(1)
+        self._thread = threading.Thread(target=self._loop, name="troupe-timers", daemon=True)
+        self._thread.start()
+
+    def set(self, delay: float, target: Any, make_message: Any) -> int:
+        """Deliver ``make_message(timer_id)`` to ``target`` after ``delay`` seconds."""
+        timer_id = next(self._ids)
+        message = make_message(timer_id)
+        self._inbox.put(_Set(timer_id, time.monotonic() + max(delay, 0.0), target, message))
+        return timer_id
+
+    def cancel(self, timer_id: int) -> None:
+        """Forget a timer (no effect if it already fired)."""
+        self._inbox.put(_Drop(timer_id))
+
+    def _loop(self) -> None:
+        heap: list[tuple[float, int, Any, Any]] = []
+        dropped: set[int] = set()
+        while True:
+            timeout = None
+            if heap:
+                timeout = max(heap[0][0] - time.monotonic(), 0.0)
+            try:
+                request = self._inbox.get(timeout=timeout)
+            except queue.Empty:
+                request = None
+            if isinstance(request, _Set):
+                heapq.heappush(heap, (request.deadline, request.timer_id, request.target,
+                                      request.message))
+            elif isinstance(request, _Drop):
+                dropped.add(request.timer_id)
+            now = time.monotonic()
+            while heap and heap[0][0] <= now:
+                _, timer_id, target, message = heapq.heappop(heap)
+                if timer_id in dropped:
+                    dropped.discard(timer_id)
+                    continue
+                try:
+                    target.tell(message)
+                except pykka.ActorDeadError:
+                    pass  # the execution ended; its timers no longer matter
+            if len(dropped) > 10_000:
+                live = {entry[1] for entry in heap}
+                dropped &= live
+
+
+TIMERS = TimerService()
+"""The process's timer service (started at import, under the import lock)."""

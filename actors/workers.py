@@ -1,0 +1,128 @@
+"""Task and item actors: the children that run action attempts.
+
+A :class:`Worker` runs one attempt per :class:`Perform` message and always answers its
+supervisor with :class:`Performed` (succeeded, failed or timed out), whatever the action did:
+returned, raised, raised a ``BaseException``, or found the supervisor already gone. A task
+actor serves one task run (its retries included); item actors serve a with-items run, at most
+``concurrency`` of them, each reused for the next item when it reports.
+
+Misuse: never ``ask`` a worker (it may be busy in an action for a long time); never share a
+worker between executions. Worker threads are daemons, so a hung action cannot keep the
+process alive after its execution was cancelled.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pykka
+
+from runtime.actions import Action, Call, invoke
+from runtime.errors import ActionFailed, ActionTimedOut
+from runtime.status import Outcome
+
+from .messages import Perform, Performed, RegisterCanceller
+from .tracing import Tracer
+
+__all__ = ["Worker"]
+
+
+class Worker(pykka.ThreadingActor):
+    """Runs action attempts for one task run and reports each one."""
+
+    use_daemon_thread = True
+
+    def __init__(
+        self,
+        *,
+        supervisor: pykka.ActorRef[Any],
+        path: str,
+        kind: str,
+        execution_id: str,
+        tracer: Tracer,
+    ) -> None:
+        super().__init__()
+        self.supervisor = supervisor
+        self.path = path
+        self.kind = kind
+        self.execution_id = execution_id
+        self.tracer = tracer
+
+    def on_stop(self) -> None:
+        if self.tracer.enabled:
+            self.tracer.emit("actor.stopped", self.path, kind=self.kind)
+
+    def on_failure(self, exc_type: Any, exc_value: Any, tb: Any) -> None:
+        if self.tracer.enabled and exc_value is not None:
+            self.tracer.failure(self.path, self.kind, exc_value)
+
+    def on_receive(self, message: Any) -> Any:
+        if isinstance(message, Perform):
+            self.perform(message, message.action)
+        return None
+
+    def perform(self, message: Perform, action: Action | None) -> None:
+        """Run one attempt; report it to the supervisor whatever happens."""
+        command = message.command
+        tracer = self.tracer
+        started = time.monotonic()
+        if tracer.enabled:
+            tracer.emit("message.received", self.path, task=command.task, route=command.route,
+                        item=command.item, attempt=command.attempt, msg="Perform",
+                        msg_id=message.msg_id, sender="wf",
+                        mailbox_wait=started - message.sent)
+        key = (command.run, command.item, command.attempt)
+        outcome = Outcome.FAILED
+        result: Any = None
+        error: str | None = "worker stopped before the action ended"
+        try:
+            if action is None:
+                outcome, error = Outcome.SUCCEEDED, None
+            else:
+                supervisor = self.supervisor
+
+                def on_cancel(kill: Any) -> None:
+                    supervisor.tell(RegisterCanceller(key=key, kill=kill))
+
+                call = Call(
+                    execution_id=self.execution_id,
+                    task=command.task,
+                    route=command.route,
+                    item=command.item,
+                    attempt=command.attempt,
+                    action=command.action or "",
+                    timeout=command.timeout,
+                    on_cancel=on_cancel,
+                )
+                result = invoke(action, command.input, call)
+                outcome, error = Outcome.SUCCEEDED, None
+        except ActionTimedOut as exc:
+            outcome, result, error = Outcome.TIMED_OUT, exc.result, str(exc)
+        except ActionFailed as exc:
+            outcome, result, error = Outcome.FAILED, exc.result, str(exc)
+        except BaseException as exc:  # noqa: BLE001 - every failure is reported, never re-raised
+            outcome, result, error = Outcome.FAILED, None, f"{type(exc).__name__}: {exc}"
+        finally:
+            self._report(message, key, outcome, result, error, started)
+
+    def _report(self, message: Perform, key: tuple[int, int | None, int], outcome: Outcome,
+                result: Any, error: str | None, started: float) -> None:
+        now = time.monotonic()
+        tracer = self.tracer
+        msg_id = tracer.next_id() if tracer.enabled else 0
+        reply = Performed(run=key[0], item=key[1], attempt=key[2], outcome=outcome,
+                          result=result, error=error, worker=self.path,
+                          duration=now - started, msg_id=msg_id, sent=now)
+        if tracer.enabled:
+            command = message.command
+            tracer.emit("message.handled", self.path, task=command.task, route=command.route,
+                        item=command.item, attempt=command.attempt, msg="Perform",
+                        msg_id=message.msg_id, duration=now - started)
+            tracer.emit("message.sent", self.path, task=command.task, route=command.route,
+                        item=command.item, attempt=command.attempt, msg="Performed",
+                        msg_id=msg_id, to="wf")
+        try:
+            self.supervisor.tell(reply)
+        except pykka.ActorDeadError:
+            pass  # the execution already ended (cancelled); nobody waits for this attempt

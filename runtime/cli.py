@@ -1,0 +1,298 @@
+"""The ``troupe`` command line: validate, run, list actions, inspect traces.
+
+    troupe validate FILE... [--json]
+    troupe run FILE [-p key=value ...] [--params-file F] [--json] [--trace PATH]
+    troupe actions [--json]
+    troupe trace {summary,tree,timeline,stats,why,follow,export,html} ...
+
+Exit codes: 0 success, 1 the workflow failed (or validation found errors), 2 bad input
+(unreadable file, invalid workflow for ``run``, bad parameters, bad arguments).
+
+Misuse: this module is the product's terminal surface; library code must not call it (use
+:mod:`runtime.api`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import yaml
+
+from runtime.errors import ParameterError, TroupeError, ValidationFailed
+from runtime.values import json_default
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="troupe", description="Run YAML workflows on actors.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    validate = sub.add_parser("validate", help="check workflow files and list every problem")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("--json", action="store_true", help="machine-readable diagnostics")
+    validate.add_argument("--dialect", choices=("orquesta", "attune"))
+    validate.add_argument("--no-actions", action="store_true",
+                          help="do not check that action references exist")
+
+    run = sub.add_parser("run", help="run a workflow to completion")
+    run.add_argument("file", metavar="FILE")
+    run.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                     help="a parameter (VALUE is read as YAML: 3, true, [1,2] ...)")
+    run.add_argument("--params-file", metavar="F", help="YAML or JSON mapping of parameters")
+    run.add_argument("--json", action="store_true", help="print the whole result as JSON")
+    run.add_argument("--trace", metavar="PATH", help="write the actor trace (JSON lines)")
+    run.add_argument("--dialect", choices=("orquesta", "attune"))
+    run.add_argument("--timeout", type=float, default=None, help="cancel after this many s")
+    run.add_argument("--progress", choices=("auto", "always", "never"), default="auto")
+
+    actions = sub.add_parser("actions", help="list the registered actions")
+    actions.add_argument("--json", action="store_true")
+
+    try:
+        from runtime.trace.cli import add_trace_parser
+    except ImportError:  # pragma: no cover - the trace reader ships with the package
+        pass
+    else:
+        add_trace_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``troupe`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            return _validate(args, sys.stdout)
+        if args.command == "run":
+            return _run(args, sys.stdout, sys.stderr)
+        if args.command == "actions":
+            return _actions(args, sys.stdout)
+        if args.command == "trace":
+            from runtime.trace.cli import run_trace
+
+            return int(run_trace(args))
+    except BrokenPipeError:  # pragma: no cover - output piped into head
+        return 0
+    return 2
+
+
+# ---- validate -------------------------------------------------------------------------------
+
+
+def _validate(args: argparse.Namespace, out: IO[str]) -> int:
+    from runtime.actions import ActionRegistry
+    from runtime.spec import validate
+
+    registry = ActionRegistry()
+
+    def exists(ref: str) -> bool:
+        return ref.endswith((".yaml", ".yml")) or registry.has(ref)
+
+    failed = False
+    report: list[dict[str, Any]] = []
+    for file in args.files:
+        defn, diagnostics = validate(Path(file), path=file, dialect=args.dialect,
+                                     action_exists=None if args.no_actions else exists)
+        errors = [d for d in diagnostics if d.severity == "error"]
+        failed = failed or bool(errors) or defn is None
+        if args.json:
+            report.append({"file": file, "valid": not errors and defn is not None,
+                           "dialect": defn.dialect.value if defn else None,
+                           "diagnostics": [d.to_json() for d in diagnostics]})
+            continue
+        for diagnostic in diagnostics:
+            out.write(f"{diagnostic}\n")
+        if not errors and defn is not None:
+            out.write(f"{file}: ok ({defn.dialect.value} dialect, {len(defn.tasks)} tasks)\n")
+        else:
+            out.write(f"{file}: {len(errors)} error(s)\n")
+    if args.json:
+        json.dump(report if len(report) != 1 else report[0], out, indent=2)
+        out.write("\n")
+    return 1 if failed else 0
+
+
+# ---- run ------------------------------------------------------------------------------------
+
+
+def _parameters(args: argparse.Namespace, string_inputs: frozenset[str] = frozenset()
+                ) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    if args.params_file:
+        loaded = yaml.safe_load(Path(args.params_file).read_text(encoding="utf-8"))
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ParameterError(detail=f"{args.params_file}: parameters must be a mapping")
+        params.update(loaded or {})
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ParameterError(detail=f"-p {item!r}: expected KEY=VALUE")
+        if key in string_inputs:
+            params[key] = value
+            continue
+        try:
+            params[key] = yaml.safe_load(value) if value else ""
+        except yaml.YAMLError:
+            params[key] = value
+    return params
+
+
+def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from runtime.api import start_workflow
+
+    show = args.progress == "always" or (args.progress == "auto" and err.isatty())
+    progress = _Progress(err) if show else None
+    try:
+        from runtime.spec import load_workflow
+
+        defn = load_workflow(args.file, dialect=args.dialect)
+        params = _parameters(args, frozenset(i.name for i in defn.inputs if i.type == "string"))
+        handle = start_workflow(defn, params, trace=args.trace,
+                                on_event=progress.on_event if progress else None)
+    except ValidationFailed as exc:
+        for diagnostic in exc.diagnostics:
+            err.write(f"{diagnostic}\n")
+        return 2
+    except ParameterError as exc:
+        err.write(f"troupe: bad parameters: {exc}\n")
+        return 2
+    except (OSError, yaml.YAMLError) as exc:
+        err.write(f"troupe: {exc}\n")
+        return 2
+    except TroupeError as exc:
+        err.write(f"troupe: {exc}\n")
+        return 2
+    previous = signal.getsignal(signal.SIGINT)
+
+    def interrupt(_signum: int, _frame: Any) -> None:
+        err.write("\ntroupe: interrupted, canceling the workflow...\n")
+        handle.cancel("interrupted")
+
+    signal.signal(signal.SIGINT, interrupt)
+    try:
+        result = handle.wait(timeout=args.timeout)
+    except TimeoutError:
+        handle.cancel(f"timed out after {args.timeout} s")
+        result = handle.wait(timeout=30)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if progress is not None:
+        progress.close()
+    masker = _masker_for(defn, params)
+    if args.json:
+        json.dump(_result_json(result, masker), out, indent=2, default=json_default)
+        out.write("\n")
+    else:
+        _print_result(result, masker, out, err)
+    return 0 if result.status == "succeeded" else 1
+
+
+def _masker_for(defn: Any, params: dict[str, Any]) -> Any:
+    from runtime.masking import Masker
+
+    secrets = [params[i.name] for i in defn.inputs if i.secret and i.name in params]
+    for spec in defn.inputs:
+        if spec.secret and spec.name not in params and spec.default is not None \
+                and spec.default.constant:
+            secrets.append(spec.default.render(None))  # type: ignore[arg-type]
+    return Masker(secrets)
+
+
+def _result_json(result: Any, masker: Any) -> dict[str, Any]:
+    return {
+        "execution_id": result.execution_id,
+        "status": str(result.status),
+        "output": masker.data(result.output),
+        "errors": [masker.data({"kind": e.kind, "task": e.task, "route": e.route,
+                                "item": e.item, "message": e.message}) for e in result.errors],
+        "tasks": [{"name": t.name, "route": t.route, "status": t.status,
+                   "attempts": t.attempts, "items": t.items,
+                   "started_at": t.started_at.isoformat() if t.started_at else None,
+                   "finished_at": t.finished_at.isoformat() if t.finished_at else None,
+                   "result": masker.data(t.result)} for t in result.tasks],
+    }
+
+
+def _print_result(result: Any, masker: Any, out: IO[str], err: IO[str]) -> None:
+    for error in result.errors:
+        where = f" [task {error.task}" + (f" item {error.item}" if error.item is not None
+                                          else "") + "]" if error.task else ""
+        err.write(f"error {error.kind}{where}: {masker.text(error.message)}\n")
+    err.write(f"workflow {result.execution_id} {result.status}\n")
+    if result.output:
+        out.write(yaml.safe_dump(masker.data(result.output), sort_keys=False,
+                                 allow_unicode=True, default_flow_style=False))
+
+
+class _Progress:
+    """Live progress on a terminal: task lines and a bar for with-items tasks."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.bar_open = False
+        self.last_draw = 0.0
+
+    def on_event(self, event: Any) -> None:
+        if event.kind == "item_finished":
+            now = time.monotonic()
+            if event.done != event.total and now - self.last_draw < 0.1:
+                return
+            self.last_draw = now
+            width = 30
+            filled = int(width * event.done / max(event.total or 1, 1))
+            self.stream.write(f"\r  {event.task} [{'#' * filled}{'.' * (width - filled)}] "
+                              f"{event.done}/{event.total}")
+            self.stream.flush()
+            self.bar_open = True
+            return
+        if event.kind not in ("task_started", "task_finished", "task_retrying") or event.pseudo:
+            return
+        if self.bar_open:
+            self.stream.write("\n")
+            self.bar_open = False
+        if event.kind == "task_started":
+            extra = f" ({event.total} items)" if event.total is not None else ""
+            self.stream.write(f"▶ {event.task}{extra}\n")
+        elif event.kind == "task_retrying":
+            self.stream.write(f"↻ {event.task} retry (attempt {event.attempt})\n")
+        else:
+            mark = "✔" if event.status == "succeeded" else "✘"
+            self.stream.write(f"{mark} {event.task} {event.status}\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.bar_open:
+            self.stream.write("\n")
+
+
+# ---- actions --------------------------------------------------------------------------------
+
+
+def _actions(args: argparse.Namespace, out: IO[str]) -> int:
+    from runtime.actions import ActionRegistry
+
+    registry = ActionRegistry()
+    entries = registry.describe()
+    if args.json:
+        json.dump([{"ref": a.ref, "source": a.source, "description": a.description}
+                   for a in entries], out, indent=2)
+        out.write("\n")
+        return 0
+    width = max((len(a.ref) for a in entries), default=10)
+    for action in entries:
+        out.write(f"{action.ref:<{width}}  {action.source:<11}  {action.description}\n")
+    out.write("\nAlso: python:package.module:function references, and sub-workflows "
+              "(a path ending in .yaml).\n")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Keeping secret values out of traces, error messages and printed output.
+
+A :class:`Masker` knows the values of an execution's secret inputs and replaces every
+occurrence of them (whole values and substrings of longer strings, such as a token inside a
+URL that was published from it) with ``***``, walking nested data.
+
+Misuse: mask at the edge where data leaves the engine (trace, errors, CLI), not inside the
+state machine, which must keep real values to run; secrets shorter than 3 characters are not
+masked as substrings (they would mangle ordinary text) but still as whole values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pyrsistent import PMap, PVector
+
+__all__ = ["MASK", "Masker", "NO_MASK"]
+
+MASK = "***"
+
+
+class Masker:
+    """Replaces known secret values with ``***``."""
+
+    __slots__ = ("_exact", "_substrings")
+
+    def __init__(self, secrets: Iterable[Any] = ()) -> None:
+        exact: set[str] = set()
+        for value in secrets:
+            if value is None or value == "":
+                continue
+            exact.add(str(value))
+        self._exact = frozenset(exact)
+        self._substrings = tuple(sorted((s for s in exact if len(s) >= 3), key=len, reverse=True))
+
+    def __bool__(self) -> bool:
+        return bool(self._exact)
+
+    def text(self, value: str) -> str:
+        """Mask secrets inside a string."""
+        if not self._exact:
+            return value
+        if value in self._exact:
+            return MASK
+        for secret in self._substrings:
+            if secret in value:
+                value = value.replace(secret, MASK)
+        return value
+
+    def data(self, value: Any) -> Any:
+        """Mask secrets anywhere in nested data (returns plain dicts and lists)."""
+        if not self._exact:
+            return value
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, (dict, PMap)):
+            return {k: self.data(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple, PVector)):
+            return [self.data(v) for v in value]
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return MASK if str(value) in self._exact else value
+        return value
+
+
+NO_MASK = Masker()

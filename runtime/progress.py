@@ -1,0 +1,81 @@
+"""Progress events: what a caller following an execution is told, as it happens.
+
+:func:`progress_of` turns the state machine's notices into :class:`ProgressEvent` records
+(task started/finished/retrying, item finished, workflow paused/resumed); the supervisor hands
+them to the ``on_event`` callbacks given to ``start_workflow`` and to ``handle.events()``.
+
+Misuse: callbacks run in the supervisor's thread: keep them quick and never block in them
+(queue the event to your own thread if you need to do real work).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from runtime.commands import (
+    Command,
+    ItemFinished,
+    TaskFinished,
+    TaskRetrying,
+    TaskStarted,
+    WorkflowFinished,
+    WorkflowPaused,
+    WorkflowResumed,
+)
+from runtime.masking import Masker
+
+__all__ = ["ProgressEvent", "progress_of"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProgressEvent:
+    """One step of an execution's progress.
+
+    ``kind`` is one of ``task_started``, ``task_retrying``, ``item_finished``,
+    ``task_finished``, ``workflow_paused``, ``workflow_resumed``, ``workflow_finished``.
+    """
+
+    kind: str
+    execution_id: str
+    task: str | None = None
+    route: int | None = None
+    run: int | None = None
+    item: int | None = None
+    status: str | None = None
+    done: int | None = None
+    total: int | None = None
+    attempt: int | None = None
+    error: str | None = None
+    pseudo: bool = False
+
+
+def progress_of(command: Command, execution_id: str, masker: Masker) -> ProgressEvent | None:
+    """The progress event for a notice, or None if the notice is not progress."""
+    if isinstance(command, TaskStarted):
+        return ProgressEvent(kind="task_started", execution_id=execution_id, task=command.task,
+                             route=command.route, run=command.run, total=command.items)
+    if isinstance(command, TaskRetrying):
+        return ProgressEvent(kind="task_retrying", execution_id=execution_id,
+                             task=command.task, route=command.route, run=command.run,
+                             item=command.item, attempt=command.attempt)
+    if isinstance(command, ItemFinished):
+        return ProgressEvent(kind="item_finished", execution_id=execution_id, task=command.task,
+                             route=command.route, run=command.run, item=command.item,
+                             status=command.status, done=command.done, total=command.total)
+    if isinstance(command, TaskFinished):
+        return ProgressEvent(kind="task_finished", execution_id=execution_id, task=command.task,
+                             route=command.route, run=command.run, status=command.status,
+                             attempt=command.attempts, total=command.items,
+                             error=masker.text(command.error) if command.error else None,
+                             pseudo=command.attempts == 0)
+    if isinstance(command, WorkflowPaused):
+        return ProgressEvent(kind="workflow_paused", execution_id=execution_id)
+    if isinstance(command, WorkflowResumed):
+        return ProgressEvent(kind="workflow_resumed", execution_id=execution_id)
+    if isinstance(command, WorkflowFinished):
+        return ProgressEvent(kind="workflow_finished", execution_id=execution_id,
+                             status=command.status)
+    return None
+
+_ = Any

@@ -1,0 +1,105 @@
+"""The troupe command line: validate, run, actions."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.timeout(60)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BROKEN = """\
+version: 1.0
+tasks:
+  first:
+    action: core.echo message="{{ ctx('nothing') }}"
+    next:
+      - when: '{{ succeeded() }'
+        do: secnd
+  noop:
+    action: core.noop
+  loop:
+    with: x in {{ [1] }}
+    join: 5
+    colour: red
+"""
+
+
+def troupe(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "runtime.cli", *args], capture_output=True,
+                          text=True, cwd=ROOT, timeout=60)
+
+
+def test_validate_lists_every_mistake_with_location_task_and_code(tmp_path: Path) -> None:
+    """A file with several mistakes: each printed as file:line:col with task and code."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BROKEN)
+    out = troupe("validate", str(bad))
+    assert out.returncode == 1
+    report = json.loads(troupe("validate", "--json", str(bad)).stdout)
+    found = {(d["code"], d["task"], d["line"]) for d in report["diagnostics"]}
+    assert {("T302", "first", 4), ("T301", "first", 6), ("T201", "first", 7),
+            ("T202", "noop", 8), ("T203", "loop", 11), ("T205", "loop", 12),
+            ("T102", "loop", 13)} <= found
+    for line in out.stdout.splitlines()[:-1]:
+        assert line.startswith(f"{bad}:")
+
+
+def test_validate_says_ok_for_good_files() -> None:
+    """A valid file exits 0 and says so."""
+    out = troupe("validate", "examples/hello.yaml", "examples/attune_deploy.yaml")
+    assert out.returncode == 0, out.stdout
+    assert "examples/hello.yaml: ok" in out.stdout
+
+
+def test_run_prints_the_output_and_exits_by_outcome(tmp_path: Path) -> None:
+    """`troupe run` exits 0 on success, 1 on a failed workflow, 2 on bad input."""
+    ok = troupe("run", "examples/hello.yaml", "-p", "name=Ada")
+    assert ok.returncode == 0
+    assert "greeting: Hello, Ada!" in ok.stdout
+    failing = tmp_path / "fail.yaml"
+    failing.write_text("tasks:\n  t:\n    action: core.local cmd='exit 3'\n")
+    assert troupe("run", str(failing)).returncode == 1
+    assert troupe("run", "examples/attune_deploy.yaml").returncode == 2
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BROKEN)
+    assert troupe("run", str(bad)).returncode == 2
+
+
+def test_run_json_gives_status_output_and_tasks() -> None:
+    """--json prints the whole result."""
+    out = troupe("run", "examples/attune_deploy.yaml", "-p", "build=2.0", "--json")
+    result = json.loads(out.stdout)
+    assert result["status"] == "succeeded"
+    assert result["output"]["deployed"] == 3
+    assert [t["name"] for t in result["tasks"]] == ["check", "deploy", "notify"]
+
+
+def test_secrets_are_masked_in_cli_output(tmp_path: Path) -> None:
+    """A secret input never appears in what the CLI prints, even when published."""
+    wf = tmp_path / "secret.yaml"
+    wf.write_text("""
+input:
+  - token: {required: true, secret: true}
+tasks:
+  use:
+    action: core.echo message="Bearer {{ ctx('token') }}"
+    next: [{publish: 'header={{ result() }}'}]
+output: [{header: '{{ ctx("header") }}'}]
+""")
+    out = troupe("run", str(wf), "-p", "token=hunter2-very-secret", "--json")
+    assert out.returncode == 0
+    assert "hunter2-very-secret" not in out.stdout + out.stderr
+    assert json.loads(out.stdout)["output"]["header"] == "Bearer ***"
+
+
+def test_actions_lists_the_builtins() -> None:
+    """`troupe actions` lists core.* actions."""
+    out = troupe("actions", "--json")
+    refs = {a["ref"] for a in json.loads(out.stdout)}
+    assert {"core.noop", "core.echo", "core.local", "core.http", "core.sleep"} <= refs
