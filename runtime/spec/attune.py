@@ -51,7 +51,7 @@ from .model import (
 from .report import Reporter
 from .yamlmarks import mark_of
 
-__all__ = ["load_attune"]
+__all__ = ["load_attune", "status_shortcut"]
 
 D = "attune"
 TOP_KEYS = ("version", "ref", "label", "description", "tags", "parameters", "output", "vars",
