@@ -28,8 +28,30 @@ __all__ = ["TraceSink", "Tracer"]
 _MASKED_FIELDS = ("inputs", "output", "error", "errors", "traceback")
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=json_default)
+
+
 def _render(_logger: Any, _name: str, event_dict: dict[str, Any]) -> str:
-    return json.dumps(event_dict, default=json_default, separators=(",", ":"))
+    return _ENCODER.encode(event_dict)
+
+
+class _LineWriter:
+    """structlog's final logger: appends rendered lines to a buffered text file.
+
+    Unlike ``structlog.WriteLogger`` it does not flush after every line (a syscall per line
+    would double the cost of tracing); the sink flushes when an execution finishes.
+    """
+
+    __slots__ = ("_file",)
+
+    def __init__(self, file: IO[str]) -> None:
+        self._file = file
+
+    def info(self, line: str) -> None:
+        if not self._file.closed:
+            self._file.write(line + "\n")
+
+    msg = info
 
 
 class TraceSink:
@@ -40,17 +62,20 @@ class TraceSink:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file: IO[str] = self.path.open("a", encoding="utf-8", buffering=1 << 16)
         self._logger = structlog.wrap_logger(
-            structlog.WriteLogger(self._file),
+            _LineWriter(self._file),
             processors=[_render],
             context_class=dict,
             cache_logger_on_first_use=True,
-        )
+            wrapper_class=structlog.make_filtering_bound_logger(0),
+        ).bind()
+        self.log = self._logger.info
+        """Write one line: ``log(event, **fields)`` (the structlog bound method)."""
         self.users = 0
 
     def write(self, fields: dict[str, Any]) -> None:
         """Write one line (``fields`` must hold ``event``)."""
         event = fields.pop("event")
-        self._logger.msg(event, **fields)
+        self._logger.info(event, **fields)
 
     def flush(self) -> None:
         """Push buffered lines to the file."""
@@ -100,20 +125,19 @@ class Tracer:
             for name in _MASKED_FIELDS:
                 if name in fields:
                     fields[name] = self.masker.data(fields[name])
-        line = {
-            "event": event,
-            "ts": time.time(),
-            "mono": time.monotonic(),
-            "execution": self.execution_id,
-            "actor": actor,
-            "task": task,
-            "route": route,
-            "item": item,
-            "attempt": attempt,
-            "ctx_version": ctx_version,
-        }
-        line.update(fields)
-        self.sink.write(line)
+        self.sink.log(
+            event,
+            ts=time.time(),
+            mono=time.monotonic(),
+            execution=self.execution_id,
+            actor=actor,
+            task=task,
+            route=route,
+            item=item,
+            attempt=attempt,
+            ctx_version=ctx_version,
+            **fields,
+        )
 
     def failure(self, actor: str, kind: str, exc: BaseException, **where: Any) -> None:
         """Write an ``actor.failed`` line for ``exc``."""

@@ -292,8 +292,14 @@ def invoke(action: Action, inputs: Mapping[str, Any] | None, call: Call) -> Any:
                 },
             )
         kwargs["call"] = call
-    sig = _signature(action.fn)
-    if sig is not None:
+    try:
+        return action.fn(**kwargs)
+    except TypeError as original:
+        # Binding is checked only when something went wrong (signature() costs ~60 us): a
+        # bad binding fails before the body runs, so the action did not start.
+        sig = _signature(action.fn)
+        if sig is None:
+            raise
         try:
             sig.bind(**kwargs)
         except TypeError as exc:
@@ -313,4 +319,4 @@ def invoke(action: Action, inputs: Mapping[str, Any] | None, call: Call) -> Any:
                     "error": str(exc),
                 },
             ) from None
-    return action.fn(**kwargs)
+        raise original

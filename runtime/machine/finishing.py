@@ -36,7 +36,7 @@ from runtime.status import ABENDED, TaskStatus, WorkflowStatus
 from runtime.templating import Scope
 from runtime.values import freeze, thaw
 
-from .starting import create_run, dispatch, release_items, send_attempt, send_item
+from .starting import create_run, dispatch, send_attempt, send_item, take_items
 from .state import ItemsProgress, JoinBarrier, TaskRun
 from .tx import Tx
 
@@ -128,7 +128,6 @@ def item_completed(
         done=progress.done + 1,
         failed=failed,
     )
-    run = tx.update(run, items=progress)
     tx.emit(
         ItemFinished(
             run=run.id,
@@ -140,7 +139,11 @@ def item_completed(
             total=progress.total,
         )
     )
-    run = release_items(tx, run)
+    progress, sent = take_items(tx, progress)
+    run = tx.update(run, items=progress)
+    for index in sent:
+        send_item(tx, run, index, 1)
+    run = tx.run(run.id)
     progress = run.items
     assert progress is not None
     if progress.active:

@@ -33,7 +33,9 @@ __all__ = [
     "release_items",
     "render_inputs",
     "send_attempt",
+    "send_item",
     "start_run",
+    "take_items",
 ]
 
 
@@ -225,38 +227,39 @@ def send_attempt(tx: Tx, run: TaskRun, attempt: int) -> None:
 
 def release_items(tx: Tx, run: TaskRun) -> TaskRun:
     """Send items until ``concurrency`` are active (unless new work is not allowed)."""
-    progress = run.items
-    assert progress is not None
-    if not tx.active():
-        return run
-    if progress.failed and tx.policies.items_stop_on_failure:
-        return run
-    statuses = progress.statuses
-    index = progress.next_index
-    active = progress.active
-    sent: list[int] = []
-    while active < progress.concurrency and index < progress.total:
-        statuses = statuses.set(index, ITEM_RUNNING)
-        sent.append(index)
-        index += 1
-        active += 1
+    assert run.items is not None
+    progress, sent = take_items(tx, run.items)
     if not sent:
         return run
+    run = tx.update(run, items=progress)
+    for item in sent:
+        send_item(tx, run, item, 1)
+    return run
+
+
+def take_items(tx: Tx, progress: ItemsProgress) -> tuple[ItemsProgress, range]:
+    """Mark the next items running, up to the concurrency; return them (not yet sent)."""
+    if not tx.active() or (progress.failed and tx.policies.items_stop_on_failure):
+        return progress, range(0)
+    start = progress.next_index
+    stop = min(progress.total, start + progress.concurrency - progress.active)
+    if stop <= start:
+        return progress, range(0)
+    statuses = progress.statuses
+    for index in range(start, stop):
+        statuses = statuses.set(index, ITEM_RUNNING)
     progress = ItemsProgress(
         values=progress.values,
         results=progress.results,
         statuses=statuses,
         concurrency=progress.concurrency,
         attempts=progress.attempts,
-        next_index=index,
-        active=active,
+        next_index=stop,
+        active=progress.active + (stop - start),
         done=progress.done,
         failed=progress.failed,
     )
-    run = tx.update(run, items=progress)
-    for item in sent:
-        send_item(tx, run, item, 1)
-    return run
+    return progress, range(start, stop)
 
 
 def send_item(tx: Tx, run: TaskRun, item: int, attempt: int) -> None:

@@ -10,8 +10,7 @@ Misuse: never keep a Tx beyond one event; never hand its evolvers to anyone.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from runtime.commands import Command, ErrorRecord
 from runtime.context import Context
@@ -21,7 +20,21 @@ from runtime.templating import Scope
 
 from .state import TaskRun, WorkflowState
 
-__all__ = ["Tx"]
+__all__ = ["Tx", "evolve"]
+
+_T = TypeVar("_T")
+
+
+def evolve(record: _T, changes: dict[str, Any]) -> _T:
+    """Return a copy of a frozen slotted record with ``changes`` applied.
+
+    The same as ``dataclasses.replace`` without re-running field introspection and
+    ``__init__`` (about twice as fast, and this is on the per-item path).
+    """
+    new = object.__new__(type(record))
+    for name in type(record).__slots__:  # type: ignore[attr-defined]
+        object.__setattr__(new, name, changes[name] if name in changes else getattr(record, name))
+    return new
 
 
 class Tx:
@@ -95,7 +108,7 @@ class Tx:
 
     def update(self, run: TaskRun, **changes: Any) -> TaskRun:
         """Store ``run`` with ``changes`` applied; return the new version."""
-        return self.put(replace(run, **changes))
+        return self.put(evolve(run, changes))
 
     def next_run_id(self) -> int:
         """Id the next created run will get."""
@@ -154,8 +167,9 @@ class Tx:
     def commit(self) -> WorkflowState:
         """Build the next state."""
         base = self.base
-        return replace(
+        return evolve(
             base,
+            dict(
             status=self.status,
             execution_id=self.execution_id,
             params=self.params,
@@ -177,4 +191,5 @@ class Tx:
             started_at=self.started_at,
             finished_at=self.finished_at,
             events=base.events + 1,
+            ),
         )
