@@ -40,7 +40,6 @@ from runtime.commands import (
     WorkflowFinished,
     WorkflowPaused,
     WorkflowResumed,
-    WorkflowStarted,
 )
 from runtime.errors import ActionNotFound, TroupeError
 from runtime.events import (
@@ -72,7 +71,7 @@ from .messages import (
     TimerDue,
 )
 from .timers import TIMERS
-from .tracing import TraceSink, Tracer
+from .tracing import Tracer, TraceSink
 from .workers import Worker
 
 __all__ = ["Inspect", "Reaper", "SupervisorConfig", "WorkflowSupervisor"]
@@ -109,7 +108,7 @@ class Reaper(pykka.ThreadingActor):
         if isinstance(message, Kill):
             try:
                 message.kill()
-            except Exception:  # noqa: BLE001 - a failed kill is logged; the attempt is over anyway
+            except Exception:
                 log.warning("kill failed", exc_info=True)
         return None
 
@@ -163,6 +162,7 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         self.timers: dict[Any, int] = {}
         self.dispatched_at: dict[AttemptKey, float] = {}
         self.reaper: Any = None
+        self.paths: dict[str, str] = {}
         self.finished = False
         self.started_mono = time.monotonic()
 
@@ -182,7 +182,7 @@ class WorkflowSupervisor(pykka.ThreadingActor):
                                  inputs=dict(self.parameters.items()))
             self._feed(WorkflowRequested(execution_id=self.execution_id,
                                          parameters=self.parameters, at=time.time()))
-        except Exception as exc:  # noqa: BLE001 - reported as the execution's failure
+        except Exception as exc:
             self._crash(exc)
 
     def on_failure(self, exc_type: Any, exc_value: Any, tb: Any) -> None:
@@ -210,7 +210,7 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             self._trace_received(message, received)
         try:
             self._handle(message)
-        except Exception as exc:  # noqa: BLE001 - a bug in the engine fails the execution
+        except Exception as exc:
             self._crash(exc)
         if tracer.enabled:
             tracer.emit("message.handled", "wf", msg=type(message).__name__,
@@ -299,9 +299,8 @@ class WorkflowSupervisor(pykka.ThreadingActor):
                 self.tracer.emit("timer.set", "wf", timer_id=timer_id, kind=key.kind.value,
                                  delay=command.delay, **self._run_fields(key.run, key.item))
         elif isinstance(command, CancelTimer):
-            timer_id = self.timers.pop(command.key, None)
-            if timer_id is not None:
-                TIMERS.cancel(timer_id)
+            if command.key in self.timers:
+                TIMERS.cancel(self.timers.pop(command.key))
         elif isinstance(command, WorkflowFinished):
             self._finish(command)
         else:
@@ -338,7 +337,7 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         return None
 
     def _worker_path(self, worker: Any) -> str:
-        return getattr(worker, "troupe_path", "?")
+        return self.paths.get(worker.actor_urn, "?")
 
     def _worker_for(self, command: RunAction, key: AttemptKey) -> Any:
         base = f"wf/{command.task}@{command.route}"
@@ -359,7 +358,7 @@ class WorkflowSupervisor(pykka.ThreadingActor):
     def _spawn(self, path: str, kind: str) -> Any:
         ref = Worker.start(supervisor=self.actor_ref, path=path, kind=kind,
                            execution_id=self.execution_id, tracer=self.tracer)
-        ref.troupe_path = path
+        self.paths[ref.actor_urn] = path
         if self.tracer.enabled:
             self.tracer.emit("actor.spawned", path, kind=kind, parent="wf",
                              thread=path)
@@ -412,14 +411,14 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             self.cancelled.add(key)
         child = self.children.pop(key, None)
         if child is not None:
-            self._tell(child, Cancel(reason=command.reason))
+            self._tell_ref(child, Cancel(reason=command.reason))
         if command.item is None:
             worker = self.task_workers.pop(command.run, None)
         else:
             pool = self.pools.get(command.run)
             worker = pool.busy.pop(key, None) if pool is not None else None
         if worker is not None:
-            self._stop(worker)
+            self._stop_ref(worker)
 
     def _reap(self, kill: Callable[[], None]) -> None:
         if self.reaper is None:
@@ -428,17 +427,17 @@ class WorkflowSupervisor(pykka.ThreadingActor):
 
     def _cascade(self, message: Any) -> None:
         for child in list(self.children.values()):
-            self._tell(child, message)
+            self._tell_ref(child, message)
 
     @staticmethod
-    def _tell(ref: Any, message: Any) -> None:
+    def _tell_ref(ref: Any, message: Any) -> None:
         try:
             ref.tell(message)
         except pykka.ActorDeadError:
             pass  # the child already finished; its report is in our mailbox or was handled
 
     @staticmethod
-    def _stop(ref: Any) -> None:
+    def _stop_ref(ref: Any) -> None:
         try:
             ref.stop(block=False)
         except pykka.ActorDeadError:
@@ -463,17 +462,17 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         for listener in listeners:
             try:
                 listener(event)
-            except Exception:  # noqa: BLE001 - a broken listener must not stop the run
+            except Exception:
                 log.warning("progress listener failed", exc_info=True)
 
     def _release_workers(self, run: int) -> None:
         worker = self.task_workers.pop(run, None)
         if worker is not None:
-            self._stop(worker)
+            self._stop_ref(worker)
         pool = self.pools.pop(run, None)
         if pool is not None:
             for ref in (*pool.idle, *pool.busy.values()):
-                self._stop(ref)
+                self._stop_ref(ref)
 
     def _trace_notice(self, command: Command) -> None:
         tracer = self.tracer
@@ -489,8 +488,9 @@ class WorkflowSupervisor(pykka.ThreadingActor):
                         route=command.route, item=command.item, attempt=command.attempt,
                         run=command.run, delay=command.delay, reason=command.reason)
         elif isinstance(command, ItemFinished):
-            key = (command.run, command.item, state.run(command.run).items.attempt_of(
-                command.item))  # type: ignore[union-attr]
+            progress = state.run(command.run).items
+            assert progress is not None
+            key = (command.run, command.item, progress.attempt_of(command.item))
             started = self.dispatched_at.pop(key, None)
             duration = time.monotonic() - started if started is not None else 0.0
             tracer.emit("item.finished", f"wf/{command.task}@{command.route}", task=command.task,
@@ -565,14 +565,14 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         for run in list(self.pools):
             self._release_workers(run)
         if self.reaper is not None:
-            self._stop(self.reaper)
+            self._stop_ref(self.reaper)
         if self.parent is not None and self.parent_key is not None:
             outcome = Outcome.SUCCEEDED if command.status == "succeeded" else Outcome.FAILED
             run, item, attempt = self.parent_key
             error = None if outcome is Outcome.SUCCEEDED else (
                 f"sub-workflow {self.execution_id} {command.status}: "
                 + "; ".join(e.message for e in command.errors[:3]))
-            self._tell(self.parent, Performed(run=run, item=item, attempt=attempt,
+            self._tell_ref(self.parent, Performed(run=run, item=item, attempt=attempt,
                                               outcome=outcome, result=command.output,
                                               error=error, worker="wf/child"))
         self.done.set(result)

@@ -15,6 +15,7 @@ import itertools
 import json
 import time
 import traceback
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -31,7 +32,7 @@ _MASKED_FIELDS = ("inputs", "output", "error", "errors", "traceback")
 _ENCODER = json.JSONEncoder(separators=(",", ":"), default=json_default)
 
 
-def _render(_logger: Any, _name: str, event_dict: dict[str, Any]) -> str:
+def _render(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> str:
     return _ENCODER.encode(event_dict)
 
 

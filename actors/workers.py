@@ -101,7 +101,7 @@ class Worker(pykka.ThreadingActor):
             outcome, result, error = Outcome.TIMED_OUT, exc.result, str(exc)
         except ActionFailed as exc:
             outcome, result, error = Outcome.FAILED, exc.result, str(exc)
-        except BaseException as exc:  # noqa: BLE001 - every failure is reported, never re-raised
+        except BaseException as exc:
             outcome, result, error = Outcome.FAILED, None, f"{type(exc).__name__}: {exc}"
         finally:
             self._report(message, key, outcome, result, error, started)

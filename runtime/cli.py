@@ -202,7 +202,7 @@ def _masker_for(defn: Any, params: dict[str, Any]) -> Any:
     for spec in defn.inputs:
         if spec.secret and spec.name not in params and spec.default is not None \
                 and spec.default.constant:
-            secrets.append(spec.default.render(None))  # type: ignore[arg-type]
+            secrets.append(spec.default.render(None))
     return Masker(secrets)
 
 

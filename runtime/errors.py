@@ -192,7 +192,7 @@ class ActionNotFound(TroupeError):
         super().__init__(f"unknown action {ref!r}{where}{why}")
 
 
-class ActionFailed(TroupeError):  # noqa: N818 - public name fixed by the API contract
+class ActionFailed(TroupeError):
     """Raised by an action to fail with a result that ``result()`` sees in transitions.
 
     Example::
@@ -208,7 +208,7 @@ class ActionFailed(TroupeError):  # noqa: N818 - public name fixed by the API co
         super().__init__(message)
 
 
-class ActionTimedOut(TroupeError):  # noqa: N818 - reads as an outcome, like ActionFailed
+class ActionTimedOut(TroupeError):
     """Raised by an action whose own time limit ran out (the task then ends ``timed_out``)."""
 
     def __init__(self, message: str = "action timed out", *, result: Any = None) -> None:

@@ -26,6 +26,8 @@ class Edge:
     target: str
     key: int
     """How many earlier edges of ``source`` lead to the same ``target``."""
+    order: int = 0
+    """Position of the edge in the source's transitions as written (listed order)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +69,7 @@ def build_graph(
                     continue
                 key = counts.get(target, 0)
                 counts[target] = key + 1
-                edge = Edge(source, index, target, key)
+                edge = Edge(source, index, target, key, len(edges))
                 edges.append(edge)
                 inbound.setdefault(target, []).append(edge)
         edges.sort(key=lambda e: (e.target, e.transition))

@@ -16,7 +16,7 @@ from typing import Any
 
 from pyrsistent import PMap, PVector
 
-__all__ = ["MASK", "Masker", "NO_MASK"]
+__all__ = ["MASK", "NO_MASK", "Masker"]
 
 MASK = "***"
 

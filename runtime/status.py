@@ -32,7 +32,9 @@ class WorkflowStatus(enum.Enum):
     CANCELED = "canceled"
 
 
-WORKFLOW_DONE = frozenset({WorkflowStatus.SUCCEEDED, WorkflowStatus.FAILED, WorkflowStatus.CANCELED})
+WORKFLOW_DONE = frozenset(
+    {WorkflowStatus.SUCCEEDED, WorkflowStatus.FAILED, WorkflowStatus.CANCELED}
+)
 
 
 class TaskStatus(enum.Enum):

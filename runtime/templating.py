@@ -22,9 +22,9 @@ from typing import Any
 
 import jinja2
 import jinja2.nodes
-from markupsafe import Markup
 from jinja2.runtime import Context, missing
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 from pyrsistent import PMap, PVector, pmap
 
 from runtime.errors import ExpressionError

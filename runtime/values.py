@@ -15,14 +15,55 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pyrsistent import PMap, PSet, PVector, freeze as _freeze, thaw as _thaw
+from pyrsistent import PMap, PSet, PVector, pmap, pset, pvector
+from pyrsistent import freeze as _freeze
+from pyrsistent import thaw as _thaw
 
 __all__ = ["freeze", "is_frozen_container", "json_default", "thaw", "to_json"]
 
 
 def freeze(value: Any) -> Any:
-    """Return ``value`` as immutable data; pyrsistent containers pass through unchanged."""
-    return _freeze(value, strict=False)
+    """Return ``value`` as immutable data; pyrsistent containers pass through unchanged.
+
+    Unlike ``pyrsistent.freeze`` this also freezes subclasses of ``dict`` and ``list`` (the
+    YAML loader's marked containers, ``OrderedDict``...), which would otherwise stay shared
+    and mutable.
+    """
+    kind = type(value)
+    if kind in _SCALARS or kind in _FROZEN:
+        return value
+    if kind is dict or kind is list:
+        frozen: Any = _freeze(value, strict=False)  # type: ignore[call-overload]
+        if _all_plain(value):
+            return frozen
+    if isinstance(value, dict):
+        return pmap({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return pvector([freeze(v) for v in value])
+    if isinstance(value, tuple):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return pset(freeze(v) for v in value)
+    return value
+
+
+_SCALARS: frozenset[type] = frozenset({str, int, float, bool, type(None), bytes})
+_FROZEN: frozenset[type] = frozenset({type(pmap()), type(pvector()), type(pset())})
+
+
+def _all_plain(value: Any) -> bool:
+    """Tell whether nested containers are all exact dicts/lists (pyrsistent can freeze them)."""
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        kind = type(current)
+        if kind is dict:
+            stack.extend(current.values())
+        elif kind is list or kind is tuple:
+            stack.extend(current)
+        elif isinstance(current, (dict, list, set)):
+            return False
+    return True
 
 
 def thaw(value: Any) -> Any:

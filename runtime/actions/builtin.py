@@ -172,7 +172,7 @@ def _drain(proc: subprocess.Popen[str]) -> tuple[str | bytes | None, str | bytes
         return exc.stdout, exc.stderr
 
 
-def core_local(  # noqa: PLR0917 - the parameters are the action's documented inputs
+def core_local(
     cmd: str | list[str],
     cwd: str | None = None,
     env: Mapping[str, str] | None = None,

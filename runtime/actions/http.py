@@ -167,7 +167,7 @@ def _ssl_context(verify_ssl: bool) -> ssl.SSLContext | None:
     return context
 
 
-def core_http(  # noqa: PLR0917 - the parameters are the action's documented inputs
+def core_http(
     url: str,
     method: str = "GET",
     headers: Mapping[str, str] | None = None,

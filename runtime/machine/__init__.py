@@ -1,8 +1,8 @@
 """The pure workflow state machine: ``advance(state, event) -> (state, commands)``."""
 
 from runtime.machine.core import advance, initial_state, replay
-from runtime.machine.state import ItemsProgress, JoinBarrier, TaskRun, WorkflowState
 from runtime.machine.starting import check_parameters
+from runtime.machine.state import ItemsProgress, JoinBarrier, TaskRun, WorkflowState
 
 __all__ = [
     "ItemsProgress",

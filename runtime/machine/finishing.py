@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyrsistent import pmap
+from pyrsistent import PMap, pmap
 
 from runtime.commands import (
     CancelTimer,
@@ -331,14 +331,15 @@ def _follow_transitions(tx: Tx, run: TaskRun, status: TaskStatus, result: Any) -
     graph = tx.defn.graph
     edges = graph.outbound.get(run.task, ())
     if not tx.policies.transitions_by_target:
-        edges = tuple(sorted(edges, key=lambda e: (e.transition, task.transitions[e.transition].targets.index(e.target))))
+        edges = tuple(sorted(edges, key=lambda e: e.order))
     remediated = False
     manual_fail = False
     ready: list[TaskRun] = []
     for edge in edges:
-        ctx = fired.get(edge.transition)
-        if ctx is None:
+        edge_ctx = fired.get(edge.transition)
+        if edge_ctx is None:
             continue
+        ctx = edge_ctx
         route = _route_for(tx, edge, run.route)
         if edge.target in PSEUDO:
             failed = edge.target == "fail"
@@ -478,11 +479,11 @@ def _stage(tx: Tx, source: TaskRun, edge: Edge, route: int, ctx: Context) -> Tas
     barrier = JoinBarrier(task=target.name, route=route, arrived=arrived, ctx=merged,
                           fired=ready, last_source_run=source.id)
     tx.joins = tx.joins.set(key, barrier)
-    run = create_run(tx, target.name, route, merged, source_run=source.id) if ready else None
+    new_run = create_run(tx, target.name, route, merged, source_run=source.id) if ready else None
     tx.emit(TaskStaged(task=target.name, route=route, source=source.task, source_run=source.id,
                        join=target.join, satisfied=len(arrived), required=required,
-                       ready=ready, run=run.id if run else None))
-    return run if run is not None else True
+                       ready=ready, run=new_run.id if new_run else None))
+    return new_run if new_run is not None else True
 
 
 def settle(tx: Tx) -> None:
@@ -535,7 +536,7 @@ def terminal_context(tx: Tx) -> Any:
 
 def _render_output(tx: Tx) -> bool:
     view = terminal_context(tx)
-    output = pmap()
+    output: PMap = pmap()
     ok = True
     for name, node in tx.defn.outputs:
         scope = Scope(view, params=tx.params, tasks=tx.tasks_ns, system=tx.system())

@@ -51,7 +51,7 @@ class ItemsProgress:
 
     def attempt_of(self, index: int) -> int:
         """Current attempt number of item ``index``."""
-        return self.attempts.get(index, 1)  # type: ignore[no-any-return]
+        return self.attempts.get(index, 1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,4 +136,4 @@ class WorkflowState:
 
     def run(self, run_id: int) -> TaskRun:
         """Return run ``run_id``."""
-        return self.runs[run_id]  # type: ignore[no-any-return]
+        return self.runs[run_id]

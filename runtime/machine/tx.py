@@ -10,6 +10,7 @@ Misuse: never keep a Tx beyond one event; never hand its evolvers to anyone.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, TypeVar
 
 from runtime.commands import Command, ErrorRecord
@@ -47,6 +48,7 @@ class Tx:
         "defn",
         "errors",
         "ever_staged",
+        "execution_id",
         "finished_at",
         "held",
         "inflight",
@@ -60,12 +62,11 @@ class Tx:
         "root",
         "routes",
         "runs",
+        "started_at",
         "status",
         "store",
         "tasks_ns",
         "unhandled_failure",
-        "execution_id",
-        "started_at",
     )
 
     def __init__(self, state: WorkflowState, at: float) -> None:
@@ -99,7 +100,7 @@ class Tx:
 
     def run(self, run_id: int) -> TaskRun:
         """Return the current version of run ``run_id``."""
-        return self.runs[run_id]  # type: ignore[no-any-return]
+        return self.runs[run_id]
 
     def put(self, run: TaskRun) -> TaskRun:
         """Store a new version of ``run``; return it."""
@@ -135,7 +136,7 @@ class Tx:
         return Scope(
             self.visible(run.ctx),
             task=run.task,
-            task_statuses=lambda name, route=run.route: self.task_status(name, route),
+            task_statuses=partial(self.task_status, route=run.route),
             params=self.params,
             tasks=self.tasks_ns,
             system=self.system(),
@@ -169,27 +170,27 @@ class Tx:
         base = self.base
         return evolve(
             base,
-            dict(
-            status=self.status,
-            execution_id=self.execution_id,
-            params=self.params,
-            inputs=self.inputs,
-            root=self.root,
-            store=self.store,
-            tasks_ns=self.tasks_ns,
-            runs=self.runs.persistent(),
-            latest=self.latest,
-            ever_staged=self.ever_staged,
-            joins=self.joins,
-            routes=self.routes,
-            errors=self.errors,
-            open_runs=self.open_runs,
-            inflight=self.inflight,
-            held=self.held,
-            unhandled_failure=self.unhandled_failure,
-            output=self.output,
-            started_at=self.started_at,
-            finished_at=self.finished_at,
-            events=base.events + 1,
-            ),
+            {
+                "status": self.status,
+                "execution_id": self.execution_id,
+                "params": self.params,
+                "inputs": self.inputs,
+                "root": self.root,
+                "store": self.store,
+                "tasks_ns": self.tasks_ns,
+                "runs": self.runs.persistent(),
+                "latest": self.latest,
+                "ever_staged": self.ever_staged,
+                "joins": self.joins,
+                "routes": self.routes,
+                "errors": self.errors,
+                "open_runs": self.open_runs,
+                "inflight": self.inflight,
+                "held": self.held,
+                "unhandled_failure": self.unhandled_failure,
+                "output": self.output,
+                "started_at": self.started_at,
+                "finished_at": self.finished_at,
+                "events": base.events + 1,
+            },
         )

@@ -226,7 +226,7 @@ class WorkflowDef:
 
     def task(self, name: str) -> TaskDef:
         """Return the task called ``name`` (KeyError if there is none)."""
-        return self.tasks[name]  # type: ignore[no-any-return]
+        return self.tasks[name]
 
     @property
     def secret_inputs(self) -> frozenset[str]:
