@@ -451,6 +451,8 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         self._notify_listeners(command)
         if self.tracer.enabled:
             self._trace_notice(command)
+            if not isinstance(command, ItemFinished) and self.config.sink is not None:
+                self.config.sink.flush()  # task-level progress reaches `troupe trace follow`
 
     def _notify_listeners(self, command: Command) -> None:
         listeners = self.config.listeners
