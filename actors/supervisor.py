@@ -192,6 +192,8 @@ class WorkflowSupervisor(pykka.ThreadingActor):
     def on_stop(self) -> None:
         if self.tracer.enabled:
             self.tracer.emit("actor.stopped", "wf", kind="supervisor")
+        if self.parent is None and self.config.sink is not None:
+            self.config.sink.close()  # lines of workers still stopping are dropped
 
     @staticmethod
     def _thread_name() -> str:
@@ -577,10 +579,10 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             self._tell_ref(self.parent, Performed(run=run, item=item, attempt=attempt,
                                               outcome=outcome, result=command.output,
                                               error=error, worker="wf/child"))
+        if self.config.sink is not None:
+            self.config.sink.flush()  # before waiters wake up, so they can read the whole run
         self.done.set(result)
         self._notify_listeners(command)
-        if self.config.sink is not None:
-            self.config.sink.flush()
         self.stop()
 
     def _crash(self, exc: BaseException) -> None:

@@ -77,8 +77,6 @@ class WorkflowHandle:
                 raise TimeoutError(
                     f"execution {self.execution_id} still running after {timeout} s"
                 ) from None
-            if self._sink is not None:
-                self._sink.flush()
         return self._result
 
     def done(self) -> bool:
