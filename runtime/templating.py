@@ -120,16 +120,25 @@ class _TroupeSandbox(SandboxedEnvironment):
         return super().getattr(obj, attribute)
 
 
+_ATTUNE_NAMESPACES = frozenset(
+    {"parameters", "workflow", "vars", "variables", "task", "tasks", "item", "index", "system",
+     "config", "keystore", SCOPE_KEY}
+)
+
+
 class _BareNameContext(Context):
-    """Jinja context that resolves unknown bare names from the workflow variables (Attune)."""
+    """Jinja context that resolves bare names from the workflow variables (Attune).
+
+    A workflow variable shadows a helper function of the same name (``count``, ``keys``...);
+    the namespaces (``parameters``, ``workflow``, ``item``...) always win.
+    """
 
     def resolve_or_missing(self, key: str) -> Any:
-        value = super().resolve_or_missing(key)
-        if value is missing:
+        if key not in _ATTUNE_NAMESPACES:
             scope = self.parent.get(SCOPE_KEY)
             if scope is not None and key in scope.ctx:
                 return scope.ctx[key]
-        return value
+        return super().resolve_or_missing(key)
 
 
 def _python_finalize(value: Any) -> Any:
