@@ -236,3 +236,48 @@ tasks:
     assert kinds[0] == "task_started"
     assert kinds.count("item_finished") == 3
     assert kinds[-2:] == ["task_finished", "workflow_finished"]
+
+
+def test_cancel_cascades_to_subworkflows_and_their_commands(tmp_path: Path) -> None:
+    """Cancelling a parent cancels its running child workflow and kills the child's shell."""
+    fifo = tmp_path / "pid"
+    os.mkfifo(fifo)
+    (tmp_path / "child.yaml").write_text(f"""
+tasks:
+  work:
+    action: core.local
+    input:
+      cmd: "echo $$ > {fifo}; exec sleep 300"
+""")
+    parent = tmp_path / "parent.yaml"
+    parent.write_text("tasks:\n  call:\n    action: child.yaml\n")
+    handle = start_workflow(parent)
+    with fifo.open() as pipe:
+        pid = int(pipe.read())
+    handle.cancel()
+    assert handle.wait(timeout=20).status == "canceled"
+    assert _wait_for_exit(pid)
+
+
+def test_a_worker_whose_supervisor_is_gone_still_finishes_quietly() -> None:
+    """A worker reporting to a dead supervisor swallows ActorDeadError and stays usable."""
+    import pykka
+
+    from actors.messages import Perform
+    from actors.tracing import Tracer
+    from actors.workers import Worker
+    from runtime.actions import ActionRegistry
+    from runtime.commands import RunAction
+
+    class Sink(pykka.ThreadingActor):
+        pass
+
+    dead = Sink.start()
+    dead.stop()
+    worker = Worker.start(supervisor=dead, path="wf/t@0", kind="task", execution_id="x",
+                          tracer=Tracer(None, "x"))
+    command = RunAction(run=0, task="t", route=0, attempt=1, action="core.echo",
+                        input={"message": 1})
+    action = ActionRegistry(entry_points=False).resolve("core.echo")
+    worker.tell(Perform(command=command, action=action))
+    assert worker.ask("ping", timeout=10) is None
