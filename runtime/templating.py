@@ -22,7 +22,7 @@ from typing import Any
 
 import jinja2
 import jinja2.nodes
-from jinja2.runtime import Context, missing
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 from pyrsistent import PMap, PVector, pmap

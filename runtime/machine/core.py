@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from pyrsistent import pmap, pvector
+from pyrsistent import pvector
 
 from runtime.commands import (
     CancelAction,
     CancelTimer,
     Command,
     ErrorRecord,
+    TaskFinished,
     WorkflowResumed,
     WorkflowStarted,
 )
@@ -46,14 +47,20 @@ from runtime.values import freeze
 from .finishing import (
     attempt_completed,
     complete_run,
-    fail_workflow,
     finish,
     item_completed,
     retry_now,
     settle,
 )
-from .starting import check_parameters, create_run, dispatch, render_inputs, start_run
-from .state import ITEM_RUNNING, WorkflowState
+from .starting import (
+    check_parameters,
+    create_run,
+    dispatch,
+    release_items,
+    render_inputs,
+    start_run,
+)
+from .state import ITEM_RUNNING, TaskRun, WorkflowState
 from .tx import Tx
 
 __all__ = ["advance", "initial_state", "replay"]
@@ -158,7 +165,7 @@ def _on_timer(tx: Tx, event: Event) -> None:
     settle(tx)
 
 
-def _retry_timer(tx: Tx, run, key: TimerKey) -> None:  # type: ignore[no-untyped-def]
+def _retry_timer(tx: Tx, run: TaskRun, key: TimerKey) -> None:
     if key.item is None:
         if run.status is not TaskStatus.RETRYING or run.attempt + 1 != key.attempt:
             return
@@ -177,7 +184,7 @@ def _retry_timer(tx: Tx, run, key: TimerKey) -> None:  # type: ignore[no-untyped
         item_completed(tx, run, key.item, key.attempt, TaskStatus.CANCELED, None, "not retried")
 
 
-def _timeout_timer(tx: Tx, run, key: TimerKey) -> None:  # type: ignore[no-untyped-def]
+def _timeout_timer(tx: Tx, run: TaskRun, key: TimerKey) -> None:
     timeout_error = f"timed out after {run.timeout:g} s" if run.timeout else "timed out"
     if key.item is None:
         if run.status is not TaskStatus.RUNNING or run.attempt != key.attempt:
@@ -205,7 +212,7 @@ def _on_cancel(tx: Tx, event: Event) -> None:
     finish(tx, WorkflowStatus.CANCELED)
 
 
-def _cancel_run(tx: Tx, run) -> None:  # type: ignore[no-untyped-def]
+def _cancel_run(tx: Tx, run: TaskRun) -> None:
     if run.status is TaskStatus.RUNNING and run.items is None:
         tx.emit(CancelAction(run=run.id, attempt=run.attempt))
         if run.timeout:
@@ -221,8 +228,6 @@ def _cancel_run(tx: Tx, run) -> None:  # type: ignore[no-untyped-def]
         tx.emit(CancelTimer(key=TimerKey(kind=TimerKind.DELAY, run=run.id)))
     tx.update(run, status=TaskStatus.CANCELED, finished_at=tx.at, terminal=True)
     tx.open_runs -= 1
-    from runtime.commands import TaskFinished
-
     tx.emit(TaskFinished(run=run.id, task=run.task, route=run.route, status="canceled",
                          attempts=run.attempt))
 
@@ -247,8 +252,6 @@ def _on_resume(tx: Tx, event: Event) -> None:
             complete_run(tx, run, TaskStatus.CANCELED, None, transitions=False)
     for run in list(tx.runs.persistent()):
         if run.items is not None and run.status is TaskStatus.RUNNING:
-            from .starting import release_items
-
             release_items(tx, run)
             current = tx.run(run.id)
             assert current.items is not None
@@ -256,10 +259,6 @@ def _on_resume(tx: Tx, event: Event) -> None:
                 final = TaskStatus.FAILED if current.items.failed else TaskStatus.CANCELED
                 complete_run(tx, current, final, current.items.results)
     settle(tx)
-
-
-def _on_fail_check(tx: Tx, event: Event) -> None:  # pragma: no cover - reserved
-    fail_workflow(tx)
 
 
 _ACTIVE = (WorkflowStatus.RUNNING, WorkflowStatus.PAUSING, WorkflowStatus.FAILING)
@@ -272,5 +271,3 @@ _TABLE: dict[tuple[WorkflowStatus, type], Handler] = {
     (WorkflowStatus.PAUSING, ResumeRequested): _on_resume,
     (WorkflowStatus.PAUSED, ResumeRequested): _on_resume,
 }
-
-_unused = pmap

@@ -21,24 +21,22 @@ from runtime.commands import (
     SetTimer,
     TaskFinished,
     TaskRetrying,
-    TaskStaged,
-    TransitionEvaluated,
     WorkflowFinished,
     WorkflowPaused,
 )
 from runtime.context import Context
 from runtime.errors import ExpressionError
 from runtime.events import TimerKey, TimerKind
-from runtime.graph import Edge
 from runtime.retry import retry_delay
-from runtime.spec.model import TaskDef, Transition
+from runtime.spec.model import TaskDef
 from runtime.status import ABENDED, TaskStatus, WorkflowStatus
 from runtime.templating import Scope
 from runtime.values import freeze, thaw
 
-from .starting import create_run, dispatch, send_attempt, send_item, take_items
-from .state import ItemsProgress, JoinBarrier, TaskRun
-from .tx import Tx
+from .staging import evaluate_transitions, take_edges
+from .starting import dispatch, send_attempt, send_item, take_items
+from .state import ItemsProgress, TaskRun
+from .tx import Tx, evolve, fail_workflow
 
 __all__ = [
     "attempt_completed",
@@ -49,13 +47,6 @@ __all__ = [
 ]
 
 PSEUDO = frozenset({"continue", "noop", "fail"})
-
-
-def fail_workflow(tx: Tx) -> None:
-    """Decide the workflow has failed; running work may still finish."""
-    tx.unhandled_failure = True
-    if tx.status in (WorkflowStatus.RUNNING, WorkflowStatus.PAUSING, WorkflowStatus.PAUSED):
-        tx.status = WorkflowStatus.FAILING
 
 
 def _failure_record(run: TaskRun, status: TaskStatus, result: Any, error: str | None,
@@ -117,16 +108,15 @@ def item_completed(
             _schedule_retry(tx, run, item, attempt, delay, status)
             return
     failed = progress.failed + (1 if status is not TaskStatus.SUCCEEDED else 0)
-    progress = ItemsProgress(
-        values=progress.values,
-        results=progress.results.set(item, result),
-        statuses=progress.statuses.set(item, status.value),
-        concurrency=progress.concurrency,
-        attempts=progress.attempts,
-        next_index=progress.next_index,
-        active=progress.active - 1,
-        done=progress.done + 1,
-        failed=failed,
+    progress = evolve(
+        progress,
+        {
+            "results": progress.results.set(item, result),
+            "statuses": progress.statuses.set(item, status.value),
+            "active": progress.active - 1,
+            "done": progress.done + 1,
+            "failed": failed,
+        },
     )
     tx.emit(
         ItemFinished(
@@ -233,17 +223,7 @@ def _schedule_retry(
 
 
 def _with_attempt(progress: ItemsProgress, item: int, attempt: int) -> ItemsProgress:
-    return ItemsProgress(
-        values=progress.values,
-        results=progress.results,
-        statuses=progress.statuses,
-        concurrency=progress.concurrency,
-        attempts=progress.attempts.set(item, attempt),
-        next_index=progress.next_index,
-        active=progress.active,
-        done=progress.done,
-        failed=progress.failed,
-    )
+    return evolve(progress, {"attempts": progress.attempts.set(item, attempt)})
 
 
 def retry_now(tx: Tx, run: TaskRun, item: int | None, attempt: int) -> None:
@@ -305,73 +285,15 @@ def _follow_transitions(tx: Tx, run: TaskRun, status: TaskStatus, result: Any) -
         if status in ABENDED:
             _unhandled(tx, run)
         return
-    scope = tx.scope(run, status=status.value, result=result, has_result=True)
-    fired: dict[int, Context] = {}
-    for transition in task.transitions:
-        ok, error = _criteria(tx, transition, scope, status)
-        published: tuple[str, ...] = ()
-        if ok:
-            ctx, published = _publish(tx, run, transition, scope)
-            fired[transition.index] = ctx
-            if tx.policies.sequential_publish:
-                scope = scope.with_ctx(tx.store)
-        tx.emit(
-            TransitionEvaluated(
-                run=run.id,
-                task=run.task,
-                route=run.route,
-                transition=transition.index,
-                when=transition.when_source,
-                result=ok,
-                targets=transition.targets,
-                published=published,
-                error=error,
-            )
-        )
-    graph = tx.defn.graph
-    edges = graph.outbound.get(run.task, ())
-    if not tx.policies.transitions_by_target:
-        edges = tuple(sorted(edges, key=lambda e: e.order))
-    remediated = False
-    manual_fail = False
-    ready: list[TaskRun] = []
-    for edge in edges:
-        edge_ctx = fired.get(edge.transition)
-        if edge_ctx is None:
-            continue
-        ctx = edge_ctx
-        route = _route_for(tx, edge, run.route)
-        if edge.target in PSEUDO:
-            failed = edge.target == "fail"
-            create_run(
-                tx,
-                edge.target,
-                route,
-                ctx,
-                source_run=run.id,
-                pseudo=True,
-                status=TaskStatus.FAILED if failed else TaskStatus.SUCCEEDED,
-            )
-            pseudo_run = tx.run(tx.next_run_id() - 1)
-            tx.update(pseudo_run, terminal=True, finished_at=tx.at, started_at=tx.at)
-            tx.emit(TaskFinished(run=pseudo_run.id, task=edge.target, route=route,
-                                 status=pseudo_run.status.value, attempts=0))
-            if edge.target != "continue":
-                remediated = True
-            if failed:
-                manual_fail = True
-            continue
-        staged = _stage(tx, run, edge, route, ctx)
-        remediated = remediated or staged is not False
-        if isinstance(staged, TaskRun):
-            ready.append(staged)
-    if manual_fail:
+    fired = evaluate_transitions(tx, run, task, status, result)
+    arrivals = take_edges(tx, run, fired)
+    if arrivals.manual_fail:
         fail_workflow(tx)
-        for staged_run in ready:
+        for staged_run in arrivals.ready:
             tx.update(tx.run(staged_run.id), run_on_fail=True)
-    if status in ABENDED and not remediated:
+    if status in ABENDED and not arrivals.remediated:
         _unhandled(tx, run)
-    for staged_run in ready:
+    for staged_run in arrivals.ready:
         current = tx.run(staged_run.id)
         if tx.active() or current.run_on_fail or tx.status in (
             WorkflowStatus.PAUSING, WorkflowStatus.PAUSED
@@ -391,99 +313,6 @@ def _drop(tx: Tx, run: TaskRun) -> None:
     """A run staged after the workflow failed: it never starts."""
     tx.update(run, status=TaskStatus.CANCELED, finished_at=tx.at)
     tx.open_runs -= 1
-
-
-def _criteria(
-    tx: Tx, transition: Transition, scope: Scope, status: TaskStatus
-) -> tuple[bool, str | None]:
-    if transition.when is None:
-        return True, None
-    if transition.status_shortcut is not None and tx.policies.lenient_expressions:
-        return status.value == transition.status_shortcut, None
-    try:
-        return bool(transition.when.render(scope)), None
-    except ExpressionError as exc:
-        tx.error(ErrorRecord(kind="expression", message=str(exc), task=scope.task,
-                             field=f"next[{transition.index}].when"))
-        if tx.policies.lenient_expressions:
-            return status is TaskStatus.SUCCEEDED, str(exc)
-        fail_workflow(tx)
-        return False, str(exc)
-
-
-def _publish(
-    tx: Tx, run: TaskRun, transition: Transition, scope: Scope
-) -> tuple[Context, tuple[str, ...]]:
-    ctx = run.ctx
-    if not transition.publish:
-        return ctx, ()
-    keys: list[str] = []
-    rolling = scope
-    for key, node in transition.publish:
-        try:
-            value = node.render(rolling)
-        except ExpressionError as exc:
-            tx.error(ErrorRecord(kind="expression", message=str(exc), task=run.task,
-                                 route=run.route, run=run.id,
-                                 field=f"next[{transition.index}].publish.{key}"))
-            if not tx.policies.lenient_expressions:
-                fail_workflow(tx)
-            continue
-        keys.append(key)
-        if tx.policies.branch_context:
-            ctx = ctx.publish(key, value)
-            rolling = rolling.with_ctx(ctx.view)
-        else:
-            tx.store = tx.store.set(key, value)
-            rolling = rolling.with_ctx(tx.store)
-    return ctx, tuple(keys)
-
-
-def _route_for(tx: Tx, edge: Edge, route: int) -> int:
-    if not tx.policies.routes or not tx.defn.graph.is_split(edge.target):
-        return route
-    label = f"{edge.source}__t{edge.key}"
-    labels = tx.routes[route]
-    if label in labels:
-        return route
-    tx.routes = tx.routes.append((*labels, label))
-    return len(tx.routes) - 1
-
-
-def _stage(tx: Tx, source: TaskRun, edge: Edge, route: int, ctx: Context) -> TaskRun | bool:
-    """Bring ``edge.target`` a step closer to running; return its run when it is ready.
-
-    Returns False when the arrival was ignored (the target already ran, for dialects that
-    run a task once), True when a join barrier took the arrival but is not yet satisfied.
-    """
-    target = tx.defn.task(edge.target)
-    if not tx.policies.routes and tx.ever_staged.get(target.name):
-        return False
-    if target.join is None:
-        run = create_run(tx, target.name, route, ctx, source_run=source.id)
-        tx.emit(TaskStaged(task=target.name, route=route, source=source.task,
-                           source_run=source.id, join=None, satisfied=1, required=1,
-                           ready=True, run=run.id))
-        return run
-    key = (target.name, route)
-    barrier = tx.joins.get(key) or JoinBarrier(task=target.name, route=route)
-    if barrier.fired:
-        return True
-    arrived = barrier.arrived
-    if source.task not in arrived:
-        arrived = (*arrived, source.task)
-    merged = ctx if barrier.ctx is None else barrier.ctx.merged_with(ctx)
-    inbound = tx.defn.graph.inbound_sources(target.name)
-    required = len(inbound) if target.join == "all" else int(target.join)
-    ready = len(arrived) >= required
-    barrier = JoinBarrier(task=target.name, route=route, arrived=arrived, ctx=merged,
-                          fired=ready, last_source_run=source.id)
-    tx.joins = tx.joins.set(key, barrier)
-    new_run = create_run(tx, target.name, route, merged, source_run=source.id) if ready else None
-    tx.emit(TaskStaged(task=target.name, route=route, source=source.task, source_run=source.id,
-                       join=target.join, satisfied=len(arrived), required=required,
-                       ready=ready, run=new_run.id if new_run else None))
-    return new_run if new_run is not None else True
 
 
 def settle(tx: Tx) -> None:

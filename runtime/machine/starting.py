@@ -24,7 +24,7 @@ from runtime.templating import Node, Scope
 from runtime.values import freeze
 
 from .state import ITEM_RUNNING, ItemsProgress, TaskRun
-from .tx import Tx
+from .tx import Tx, evolve, fail_workflow
 
 __all__ = [
     "check_parameters",
@@ -248,16 +248,9 @@ def take_items(tx: Tx, progress: ItemsProgress) -> tuple[ItemsProgress, range]:
     statuses = progress.statuses
     for index in range(start, stop):
         statuses = statuses.set(index, ITEM_RUNNING)
-    progress = ItemsProgress(
-        values=progress.values,
-        results=progress.results,
-        statuses=statuses,
-        concurrency=progress.concurrency,
-        attempts=progress.attempts,
-        next_index=stop,
-        active=progress.active + (stop - start),
-        done=progress.done,
-        failed=progress.failed,
+    progress = evolve(
+        progress, {"statuses": statuses, "next_index": stop,
+                   "active": progress.active + (stop - start)}
     )
     return progress, range(start, stop)
 
@@ -400,7 +393,7 @@ def _expr_record(run: TaskRun, exc: ExpressionError, item: int | None = None) ->
 
 
 def _fail_to_start(tx: Tx, run: TaskRun, exc: ExpressionError) -> None:
-    from .finishing import complete_run, fail_workflow
+    from .finishing import complete_run
 
     tx.error(_expr_record(run, exc))
     if tx.policies.lenient_expressions:

@@ -21,7 +21,7 @@ from runtime.templating import Scope
 
 from .state import TaskRun, WorkflowState
 
-__all__ = ["Tx", "evolve"]
+__all__ = ["Tx", "evolve", "fail_workflow"]
 
 _T = TypeVar("_T")
 
@@ -194,3 +194,10 @@ class Tx:
                 "events": base.events + 1,
             },
         )
+
+
+def fail_workflow(tx: Tx) -> None:
+    """Decide the workflow has failed; running work may still finish."""
+    tx.unhandled_failure = True
+    if tx.status in (WorkflowStatus.RUNNING, WorkflowStatus.PAUSING, WorkflowStatus.PAUSED):
+        tx.status = WorkflowStatus.FAILING
