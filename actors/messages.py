@@ -67,6 +67,8 @@ class Performed:
     worker: str = ""
     """Actor path of the reporting worker (for the trace and the pool)."""
     duration: float = 0.0
+    wait: float = 0.0
+    """How long the :class:`Perform` waited in the worker's mailbox."""
     msg_id: int = 0
     sent: float = 0.0
 

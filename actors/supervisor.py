@@ -162,6 +162,8 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         self.timers: dict[Any, int] = {}
         self.dispatched_at: dict[AttemptKey, float] = {}
         self.reaper: Any = None
+        self.last_performed: Performed | None = None
+        """The report being handled (gives item lines their worker and mailbox wait)."""
         self.paths: dict[str, str] = {}
         self.finished = False
         self.started_mono = time.monotonic()
@@ -208,13 +210,15 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             return (self.state.status.value, len(self.events))
         tracer = self.tracer
         received = time.monotonic()
-        if tracer.enabled:
+        traced = tracer.enabled and (
+            tracer.detail or not (isinstance(message, Performed) and message.item is not None))
+        if traced:
             self._trace_received(message, received)
         try:
             self._handle(message)
         except Exception as exc:
             self._crash(exc)
-        if tracer.enabled:
+        if traced:
             tracer.emit("message.handled", "wf", msg=type(message).__name__,
                         msg_id=getattr(message, "msg_id", 0),
                         duration=time.monotonic() - received,
@@ -242,6 +246,7 @@ class WorkflowSupervisor(pykka.ThreadingActor):
 
     def _on_performed(self, message: Performed) -> None:
         key = (message.run, message.item, message.attempt)
+        self.last_performed = message
         self.live.discard(key)
         self.cancellers.pop(key, None)
         self.cancelled.discard(key)
@@ -327,10 +332,12 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             return None
         worker = self._worker_for(command, key)
         tracer = self.tracer
-        msg_id = tracer.next_id() if tracer.enabled else 0
+        traced = tracer.enabled and (tracer.detail or command.item is None)
+        msg_id = tracer.next_id() if traced else 0
         now = time.monotonic()
         if tracer.enabled:
             self.dispatched_at[key] = now
+        if traced:
             tracer.emit("message.sent", "wf", msg="Perform", msg_id=msg_id,
                         to=self._worker_path(worker), task=command.task, route=command.route,
                         item=command.item, attempt=command.attempt,
@@ -497,9 +504,14 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             key = (command.run, command.item, progress.attempt_of(command.item))
             started = self.dispatched_at.pop(key, None)
             duration = time.monotonic() - started if started is not None else 0.0
+            report = self.last_performed
+            if report is not None and (report.run, report.item) != (command.run, command.item):
+                report = None
             tracer.emit("item.finished", f"wf/{command.task}@{command.route}", task=command.task,
                         route=command.route, item=command.item, attempt=key[2],
-                        run=command.run, status=command.status, duration=duration)
+                        run=command.run, status=command.status, duration=duration,
+                        worker=report.worker if report else None,
+                        mailbox_wait=report.wait if report else None)
         elif isinstance(command, TaskFinished):
             run = state.run(command.run)
             duration = (run.finished_at or 0) - (run.started_at or run.finished_at or 0)

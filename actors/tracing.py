@@ -58,7 +58,11 @@ class _LineWriter:
 class TraceSink:
     """A JSON-lines trace file written through structlog."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, level: str = "info") -> None:
+        if level not in ("info", "debug"):
+            raise ValueError(f"trace level must be 'info' or 'debug', got {level!r}")
+        self.detail = level == "debug"
+        """True: also write the message events of with-items item workers (per item)."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file: IO[str] = self.path.open("a", encoding="utf-8", buffering=1 << 16)
@@ -93,12 +97,13 @@ class TraceSink:
 class Tracer:
     """One execution's writer of trace lines."""
 
-    __slots__ = ("enabled", "execution_id", "ids", "masker", "sink")
+    __slots__ = ("detail", "enabled", "execution_id", "ids", "masker", "sink")
 
     def __init__(self, sink: TraceSink | None, execution_id: str,
                  masker: Masker = NO_MASK) -> None:
         self.sink = sink
         self.enabled = sink is not None
+        self.detail = sink is not None and sink.detail
         self.execution_id = execution_id
         self.masker = masker
         self.ids = itertools.count(1)

@@ -48,6 +48,8 @@ class Worker(pykka.ThreadingActor):
         self.kind = kind
         self.execution_id = execution_id
         self.tracer = tracer
+        self.trace_messages = tracer.enabled and (kind != "item" or tracer.detail)
+        """Item workers' per-item message lines are written only at the debug trace level."""
 
     def on_stop(self) -> None:
         if self.tracer.enabled:
@@ -67,7 +69,7 @@ class Worker(pykka.ThreadingActor):
         command = message.command
         tracer = self.tracer
         started = time.monotonic()
-        if tracer.enabled:
+        if self.trace_messages:
             tracer.emit("message.received", self.path, task=command.task, route=command.route,
                         item=command.item, attempt=command.attempt, msg="Perform",
                         msg_id=message.msg_id, sender="wf",
@@ -110,11 +112,12 @@ class Worker(pykka.ThreadingActor):
                 result: Any, error: str | None, started: float) -> None:
         now = time.monotonic()
         tracer = self.tracer
-        msg_id = tracer.next_id() if tracer.enabled else 0
+        msg_id = tracer.next_id() if self.trace_messages else 0
         reply = Performed(run=key[0], item=key[1], attempt=key[2], outcome=outcome,
                           result=result, error=error, worker=self.path,
-                          duration=now - started, msg_id=msg_id, sent=now)
-        if tracer.enabled:
+                          duration=now - started, wait=started - message.sent,
+                          msg_id=msg_id, sent=now)
+        if self.trace_messages:
             command = message.command
             tracer.emit("message.handled", self.path, task=command.task, route=command.route,
                         item=command.item, attempt=command.attempt, msg="Perform",

@@ -48,8 +48,8 @@ __all__ = [
 ]
 
 _OPTIONS = frozenset(
-    {"trace", "on_event", "execution_id", "dialect", "registry", "events", "workflows",
-     "journal", "entry_points"}
+    {"trace", "trace_level", "on_event", "execution_id", "dialect", "registry", "events",
+     "workflows", "journal", "entry_points"}
 )
 
 
@@ -160,8 +160,9 @@ def start_workflow(
 
     ``workflow`` is a path, YAML text, a parsed mapping or a loaded definition. ``actions``
     maps action references to callables (or to workflows, for sub-workflows). Options:
-    ``trace`` (path of a JSON-lines trace file), ``on_event`` (callable or list of callables
-    receiving :class:`ProgressEvent`), ``events`` (True to iterate ``handle.events()``),
+    ``trace`` (path of a JSON-lines trace file), ``trace_level`` (``info``, the default, or
+    ``debug``, which adds every per-item message of with-items workers), ``on_event``
+    (callable or list of callables receiving :class:`ProgressEvent`), ``events`` (True to iterate ``handle.events()``),
     ``execution_id``, ``dialect`` (force ``orquesta`` or ``attune``), ``registry`` (an
     :class:`ActionRegistry`), ``entry_points`` (False to ignore plugins).
     """
@@ -194,7 +195,7 @@ def start_workflow(
     check_parameters(defn, params)
     masker = Masker(_secret_values(defn, params))
     trace = options.get("trace")
-    sink = TraceSink(trace) if trace else None
+    sink = TraceSink(trace, options.get("trace_level", "info")) if trace else None
     listeners: list[Callable[[ProgressEvent], None]] = []
     on_event = options.get("on_event")
     if callable(on_event):

@@ -49,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--params-file", metavar="F", help="YAML or JSON mapping of parameters")
     run.add_argument("--json", action="store_true", help="print the whole result as JSON")
     run.add_argument("--trace", metavar="PATH", help="write the actor trace (JSON lines)")
+    run.add_argument("--trace-level", choices=("info", "debug"), default="info",
+                     help="debug adds every message of with-items item workers")
     run.add_argument("--dialect", choices=("orquesta", "attune"))
     run.add_argument("--timeout", type=float, default=None, help="cancel after this many s")
     run.add_argument("--progress", choices=("auto", "always", "never"), default="auto")
@@ -155,7 +157,7 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
         defn = load_workflow(args.file, dialect=args.dialect)
         params = _parameters(args, frozenset(i.name for i in defn.inputs if i.type == "string"))
-        handle = start_workflow(defn, params, trace=args.trace,
+        handle = start_workflow(defn, params, trace=args.trace, trace_level=args.trace_level,
                                 on_event=progress.on_event if progress else None)
     except ValidationFailed as exc:
         for diagnostic in exc.diagnostics:

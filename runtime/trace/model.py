@@ -821,6 +821,9 @@ class TraceAggregator:
             run.d_start.append(mono - duration)
             run.d_status.append(_status_code(status))
             worker = ex.item_workers.pop((run.task, run.route, index), None)
+            named = ev.get("worker")
+            if worker is None and isinstance(named, str):
+                worker = parse_actor(named).worker  # info-level traces name it on the line
             run.d_worker.append(-1 if worker is None else worker)
 
     def _task_finished(self, ex: _ExecBuilder, ev: TraceEvent, mono: float) -> None:
@@ -1034,6 +1037,9 @@ class _SpanBuilder:
         where = None
         if item is not None:
             where = self.workers.pop((execution, task, route, item), None)
+        named = ev.get("worker")
+        if where is None and isinstance(named, str):
+            where = named
         return Span(
             execution=execution,
             actor=where or task_actor_path(task, route),
