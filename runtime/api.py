@@ -162,7 +162,8 @@ def start_workflow(
     maps action references to callables (or to workflows, for sub-workflows). Options:
     ``trace`` (path of a JSON-lines trace file), ``trace_level`` (``info``, the default, or
     ``debug``, which adds every per-item message of with-items workers), ``on_event``
-    (callable or list of callables receiving :class:`ProgressEvent`), ``events`` (True to iterate ``handle.events()``),
+    (callable or list of callables receiving :class:`ProgressEvent`), ``events`` (True to
+    iterate ``handle.events()``),
     ``execution_id``, ``dialect`` (force ``orquesta`` or ``attune``), ``registry`` (an
     :class:`ActionRegistry`), ``entry_points`` (False to ignore plugins).
     """

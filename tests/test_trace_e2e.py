@@ -157,3 +157,18 @@ def test_a_secret_input_appears_nowhere(traced: tuple[Path, Any], tmp_path: Path
     for error in result.errors:
         assert SECRET not in error.message
         assert SECRET not in json.dumps(error.result)
+
+
+def test_debug_level_adds_per_item_messages_with_paired_flows(tmp_path: Path) -> None:
+    """At debug level each item has a send and a receive on both sides, paired by msg_id."""
+    path = tmp_path / "debug.jsonl"
+    start_workflow("tasks:\n  t:\n    with: '{{ [1, 2, 3] }}'\n    action: core.noop\n",
+                   trace=path, trace_level="debug").wait(timeout=20)
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    sent = {e["msg_id"] for e in lines if e["event"] == "message.sent"}
+    received = {e["msg_id"] for e in lines if e["event"] == "message.received"
+                and e["msg"] in ("Perform", "Performed")}
+    item_messages = [e for e in lines if e["event"] == "message.received"
+                     and e["msg"] == "Perform" and e["item"] is not None]
+    assert len(item_messages) == 3
+    assert received <= sent
