@@ -42,7 +42,8 @@ class ErrorRecord:
     """One entry of a workflow's error list.
 
     ``kind`` is stable: ``action_failed``, ``action_timed_out``, ``expression``,
-    ``unreachable_join``, ``items``, ``parameters``, ``output``, ``canceled``.
+    ``unreachable_join``, ``fail_command``, ``items``, ``parameters``, ``output``,
+    ``canceled``, ``engine``.
     """
 
     kind: str

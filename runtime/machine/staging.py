@@ -99,6 +99,10 @@ def _pseudo_run(tx: Tx, source: TaskRun, name: str, route: int, ctx: Context) ->
     status = TaskStatus.FAILED if name == "fail" else TaskStatus.SUCCEEDED
     run = create_run(tx, name, route, ctx, source_run=source.id, pseudo=True, status=status)
     tx.update(run, terminal=True, finished_at=tx.at, started_at=tx.at)
+    if name == "fail":
+        tx.error(ErrorRecord(kind="fail_command",
+                             message=f"the workflow was failed by `fail` after task "
+                             f"{source.task!r}", task="fail", route=route, run=run.id))
     tx.emit(TaskFinished(run=run.id, task=name, route=route, status=status.value, attempts=0))
 
 
