@@ -95,9 +95,10 @@ class TimerDue:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Cancel:
-    """Supervisor: cancel the execution."""
+    """Supervisor: cancel the execution (``force``: kill running actions whatever the policy)."""
 
     reason: str = ""
+    force: bool = False
     msg_id: int = 0
     sent: float = 0.0
 

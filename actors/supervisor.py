@@ -233,8 +233,9 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         elif isinstance(message, RegisterCanceller):
             self._on_register(message)
         elif isinstance(message, Cancel):
-            self._cascade(Cancel(reason=message.reason))
-            self._feed(CancelRequested(reason=message.reason, at=time.time()))
+            self._cascade(Cancel(reason=message.reason, force=message.force))
+            self._feed(CancelRequested(reason=message.reason, force=message.force,
+                                       at=time.time()))
         elif isinstance(message, Pause):
             self._cascade(Pause())
             self._feed(PauseRequested(at=time.time()))
@@ -420,7 +421,7 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             self.cancelled.add(key)
         child = self.children.pop(key, None)
         if child is not None:
-            self._tell_ref(child, Cancel(reason=command.reason))
+            self._tell_ref(child, Cancel(reason=command.reason, force=True))
         if command.item is None:
             worker = self.task_workers.pop(command.run, None)
         else:

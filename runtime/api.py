@@ -101,11 +101,15 @@ class WorkflowHandle:
         except (pykka.ActorDeadError, pykka.Timeout):
             return str(self.wait(timeout=5).status)
 
-    def cancel(self, reason: str = "canceled by caller") -> None:
-        """Cancel: running actions are stopped (shell commands killed), nothing new starts."""
+    def cancel(self, reason: str = "canceled by caller", *, force: bool = False) -> None:
+        """Cancel: nothing new starts, and running actions are stopped (shell commands killed).
+
+        Under the ``allow_finish`` cancellation policy (Attune's default) running actions are
+        let finish first, unless ``force`` is true.
+        """
         from actors.messages import Cancel
 
-        self._tell(Cancel(reason=reason))
+        self._tell(Cancel(reason=reason, force=force))
 
     def pause(self) -> None:
         """Pause: running actions finish, nothing new starts until :meth:`resume`."""

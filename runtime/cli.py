@@ -174,15 +174,20 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         return 2
     previous = signal.getsignal(signal.SIGINT)
 
+    interrupts = [0]
+
     def interrupt(_signum: int, _frame: Any) -> None:
-        err.write("\ntroupe: interrupted, canceling the workflow...\n")
-        handle.cancel("interrupted")
+        interrupts[0] += 1
+        force = interrupts[0] > 1
+        err.write("\ntroupe: interrupted, " + ("killing running actions...\n" if force else
+                  "canceling the workflow (Ctrl-C again to kill running actions)...\n"))
+        handle.cancel("interrupted", force=force)
 
     signal.signal(signal.SIGINT, interrupt)
     try:
         result = handle.wait(timeout=args.timeout)
     except TimeoutError:
-        handle.cancel(f"timed out after {args.timeout} s")
+        handle.cancel(f"timed out after {args.timeout} s", force=True)
         result = handle.wait(timeout=30)
     finally:
         signal.signal(signal.SIGINT, previous)

@@ -85,9 +85,15 @@ class TimerFired:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CancelRequested:
-    """Cancel the execution: running actions are told to stop, nothing new starts."""
+    """Cancel the execution: nothing new starts.
+
+    Running actions are told to stop, unless the workflow's cancellation policy is
+    ``allow_finish`` (Attune's default) and ``force`` is false: then they run to their end and
+    the execution is canceled when the last one reports.
+    """
 
     reason: str = ""
+    force: bool = False
     at: float = 0.0
 
 

@@ -27,6 +27,8 @@ class WorkflowStatus(enum.Enum):
     PAUSED = "paused"
     FAILING = "failing"
     """A failure decided the outcome; tasks already running are finishing."""
+    CANCELING = "canceling"
+    """Canceled with the allow-finish policy: running actions finish, nothing new starts."""
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELED = "canceled"

@@ -21,10 +21,8 @@ from pyrsistent import pvector
 
 from runtime.commands import (
     CancelAction,
-    CancelTimer,
     Command,
     ErrorRecord,
-    TaskFinished,
     WorkflowResumed,
     WorkflowStarted,
 )
@@ -46,6 +44,7 @@ from runtime.values import freeze
 
 from .finishing import (
     attempt_completed,
+    cancel_run,
     complete_run,
     finish,
     item_completed,
@@ -203,33 +202,24 @@ def _timeout_timer(tx: Tx, run: TaskRun, key: TimerKey) -> None:
 
 def _on_cancel(tx: Tx, event: Event) -> None:
     assert isinstance(event, CancelRequested)
+    if tx.status is not WorkflowStatus.CANCELING:
+        tx.error(ErrorRecord(kind="canceled", message=event.reason or "workflow canceled"))
+    allow_finish = tx.defn.meta.get("cancellation_policy") == "allow_finish"
+    if allow_finish and not event.force and tx.inflight:
+        tx.status = WorkflowStatus.CANCELING
+        for run in list(tx.runs.persistent()):
+            if not run.pseudo and run.finished_at is None and run.status in (
+                TaskStatus.DELAYED, TaskStatus.RETRYING, TaskStatus.HELD, TaskStatus.READY
+            ):
+                cancel_run(tx, run)
+        tx.held = pvector()
+        return
     for run in list(tx.runs.persistent()):
         if run.pseudo or run.finished_at is not None:
             continue
-        _cancel_run(tx, run)
+        cancel_run(tx, run)
     tx.held = pvector()
-    tx.error(ErrorRecord(kind="canceled", message=event.reason or "workflow canceled"))
     finish(tx, WorkflowStatus.CANCELED)
-
-
-def _cancel_run(tx: Tx, run: TaskRun) -> None:
-    if run.status is TaskStatus.RUNNING and run.items is None:
-        tx.emit(CancelAction(run=run.id, attempt=run.attempt))
-        if run.timeout:
-            tx.emit(CancelTimer(key=TimerKey(kind=TimerKind.TIMEOUT, run=run.id,
-                                             attempt=run.attempt)))
-        tx.inflight -= 1
-    elif run.items is not None:
-        for index, status in enumerate(run.items.statuses):
-            if status == ITEM_RUNNING:
-                tx.emit(CancelAction(run=run.id, attempt=run.items.attempt_of(index), item=index))
-                tx.inflight -= 1
-    if run.status is TaskStatus.DELAYED:
-        tx.emit(CancelTimer(key=TimerKey(kind=TimerKind.DELAY, run=run.id)))
-    tx.update(run, status=TaskStatus.CANCELED, finished_at=tx.at, terminal=True)
-    tx.open_runs -= 1
-    tx.emit(TaskFinished(run=run.id, task=run.task, route=run.route, status="canceled",
-                         attempts=run.attempt))
 
 
 def _on_pause(tx: Tx, event: Event) -> None:
@@ -261,7 +251,8 @@ def _on_resume(tx: Tx, event: Event) -> None:
     settle(tx)
 
 
-_ACTIVE = (WorkflowStatus.RUNNING, WorkflowStatus.PAUSING, WorkflowStatus.FAILING)
+_ACTIVE = (WorkflowStatus.RUNNING, WorkflowStatus.PAUSING, WorkflowStatus.FAILING,
+           WorkflowStatus.CANCELING)
 _TABLE: dict[tuple[WorkflowStatus, type], Handler] = {
     (WorkflowStatus.REQUESTED, WorkflowRequested): _on_requested,
     **{(s, ActionCompleted): _on_completed for s in (*_ACTIVE, WorkflowStatus.PAUSED)},

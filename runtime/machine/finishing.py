@@ -15,6 +15,7 @@ from typing import Any
 from pyrsistent import PMap, pmap
 
 from runtime.commands import (
+    CancelAction,
     CancelTimer,
     ErrorRecord,
     ItemFinished,
@@ -35,11 +36,12 @@ from runtime.values import freeze, thaw
 
 from .staging import evaluate_transitions, take_edges
 from .starting import dispatch, send_attempt, send_item, take_items
-from .state import ItemsProgress, TaskRun
+from .state import ITEM_RUNNING, ItemsProgress, TaskRun
 from .tx import Tx, evolve, fail_workflow
 
 __all__ = [
     "attempt_completed",
+    "cancel_run",
     "complete_run",
     "fail_workflow",
     "item_completed",
@@ -321,6 +323,13 @@ def settle(tx: Tx) -> None:
         tx.status = WorkflowStatus.PAUSED
         tx.emit(WorkflowPaused())
         return
+    if tx.status is WorkflowStatus.CANCELING:
+        if tx.inflight == 0:
+            for run in list(tx.runs.persistent()):
+                if not run.pseudo and run.finished_at is None:
+                    cancel_run(tx, run)
+            finish(tx, WorkflowStatus.CANCELED)
+        return
     if tx.status not in (WorkflowStatus.RUNNING, WorkflowStatus.FAILING) or tx.open_runs:
         return
     for barrier in tx.joins.values():
@@ -380,3 +389,27 @@ def _render_output(tx: Tx) -> bool:
             view = view.set(name, value)
     tx.output = output
     return ok
+
+
+def cancel_run(tx: Tx, run: TaskRun) -> None:
+    """End an open run as canceled, stopping its attempts and timers."""
+    if run.status is TaskStatus.RUNNING and run.items is None:
+        tx.emit(CancelAction(run=run.id, attempt=run.attempt))
+        if run.timeout:
+            tx.emit(CancelTimer(key=TimerKey(kind=TimerKind.TIMEOUT, run=run.id,
+                                             attempt=run.attempt)))
+        tx.inflight -= 1
+    elif run.items is not None:
+        for index, status in enumerate(run.items.statuses):
+            if status == ITEM_RUNNING:
+                tx.emit(CancelAction(run=run.id, attempt=run.items.attempt_of(index), item=index))
+                tx.inflight -= 1
+    if run.status is TaskStatus.DELAYED:
+        tx.emit(CancelTimer(key=TimerKey(kind=TimerKind.DELAY, run=run.id)))
+    if run.status is TaskStatus.RETRYING:
+        tx.emit(CancelTimer(key=TimerKey(kind=TimerKind.RETRY, run=run.id,
+                                         attempt=run.attempt + 1)))
+    tx.update(run, status=TaskStatus.CANCELED, finished_at=tx.at, terminal=True)
+    tx.open_runs -= 1
+    tx.emit(TaskFinished(run=run.id, task=run.task, route=run.route, status="canceled",
+                         attempts=run.attempt))

@@ -452,3 +452,45 @@ tasks:
     expected = TaskStatus.FAILED if any(failures) else TaskStatus.SUCCEEDED
     assert record.state.runs[0].status is expected
     assert record.state.inflight == 0
+
+
+def test_allow_finish_cancellation_lets_running_actions_end() -> None:
+    """Attune's allow_finish: a cancel waits for running actions, starts nothing new."""
+    defn = load_workflow("""
+version: "1.0.0"
+cancellation_policy: allow_finish
+tasks:
+  - name: a
+    action: core.noop
+    next: [{do: [b]}]
+  - name: b
+    action: core.noop
+""")
+    events: list[str] = []
+
+    def interrupt(record):
+        if not events and record.state.inflight:
+            events.append("cancel")
+            return CancelRequested(reason="stop")
+        return None
+
+    record = run_sync(defn, {}, mock_outcomes({}), interrupt=interrupt)
+    assert record.status is WorkflowStatus.CANCELED
+    statuses = {r.task: r.status for r in record.state.runs}
+    assert statuses["a"] is TaskStatus.SUCCEEDED
+    assert statuses.get("b") in (None, TaskStatus.CANCELED)
+
+
+def test_forced_cancellation_ignores_allow_finish() -> None:
+    """A forced cancel stops running actions even under allow_finish."""
+    defn = load_workflow("""
+version: "1.0.0"
+tasks:
+  - name: a
+    action: core.sleep
+""")
+    record = run_sync(defn, {}, lambda cmd: (None, None),
+                      interrupt=lambda r: CancelRequested(force=True)
+                      if r.state.status is WorkflowStatus.RUNNING else None)
+    assert record.status is WorkflowStatus.CANCELED
+    assert record.state.runs[0].status is TaskStatus.CANCELED
