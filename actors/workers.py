@@ -27,6 +27,9 @@ from .tracing import Tracer
 
 __all__ = ["Worker"]
 
+_UNUSED_CALL = Call(execution_id="", task="")
+"""Passed to actions that do not declare ``call`` (``invoke`` does not hand it over)."""
+
 
 class Worker(pykka.ThreadingActor):
     """Runs action attempts for one task run and reports each one."""
@@ -82,21 +85,7 @@ class Worker(pykka.ThreadingActor):
             if action is None:
                 outcome, error = Outcome.SUCCEEDED, None
             else:
-                supervisor = self.supervisor
-
-                def on_cancel(kill: Any) -> None:
-                    supervisor.tell(RegisterCanceller(key=key, kill=kill))
-
-                call = Call(
-                    execution_id=self.execution_id,
-                    task=command.task,
-                    route=command.route,
-                    item=command.item,
-                    attempt=command.attempt,
-                    action=command.action or "",
-                    timeout=command.timeout,
-                    on_cancel=on_cancel,
-                )
+                call = self._call(command, key) if action.wants_call else _UNUSED_CALL
                 result = invoke(action, command.input, call)
                 outcome, error = Outcome.SUCCEEDED, None
         except ActionTimedOut as exc:
@@ -107,6 +96,24 @@ class Worker(pykka.ThreadingActor):
             outcome, result, error = Outcome.FAILED, None, f"{type(exc).__name__}: {exc}"
         finally:
             self._report(message, key, outcome, result, error, started)
+
+    def _call(self, command: Any, key: tuple[int, int | None, int]) -> Call:
+        """The invocation record an action asked for (built only for those that do)."""
+        supervisor = self.supervisor
+
+        def on_cancel(kill: Any) -> None:
+            supervisor.tell(RegisterCanceller(key=key, kill=kill))
+
+        return Call(
+            execution_id=self.execution_id,
+            task=command.task,
+            route=command.route,
+            item=command.item,
+            attempt=command.attempt,
+            action=command.action or "",
+            timeout=command.timeout,
+            on_cancel=on_cancel,
+        )
 
     def _report(self, message: Perform, key: tuple[int, int | None, int], outcome: Outcome,
                 result: Any, error: str | None, started: float) -> None:

@@ -74,7 +74,7 @@ def initial_state(defn: WorkflowDef) -> WorkflowState:
 
 def advance(state: WorkflowState, event: Event) -> tuple[WorkflowState, tuple[Command, ...]]:
     """Consume one event; return the next state and the commands it decided."""
-    handler = _TABLE.get((state.status, type(event)))
+    handler = _TABLE.get((state.status.value, type(event)))
     if handler is None:
         return state, ()
     tx = Tx(state, event.at)
@@ -253,12 +253,13 @@ def _on_resume(tx: Tx, event: Event) -> None:
 
 _ACTIVE = (WorkflowStatus.RUNNING, WorkflowStatus.PAUSING, WorkflowStatus.FAILING,
            WorkflowStatus.CANCELING)
-_TABLE: dict[tuple[WorkflowStatus, type], Handler] = {
-    (WorkflowStatus.REQUESTED, WorkflowRequested): _on_requested,
-    **{(s, ActionCompleted): _on_completed for s in (*_ACTIVE, WorkflowStatus.PAUSED)},
-    **{(s, TimerFired): _on_timer for s in (*_ACTIVE, WorkflowStatus.PAUSED)},
-    **{(s, CancelRequested): _on_cancel for s in (*_ACTIVE, WorkflowStatus.PAUSED)},
-    (WorkflowStatus.RUNNING, PauseRequested): _on_pause,
-    (WorkflowStatus.PAUSING, ResumeRequested): _on_resume,
-    (WorkflowStatus.PAUSED, ResumeRequested): _on_resume,
+# Keyed by the status's value: str hashes are cached, Enum.__hash__ runs Python code.
+_TABLE: dict[tuple[str, type], Handler] = {
+    (WorkflowStatus.REQUESTED.value, WorkflowRequested): _on_requested,
+    **{(s.value, ActionCompleted): _on_completed for s in (*_ACTIVE, WorkflowStatus.PAUSED)},
+    **{(s.value, TimerFired): _on_timer for s in (*_ACTIVE, WorkflowStatus.PAUSED)},
+    **{(s.value, CancelRequested): _on_cancel for s in (*_ACTIVE, WorkflowStatus.PAUSED)},
+    (WorkflowStatus.RUNNING.value, PauseRequested): _on_pause,
+    (WorkflowStatus.PAUSING.value, ResumeRequested): _on_resume,
+    (WorkflowStatus.PAUSED.value, ResumeRequested): _on_resume,
 }

@@ -110,16 +110,7 @@ def item_completed(
             _schedule_retry(tx, run, item, attempt, delay, status)
             return
     failed = progress.failed + (1 if status is not TaskStatus.SUCCEEDED else 0)
-    progress = evolve(
-        progress,
-        {
-            "results": progress.results.set(item, result),
-            "statuses": progress.statuses.set(item, status.value),
-            "active": progress.active - 1,
-            "done": progress.done + 1,
-            "failed": failed,
-        },
-    )
+    done = progress.done + 1
     tx.emit(
         ItemFinished(
             run=run.id,
@@ -127,14 +118,24 @@ def item_completed(
             route=run.route,
             item=item,
             status=status.value,
-            done=progress.done,
+            done=done,
             total=progress.total,
         )
     )
-    progress, sent = take_items(tx, progress)
+    progress, sent = take_items(
+        tx,
+        progress,
+        {
+            "results": progress.results.set(item, result),
+            "statuses": progress.statuses.set(item, status.value),
+            "active": progress.active - 1,
+            "done": done,
+            "failed": failed,
+        },
+    )
     run = tx.update(run, items=progress)
     for index in sent:
-        send_item(tx, run, index, 1)
+        send_item(tx, run, index, 1, task)
     run = tx.run(run.id)
     progress = run.items
     assert progress is not None

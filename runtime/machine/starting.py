@@ -237,27 +237,36 @@ def release_items(tx: Tx, run: TaskRun) -> TaskRun:
     return run
 
 
-def take_items(tx: Tx, progress: ItemsProgress) -> tuple[ItemsProgress, range]:
-    """Mark the next items running, up to the concurrency; return them (not yet sent)."""
-    if not tx.active() or (progress.failed and tx.policies.items_stop_on_failure):
-        return progress, range(0)
-    start = progress.next_index
-    stop = min(progress.total, start + progress.concurrency - progress.active)
-    if stop <= start:
-        return progress, range(0)
-    statuses = progress.statuses
-    for index in range(start, stop):
-        statuses = statuses.set(index, ITEM_RUNNING)
-    progress = evolve(
-        progress, {"statuses": statuses, "next_index": stop,
-                   "active": progress.active + (stop - start)}
-    )
-    return progress, range(start, stop)
+def take_items(
+    tx: Tx, progress: ItemsProgress, changes: dict[str, Any] | None = None
+) -> tuple[ItemsProgress, range]:
+    """Apply ``changes``, then mark the next items running up to the concurrency.
+
+    Returns the new progress (one record built, whatever changed) and the items to send.
+    """
+    changes = changes if changes is not None else {}
+    sent = range(0)
+    failed = changes.get("failed", progress.failed)
+    if tx.active() and not (failed and tx.policies.items_stop_on_failure):
+        active = changes.get("active", progress.active)
+        start = progress.next_index
+        stop = min(progress.total, start + progress.concurrency - active)
+        if stop > start:
+            statuses = changes.get("statuses", progress.statuses)
+            for index in range(start, stop):
+                statuses = statuses.set(index, ITEM_RUNNING)
+            changes["statuses"] = statuses
+            changes["next_index"] = stop
+            changes["active"] = active + (stop - start)
+            sent = range(start, stop)
+    return (evolve(progress, changes) if changes else progress), sent
 
 
-def send_item(tx: Tx, run: TaskRun, item: int, attempt: int) -> None:
+def send_item(tx: Tx, run: TaskRun, item: int, attempt: int,
+              task: TaskDef | None = None) -> None:
     """Render item ``item``'s input and dispatch it."""
-    task = tx.defn.task(run.task)
+    if task is None:
+        task = tx.defn.task(run.task)
     progress = run.items
     assert progress is not None
     value = progress.values[item]
