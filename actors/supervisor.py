@@ -79,6 +79,10 @@ __all__ = ["Inspect", "Reaper", "SupervisorConfig", "WorkflowSupervisor"]
 log = structlog.get_logger("troupe.supervisor")
 
 
+_IDLE_TASK_WORKERS = 8
+"""How many idle task actors a supervisor keeps for reuse."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Inspect:
     """Ask: return ``(status value, number of events consumed)``."""
@@ -154,6 +158,8 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         self.state: WorkflowState = initial_state(defn)
         self.events: list[Event] = []
         self.task_workers: dict[int, Any] = {}
+        self.idle_task_workers: list[Any] = []
+        """Task actors whose run finished, reused by the next task runs (threads are dear)."""
         self.pools: dict[int, _Pool] = {}
         self.children: dict[AttemptKey, Any] = {}
         self.live: set[AttemptKey] = set()
@@ -354,7 +360,14 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         if command.item is None:
             worker = self.task_workers.get(command.run)
             if worker is None:
-                worker = self._spawn(base, "task")
+                if self.idle_task_workers:
+                    worker = self.idle_task_workers.pop()
+                    self.paths[worker.actor_urn] = base
+                    if self.tracer.enabled:
+                        self.tracer.emit("actor.spawned", base, kind="task", parent="wf",
+                                         thread=base, reused=True)
+                else:
+                    worker = self._spawn(base, "task")
                 self.task_workers[command.run] = worker
             return worker
         pool = self.pools.setdefault(command.run, _Pool())
@@ -461,8 +474,6 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         self._notify_listeners(command)
         if self.tracer.enabled:
             self._trace_notice(command)
-            if not isinstance(command, ItemFinished) and self.config.sink is not None:
-                self.config.sink.flush()  # task-level progress reaches `troupe trace follow`
 
     def _notify_listeners(self, command: Command) -> None:
         listeners = self.config.listeners
@@ -477,10 +488,17 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             except Exception:
                 log.warning("progress listener failed", exc_info=True)
 
-    def _release_workers(self, run: int) -> None:
+    def _release_workers(self, run: int, *, recycle: bool = True) -> None:
+        """Free the workers of a finished run: task actors wait for the next task run."""
         worker = self.task_workers.pop(run, None)
         if worker is not None:
-            self._stop_ref(worker)
+            if recycle and len(self.idle_task_workers) < _IDLE_TASK_WORKERS:
+                self.idle_task_workers.append(worker)
+                if self.tracer.enabled:
+                    self.tracer.emit("actor.stopped", self.paths.get(worker.actor_urn, "?"),
+                                     kind="task", recycled=True)
+            else:
+                self._stop_ref(worker)
         pool = self.pools.pop(run, None)
         if pool is not None:
             for ref in (*pool.idle, *pool.busy.values()):
@@ -578,9 +596,12 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             TIMERS.cancel(timer_id)
         self.timers.clear()
         for run in list(self.task_workers):
-            self._release_workers(run)
+            self._release_workers(run, recycle=False)
         for run in list(self.pools):
-            self._release_workers(run)
+            self._release_workers(run, recycle=False)
+        for worker in self.idle_task_workers:
+            self._stop_ref(worker)
+        self.idle_task_workers.clear()
         if self.reaper is not None:
             self._stop_ref(self.reaper)
         if self.parent is not None and self.parent_key is not None:
@@ -592,8 +613,6 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             self._tell_ref(self.parent, Performed(run=run, item=item, attempt=attempt,
                                               outcome=outcome, result=command.output,
                                               error=error, worker="wf/child"))
-        if self.config.sink is not None:
-            self.config.sink.flush()  # before waiters wake up, so they can read the whole run
         self.done.set(result)
         self._notify_listeners(command)
         self.stop()

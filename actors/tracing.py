@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import time
 import traceback
+import weakref
 from collections.abc import MutableMapping
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import structlog
 
@@ -37,20 +39,23 @@ def _render(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> s
 
 
 class _LineWriter:
-    """structlog's final logger: appends rendered lines to a buffered text file.
+    """structlog's final logger: appends each rendered line with one ``write(2)``.
 
-    Unlike ``structlog.WriteLogger`` it does not flush after every line (a syscall per line
-    would double the cost of tracing); the sink flushes when an execution finishes.
+    The file is opened with ``O_APPEND`` and every line goes out in a single system call, so
+    lines written by different actor threads never interleave (Linux appends to a regular
+    file atomically) and no lock is needed; nothing is buffered, so ``troupe trace follow``
+    sees each line as soon as it is written and readers never need a flush.
     """
 
-    __slots__ = ("_file",)
+    __slots__ = ("__weakref__", "closed", "fd")
 
-    def __init__(self, file: IO[str]) -> None:
-        self._file = file
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.closed = False
 
     def info(self, line: str) -> None:
-        if not self._file.closed:
-            self._file.write(line + "\n")
+        if not self.closed:  # late lines of actors still stopping after the end are dropped
+            os.write(self.fd, (line + "\n").encode("utf-8"))
 
     msg = info
 
@@ -65,9 +70,13 @@ class TraceSink:
         """True: also write the message events of with-items item workers (per item)."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: IO[str] = self.path.open("a", encoding="utf-8", buffering=1 << 16)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        self._writer = _LineWriter(fd)
+        # The descriptor is closed only when nothing can write any more (no actor holds the
+        # sink): closing it earlier could let a late line land in a file that reused the fd.
+        weakref.finalize(self._writer, os.close, fd)
         self._logger = structlog.wrap_logger(
-            _LineWriter(self._file),
+            self._writer,
             processors=[_render],
             context_class=dict,
             cache_logger_on_first_use=True,
@@ -75,7 +84,6 @@ class TraceSink:
         ).bind()
         self.log = self._logger.info
         """Write one line: ``log(event, **fields)`` (the structlog bound method)."""
-        self.users = 0
 
     def write(self, fields: dict[str, Any]) -> None:
         """Write one line (``fields`` must hold ``event``)."""
@@ -83,15 +91,11 @@ class TraceSink:
         self._logger.info(event, **fields)
 
     def flush(self) -> None:
-        """Push buffered lines to the file."""
-        if not self._file.closed:
-            self._file.flush()
+        """Nothing to do: every line is written when it is logged (kept for callers)."""
 
     def close(self) -> None:
-        """Flush and close the file."""
-        if not self._file.closed:
-            self._file.flush()
-            self._file.close()
+        """Stop writing: lines logged afterwards are dropped."""
+        self._writer.closed = True
 
 
 class Tracer:

@@ -70,6 +70,8 @@ class Worker(pykka.ThreadingActor):
     def perform(self, message: Perform, action: Action | None) -> None:
         """Run one attempt; report it to the supervisor whatever happens."""
         command = message.command
+        if self.kind == "task":
+            self.path = f"wf/{command.task}@{command.route}"  # task actors serve runs in turn
         tracer = self.tracer
         started = time.monotonic()
         if self.trace_messages:
