@@ -339,18 +339,34 @@ def compile_value(
 _NO_SCOPE = Scope(pmap())
 
 
+_COMPILED: dict[tuple[str, str], tuple[Callable[..., Any], bool]] = {}
+"""(dialect, source) -> (compiled callable, native): a template is compiled once per process."""
+
+
 def _compile_string(source: str, dialect: str, *, task: str | None, field: str | None) -> Node:
-    env = environment(dialect)
     extra = _attune_vars if dialect == "attune" else None
+    compiled = _COMPILED.get((dialect, source))
+    if compiled is None:
+        compiled = _compile_source(source, dialect, task=task, field=field)
+        if len(_COMPILED) < _COMPILED_LIMIT:
+            _COMPILED[(dialect, source)] = compiled
+    call, native = compiled
+    return _Expr(source, call, native, extra, task, field)
+
+
+_COMPILED_LIMIT = 50_000
+
+
+def _compile_source(source: str, dialect: str, *, task: str | None, field: str | None
+                    ) -> tuple[Callable[..., Any], bool]:
+    env = environment(dialect)
     match = _NATIVE.match(source)
     native = match is not None and "{{" not in match["expr"] and "}}" not in match["expr"]
     try:
         if native:
             assert match is not None
-            expr = env.compile_expression(match["expr"].strip(), undefined_to_none=False)
-            return _Expr(source, expr, True, extra, task, field)
-        template = env.from_string(source)
-        return _Expr(source, template.render, False, extra, task, field)
+            return env.compile_expression(match["expr"].strip(), undefined_to_none=False), True
+        return env.from_string(source).render, False
     except jinja2.TemplateSyntaxError as exc:
         raise ExpressionError(
             f"syntax error: {exc.message}", expression=source, task=task, field=field
