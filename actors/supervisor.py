@@ -171,6 +171,8 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         self.last_performed: Performed | None = None
         """The report being handled (gives item lines their worker and mailbox wait)."""
         self.paths: dict[str, str] = {}
+        self.resolved: dict[str, Any] = {}
+        """Action reference -> resolved action (the registry is shared; this is ours)."""
         self.finished = False
         self.started_mono = time.monotonic()
 
@@ -255,9 +257,12 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         key = (message.run, message.item, message.attempt)
         self.last_performed = message
         self.live.discard(key)
-        self.cancellers.pop(key, None)
-        self.cancelled.discard(key)
-        self.children.pop(key, None)
+        if self.cancellers:
+            self.cancellers.pop(key, None)
+        if self.cancelled:
+            self.cancelled.discard(key)
+        if self.children:
+            self.children.pop(key, None)
         if message.item is not None:
             pool = self.pools.get(message.run)
             if pool is not None:
@@ -328,8 +333,7 @@ class WorkflowSupervisor(pykka.ThreadingActor):
                                    outcome=Outcome.SUCCEEDED, at=time.time())
         sub = self._subworkflow(command.action)
         try:
-            action = None if sub is not None else self.config.registry.resolve(
-                command.action, task=command.task)
+            action = None if sub is not None else self._resolve(command.action, command.task)
         except ActionNotFound as exc:
             return ActionCompleted(run=command.run, item=command.item, attempt=command.attempt,
                                    outcome=Outcome.FAILED, error=str(exc), at=time.time())
@@ -351,6 +355,12 @@ class WorkflowSupervisor(pykka.ThreadingActor):
                         ctx_version=self.state.run(command.run).ctx.version)
         worker.tell(Perform(command=command, action=action, msg_id=msg_id, sent=now))
         return None
+
+    def _resolve(self, ref: str, task: str) -> Any:
+        action = self.resolved.get(ref)
+        if action is None:
+            action = self.resolved[ref] = self.config.registry.resolve(ref, task=task)
+        return action
 
     def _worker_path(self, worker: Any) -> str:
         return self.paths.get(worker.actor_urn, "?")

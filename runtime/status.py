@@ -15,6 +15,7 @@ __all__ = [
     "Outcome",
     "TaskStatus",
     "WorkflowStatus",
+    "is_abended",
 ]
 
 
@@ -58,6 +59,11 @@ TASK_DONE = frozenset(
     {TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.TIMED_OUT, TaskStatus.CANCELED}
 )
 ABENDED = frozenset({TaskStatus.FAILED, TaskStatus.TIMED_OUT})
+
+
+def is_abended(status: TaskStatus) -> bool:
+    """Tell whether ``status`` is failed or timed out (identity tests: no Enum hashing)."""
+    return status is TaskStatus.FAILED or status is TaskStatus.TIMED_OUT
 
 
 class Outcome(enum.Enum):

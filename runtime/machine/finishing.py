@@ -30,7 +30,7 @@ from runtime.errors import ExpressionError
 from runtime.events import TimerKey, TimerKind
 from runtime.retry import retry_delay
 from runtime.spec.model import TaskDef
-from runtime.status import ABENDED, TaskStatus, WorkflowStatus
+from runtime.status import TaskStatus, WorkflowStatus, is_abended
 from runtime.templating import Scope
 from runtime.values import freeze, thaw
 
@@ -73,7 +73,7 @@ def attempt_completed(
     tx.inflight -= 1
     if run.timeout:
         tx.emit(CancelTimer(key=TimerKey(kind=TimerKind.TIMEOUT, run=run.id, attempt=run.attempt)))
-    if status in ABENDED:
+    if is_abended(status):
         tx.error(_failure_record(run, status, result, error))
     task = tx.defn.task(run.task)
     if task.retry is not None and tx.active():
@@ -101,7 +101,7 @@ def item_completed(
         tx.emit(CancelTimer(key=key))
     progress = run.items
     assert progress is not None
-    if status in ABENDED:
+    if is_abended(status):
         tx.error(_failure_record(run, status, result, error, item=item))
     task = tx.defn.task(run.task)
     if task.retry is not None and status is not TaskStatus.CANCELED and tx.active():
@@ -285,7 +285,7 @@ def complete_run(
 def _follow_transitions(tx: Tx, run: TaskRun, status: TaskStatus, result: Any) -> None:
     task = tx.defn.task(run.task)
     if not task.transitions:
-        if status in ABENDED:
+        if is_abended(status):
             _unhandled(tx, run)
         return
     fired = evaluate_transitions(tx, run, task, status, result)
@@ -294,7 +294,7 @@ def _follow_transitions(tx: Tx, run: TaskRun, status: TaskStatus, result: Any) -
         fail_workflow(tx)
         for staged_run in arrivals.ready:
             tx.update(tx.run(staged_run.id), run_on_fail=True)
-    if status in ABENDED and not arrivals.remediated:
+    if is_abended(status) and not arrivals.remediated:
         _unhandled(tx, run)
     for staged_run in arrivals.ready:
         current = tx.run(staged_run.id)
