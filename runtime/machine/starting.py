@@ -208,6 +208,12 @@ def start_run(tx: Tx, run: TaskRun) -> None:
 def send_attempt(tx: Tx, run: TaskRun, attempt: int) -> None:
     """Dispatch attempt ``attempt`` of a run without items."""
     run = tx.update(run, attempt=attempt, status=TaskStatus.RUNNING)
+    _run_action(tx, run, attempt, run.input)
+
+
+def _run_action(tx: Tx, run: TaskRun, attempt: int, rendered: Any, item: int | None = None,
+                concurrency: int | None = None) -> None:
+    """Emit one attempt (and its timeout timer); it is in flight until it reports."""
     tx.inflight += 1
     tx.emit(
         RunAction(
@@ -216,12 +222,14 @@ def send_attempt(tx: Tx, run: TaskRun, attempt: int) -> None:
             route=run.route,
             attempt=attempt,
             action=run.action,
-            input=run.input,
+            input=rendered,
+            item=item,
             timeout=run.timeout,
+            concurrency=concurrency,
         )
     )
     if run.timeout:
-        key = TimerKey(kind=TimerKind.TIMEOUT, run=run.id, attempt=attempt)
+        key = TimerKey(kind=TimerKind.TIMEOUT, run=run.id, item=item, attempt=attempt)
         tx.emit(SetTimer(key=key, delay=run.timeout))
 
 
@@ -283,23 +291,7 @@ def send_item(tx: Tx, run: TaskRun, item: int, attempt: int,
             tx.inflight += 1
             item_completed(tx, run, item, attempt, TaskStatus.FAILED, None, str(exc))
             return
-    tx.inflight += 1
-    tx.emit(
-        RunAction(
-            run=run.id,
-            task=run.task,
-            route=run.route,
-            attempt=attempt,
-            action=run.action,
-            input=rendered,
-            item=item,
-            timeout=run.timeout,
-            concurrency=progress.concurrency,
-        )
-    )
-    if run.timeout:
-        key = TimerKey(kind=TimerKind.TIMEOUT, run=run.id, item=item, attempt=attempt)
-        tx.emit(SetTimer(key=key, delay=run.timeout))
+    _run_action(tx, run, attempt, rendered, item, progress.concurrency)
 
 
 def _expand_items(tx: Tx, task: TaskDef, scope: Scope) -> ItemsProgress:
