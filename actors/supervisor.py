@@ -51,7 +51,7 @@ from runtime.events import (
     TimerFired,
     WorkflowRequested,
 )
-from runtime.machine import WorkflowState, advance, initial_state
+from runtime.machine import WorkflowState, advance, advance_many, initial_state
 from runtime.masking import Masker
 from runtime.progress import ProgressEvent, progress_of
 from runtime.spec.model import WorkflowDef
@@ -78,6 +78,9 @@ __all__ = ["Inspect", "Reaper", "SupervisorConfig", "WorkflowSupervisor"]
 
 log = structlog.get_logger("troupe.supervisor")
 
+
+_MAX_BATCH = 64
+"""Most reports fed to the machine in one step."""
 
 _IDLE_TASK_WORKERS = 8
 """How many idle task actors a supervisor keeps for reuse."""
@@ -168,8 +171,8 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         self.timers: dict[Any, int] = {}
         self.dispatched_at: dict[AttemptKey, float] = {}
         self.reaper: Any = None
-        self.last_performed: Performed | None = None
-        """The report being handled (gives item lines their worker and mailbox wait)."""
+        self.reports: dict[tuple[int, int | None], Performed] = {}
+        """Reports being handled, when tracing (item lines get their worker and wait)."""
         self.paths: dict[str, str] = {}
         self.resolved: dict[str, Any] = {}
         """Action reference -> resolved action (the registry is shared; this is ours)."""
@@ -235,7 +238,10 @@ class WorkflowSupervisor(pykka.ThreadingActor):
 
     def _handle(self, message: Any) -> None:
         if isinstance(message, Performed):
-            self._on_performed(message)
+            reports = [message]
+            if not self.tracer.detail:
+                self._take_waiting_reports(reports)
+            self._on_performed(reports)
         elif isinstance(message, TimerDue):
             self._on_timer(message)
         elif isinstance(message, RegisterCanceller):
@@ -253,26 +259,46 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         elif isinstance(message, Start):
             pass
 
-    def _on_performed(self, message: Performed) -> None:
-        key = (message.run, message.item, message.attempt)
-        self.last_performed = message
-        self.live.discard(key)
-        if self.cancellers:
-            self.cancellers.pop(key, None)
-        if self.cancelled:
-            self.cancelled.discard(key)
-        if self.children:
-            self.children.pop(key, None)
-        if message.item is not None:
-            pool = self.pools.get(message.run)
-            if pool is not None:
-                worker = pool.busy.pop(key, None)
-                if worker is not None:
-                    pool.idle.append(worker)
-        self._feed(ActionCompleted(run=message.run, item=message.item, attempt=message.attempt,
-                                   outcome=message.outcome, result=message.result,
-                                   error=self.masker.text(message.error) if message.error
-                                   else None, at=time.time()))
+    def _take_waiting_reports(self, reports: list[Performed]) -> None:
+        """Take the reports queued right behind this one, to feed them in one machine step.
+
+        Only plain ``Performed`` tells at the head of the mailbox are taken, so the order of
+        messages is kept: anything else (a cancel, a timer, an ask) stops the batch and is
+        handled next, as it would have been. Only this actor's thread takes from its inbox.
+        """
+        waiting = self.actor_inbox.queue  # type: ignore[attr-defined]  # queue.Queue's deque
+        while waiting and len(reports) < _MAX_BATCH:
+            envelope = waiting[0]
+            if type(envelope.message) is not Performed or envelope.reply_to is not None:
+                return
+            self.actor_inbox.get_nowait()  # type: ignore[attr-defined]
+            reports.append(envelope.message)
+
+    def _on_performed(self, reports: list[Performed]) -> None:
+        events: list[Event] = []
+        now = time.time()
+        for message in reports:
+            key = (message.run, message.item, message.attempt)
+            if self.tracer.enabled and message.item is not None:
+                self.reports[(message.run, message.item)] = message
+            self.live.discard(key)
+            if self.cancellers:
+                self.cancellers.pop(key, None)
+            if self.cancelled:
+                self.cancelled.discard(key)
+            if self.children:
+                self.children.pop(key, None)
+            if message.item is not None:
+                pool = self.pools.get(message.run)
+                if pool is not None:
+                    worker = pool.busy.pop(key, None)
+                    if worker is not None:
+                        pool.idle.append(worker)
+            events.append(ActionCompleted(
+                run=message.run, item=message.item, attempt=message.attempt,
+                outcome=message.outcome, result=message.result,
+                error=self.masker.text(message.error) if message.error else None, at=now))
+        self._feed(*events)
 
     def _on_timer(self, message: TimerDue) -> None:
         if self.timers.get(message.key) != message.timer_id:
@@ -292,17 +318,29 @@ class WorkflowSupervisor(pykka.ThreadingActor):
 
     # ---- the machine --------------------------------------------------------------------
 
-    def _feed(self, event: Event) -> None:
-        queue: deque[Event] = deque([event])
-        while queue:
-            current = queue.popleft()
+    def _feed(self, *events: Event) -> None:
+        """Advance the machine with ``events`` (one step) and carry out its commands.
+
+        Commands may produce events of their own (an action-less task completes at once);
+        those are fed next, in order.
+        """
+        if self.config.journal:
+            self.events.extend(events)
+        self.state, commands = advance_many(self.state, events)
+        follow_ups: deque[Event] = deque()
+        for command in commands:
+            follow_up = self._execute(command)
+            if follow_up is not None:
+                follow_ups.append(follow_up)
+        while follow_ups:
+            current = follow_ups.popleft()
             if self.config.journal:
                 self.events.append(current)
             self.state, commands = advance(self.state, current)
             for command in commands:
                 follow_up = self._execute(command)
                 if follow_up is not None:
-                    queue.append(follow_up)
+                    follow_ups.append(follow_up)
 
     def _execute(self, command: Command) -> Event | None:
         if isinstance(command, RunAction):
@@ -533,9 +571,7 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             key = (command.run, command.item, progress.attempt_of(command.item))
             started = self.dispatched_at.pop(key, None)
             duration = time.monotonic() - started if started is not None else 0.0
-            report = self.last_performed
-            if report is not None and (report.run, report.item) != (command.run, command.item):
-                report = None
+            report = self.reports.pop((command.run, command.item), None)
             tracer.emit("item.finished", f"wf/{command.task}@{command.route}", task=command.task,
                         route=command.route, item=command.item, attempt=key[2],
                         run=command.run, status=command.status, duration=duration,

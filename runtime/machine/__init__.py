@@ -1,6 +1,6 @@
 """The pure workflow state machine: ``advance(state, event) -> (state, commands)``."""
 
-from runtime.machine.core import advance, initial_state, replay
+from runtime.machine.core import advance, advance_many, initial_state, replay
 from runtime.machine.starting import check_parameters
 from runtime.machine.state import ItemsProgress, JoinBarrier, TaskRun, WorkflowState
 
@@ -10,6 +10,7 @@ __all__ = [
     "TaskRun",
     "WorkflowState",
     "advance",
+    "advance_many",
     "check_parameters",
     "initial_state",
     "replay",

@@ -188,8 +188,8 @@ class Tx:
         """Tell whether the workflow may still start new work."""
         return self.status is WorkflowStatus.RUNNING
 
-    def commit(self) -> WorkflowState:
-        """Build the next state."""
+    def commit(self, consumed: int = 1) -> WorkflowState:
+        """Build the next state (``consumed``: how many events this step took)."""
         base = self.base
         return evolve(
             base,
@@ -214,7 +214,7 @@ class Tx:
                 "output": self.output,
                 "started_at": self.started_at,
                 "finished_at": self.finished_at,
-                "events": base.events + 1,
+                "events": base.events + consumed,
             },
         )
 

@@ -494,3 +494,35 @@ tasks:
                       if r.state.status is WorkflowStatus.RUNNING else None)
     assert record.status is WorkflowStatus.CANCELED
     assert record.state.runs[0].status is TaskStatus.CANCELED
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.sampled_from(["ok", "fail"]), min_size=2, max_size=10),
+       st.integers(1, 4), st.integers(1, 5))
+def test_advancing_a_batch_equals_advancing_one_event_at_a_time(
+    outcomes: list[str], concurrency: int, batch: int
+) -> None:
+    """advance_many over any split of the event stream gives the states advance gives."""
+    from runtime.machine import advance, advance_many, initial_state
+
+    defn = load_workflow(f"""
+tasks:
+  fan:
+    with: {{items: '{{{{ range({len(outcomes)}) | list }}}}', concurrency: {concurrency}}}
+    action: core.echo message={{{{ item() }}}}
+    retry: {{count: 1}}
+    next: [{{publish: 'r={{{{ result() }}}}', do: after}}]
+  after: {{action: core.noop}}
+""")
+    record = run_sync(defn, {}, lambda c: (Outcome.FAILED if outcomes[c.item or 0] == "fail"
+                                           and c.attempt == 1 else Outcome.SUCCEEDED, c.item))
+    one_by_one = initial_state(defn)
+    for event in record.events:
+        one_by_one, _ = advance(one_by_one, event)
+    batched = initial_state(defn)
+    commands_batched = []
+    for start in range(0, len(record.events), batch):
+        batched, commands = advance_many(batched, record.events[start:start + batch])
+        commands_batched.extend(commands)
+    assert batched == one_by_one
+    assert commands_batched == record.commands
