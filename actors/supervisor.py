@@ -115,7 +115,7 @@ class Reaper(pykka.ThreadingActor):
         if isinstance(message, Kill):
             try:
                 message.kill()
-            except Exception:
+            except Exception:  # logged: the attempt is over anyway, nobody waits for the kill
                 log.warning("kill failed", exc_info=True)
         return None
 
@@ -174,8 +174,10 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         self.reports: dict[tuple[int, int | None], Performed] = {}
         """Reports being handled, when tracing (item lines get their worker and wait)."""
         self.paths: dict[str, str] = {}
-        self.resolved: dict[str, Any] = {}
-        """Action reference -> resolved action (the registry is shared; this is ours)."""
+        self.resolved: dict[str, tuple[Any, WorkflowDef | None]] = {}
+        """Action reference -> (action, sub-workflow); the registry is shared, this is ours."""
+        self.quiet = not config.listeners and config.sink is None
+        """No progress listener and no trace: item notices need no handling."""
         self.finished = False
         self.started_mono = time.monotonic()
 
@@ -195,7 +197,7 @@ class WorkflowSupervisor(pykka.ThreadingActor):
                                  inputs=dict(self.parameters.items()))
             self._feed(WorkflowRequested(execution_id=self.execution_id,
                                          parameters=self.parameters, at=time.time()))
-        except Exception as exc:
+        except Exception as exc:  # an engine bug: the execution fails with an `engine` error
             self._crash(exc)
 
     def on_failure(self, exc_type: Any, exc_value: Any, tb: Any) -> None:
@@ -227,7 +229,7 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             self._trace_received(message, received)
         try:
             self._handle(message)
-        except Exception as exc:
+        except Exception as exc:  # an engine bug: the execution fails with an `engine` error
             self._crash(exc)
         if traced:
             tracer.emit("message.handled", "wf", msg=type(message).__name__,
@@ -343,8 +345,11 @@ class WorkflowSupervisor(pykka.ThreadingActor):
                     follow_ups.append(follow_up)
 
     def _execute(self, command: Command) -> Event | None:
-        if isinstance(command, RunAction):
-            return self._run_action(command)
+        kind = type(command)
+        if kind is RunAction:
+            return self._run_action(command)  # type: ignore[arg-type]
+        if kind is ItemFinished and self.quiet:
+            return None  # nobody follows progress and there is no trace: nothing to tell
         if isinstance(command, CancelAction):
             self._cancel_attempt(command)
         elif isinstance(command, SetTimer):
@@ -369,9 +374,8 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         if command.action is None:
             return ActionCompleted(run=command.run, item=command.item, attempt=command.attempt,
                                    outcome=Outcome.SUCCEEDED, at=time.time())
-        sub = self._subworkflow(command.action)
         try:
-            action = None if sub is not None else self._resolve(command.action, command.task)
+            action, sub = self._resolve(command.action, command.task)
         except ActionNotFound as exc:
             return ActionCompleted(run=command.run, item=command.item, attempt=command.attempt,
                                    outcome=Outcome.FAILED, error=str(exc), at=time.time())
@@ -394,11 +398,14 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         worker.tell(Perform(command=command, action=action, msg_id=msg_id, sent=now))
         return None
 
-    def _resolve(self, ref: str, task: str) -> Any:
-        action = self.resolved.get(ref)
-        if action is None:
-            action = self.resolved[ref] = self.config.registry.resolve(ref, task=task)
-        return action
+    def _resolve(self, ref: str, task: str) -> tuple[Any, WorkflowDef | None]:
+        """(action, None) for an action, (None, definition) for a sub-workflow; cached."""
+        known = self.resolved.get(ref)
+        if known is None:
+            sub = self._subworkflow(ref)
+            action = None if sub is not None else self.config.registry.resolve(ref, task=task)
+            known = self.resolved[ref] = (action, sub)
+        return known
 
     def _worker_path(self, worker: Any) -> str:
         return self.paths.get(worker.actor_urn, "?")
@@ -533,7 +540,7 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         for listener in listeners:
             try:
                 listener(event)
-            except Exception:
+            except Exception:  # logged: a broken listener must not stop the execution
                 log.warning("progress listener failed", exc_info=True)
 
     def _release_workers(self, run: int, *, recycle: bool = True) -> None:

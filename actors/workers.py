@@ -94,7 +94,7 @@ class Worker(pykka.ThreadingActor):
             outcome, result, error = Outcome.TIMED_OUT, exc.result, str(exc)
         except ActionFailed as exc:
             outcome, result, error = Outcome.FAILED, exc.result, str(exc)
-        except BaseException as exc:
+        except BaseException as exc:  # reported as the attempt's failure, never re-raised
             outcome, result, error = Outcome.FAILED, None, f"{type(exc).__name__}: {exc}"
         finally:
             self._report(message, key, outcome, result, error, started)
