@@ -74,7 +74,7 @@ def initial_state(defn: WorkflowDef) -> WorkflowState:
 
 def advance(state: WorkflowState, event: Event) -> tuple[WorkflowState, tuple[Command, ...]]:
     """Consume one event; return the next state and the commands it decided."""
-    handler = _TABLE.get((state.status.value, type(event)))
+    handler = _TABLE.get((state.status._value_, type(event)))
     if handler is None:
         return state, ()
     tx = Tx(state, event.at)
@@ -95,7 +95,7 @@ def advance_many(
     tx = Tx(state, events[0].at if events else 0.0)
     consumed = 0
     for event in events:
-        handler = _TABLE.get((tx.status.value, type(event)))
+        handler = _TABLE.get((tx.status._value_, type(event)))
         if handler is None:
             continue
         tx.at = event.at

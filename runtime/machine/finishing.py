@@ -109,6 +109,7 @@ def item_completed(
         if delay is not None:
             _schedule_retry(tx, run, item, attempt, delay, status)
             return
+    value = status._value_  # the plain attribute: `.value` is a slow descriptor here
     failed = progress.failed + (1 if status is not TaskStatus.SUCCEEDED else 0)
     done = progress.done + 1
     tx.emit(
@@ -117,7 +118,7 @@ def item_completed(
             task=run.task,
             route=run.route,
             item=item,
-            status=status.value,
+            status=value,
             done=done,
             total=progress.total,
         )
@@ -127,7 +128,7 @@ def item_completed(
         progress,
         {
             "results": progress.results.set(item, result),
-            "statuses": progress.statuses.set(item, status.value),
+            "statuses": progress.statuses.set(item, value),
             "active": progress.active - 1,
             "done": done,
             "failed": failed,

@@ -51,7 +51,8 @@ class ItemsProgress:
 
     def attempt_of(self, index: int) -> int:
         """Current attempt number of item ``index``."""
-        return self.attempts.get(index, 1)
+        attempts = self.attempts
+        return attempts.get(index, 1) if attempts else 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
