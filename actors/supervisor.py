@@ -269,10 +269,14 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         handled next, as it would have been. Only this actor's thread takes from its inbox.
         """
         waiting = self.actor_inbox.queue  # type: ignore[attr-defined]  # queue.Queue's deque
+        tracing = self.tracer.enabled
         while waiting and len(reports) < _MAX_BATCH:
             envelope = waiting[0]
-            if type(envelope.message) is not Performed or envelope.reply_to is not None:
+            message = envelope.message
+            if type(message) is not Performed or envelope.reply_to is not None:
                 return
+            if tracing and message.item is None:
+                return  # a task actor's report gets its own message lines in the trace
             self.actor_inbox.get_nowait()  # type: ignore[attr-defined]
             reports.append(envelope.message)
 
