@@ -163,6 +163,8 @@ def _on_completed(tx: Tx, event: Event) -> None:
     if event.attempt != progress.attempt_of(event.item):
         return
     item_completed(tx, run, event.item, event.attempt, status, result, event.error)
+    if tx.status is WorkflowStatus.PAUSING:
+        settle(tx)  # the last item in flight of a pausing workflow: now it is paused
 
 
 def _on_timer(tx: Tx, event: Event) -> None:

@@ -281,3 +281,51 @@ def test_a_worker_whose_supervisor_is_gone_still_finishes_quietly() -> None:
     action = ActionRegistry(entry_points=False).resolve("core.echo")
     worker.tell(Perform(command=command, action=action))
     assert worker.ask("ping", timeout=10) is None
+
+
+def test_attune_batches_and_timed_retries_run_through_the_actors(tmp_path: Path) -> None:
+    """batch_size groups items (index = batch), and a retry waits on a real timer."""
+    flag = tmp_path / "flag"
+    result = start_workflow(f"""
+version: "1.0.0"
+tasks:
+  - name: batches
+    action: core.echo
+    with_items: "{{{{ range(7) }}}}"
+    batch_size: 3
+    concurrency: 2
+    input: {{message: "{{{{ index }}}}:{{{{ item }}}}"}}
+    next:
+      - when: "{{{{ succeeded() }}}}"
+        publish: {{out: "{{{{ result() }}}}"}}
+        do: [flaky]
+  - name: flaky
+    action: core.local
+    input: {{cmd: "test -f {flag} || (touch {flag}; exit 1)"}}
+    retry: {{count: 2, delay: 0.1, backoff: linear}}
+output_map:
+  out: "{{{{ workflow.out }}}}"
+""").wait(timeout=20)
+    assert result.status == "succeeded", result.errors
+    assert result.output == {"out": ["0:[0, 1, 2]", "1:[3, 4, 5]", "2:[6]"]}
+    assert result.task("flaky").attempts == 2
+
+
+def test_pause_during_with_items_then_resume(tmp_path: Path) -> None:
+    """Pausing a running with-items task pauses after the items in flight; resume ends it."""
+    handle = start_workflow("""
+tasks:
+  fan:
+    with: {items: '{{ range(20) | list }}', concurrency: 2}
+    action: core.sleep seconds=0.01
+""", events=True)
+    handle.pause()
+    paused_at = None
+    for event in handle.events(timeout=20):
+        if event.kind == "workflow_paused":
+            paused_at = handle.status
+            handle.resume()
+    assert paused_at == "paused"
+    result = handle.wait(timeout=20)
+    assert result.status == "succeeded"
+    assert len(result.tasks[0].result) == 20

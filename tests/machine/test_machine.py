@@ -526,3 +526,29 @@ tasks:
         commands_batched.extend(commands)
     assert batched == one_by_one
     assert commands_batched == record.commands
+
+
+def test_pausing_during_with_items_pauses_once_items_in_flight_end() -> None:
+    """A pause while items run: no new item starts, the workflow pauses, resume finishes it."""
+    defn = load_workflow("""
+tasks:
+  fan:
+    with: {items: '{{ range(6) | list }}', concurrency: 2}
+    action: core.noop
+""")
+    seen: list[str] = []
+
+    def interrupt(record):
+        if not seen and record.state.inflight:
+            seen.append("pause")
+            return PauseRequested()
+        if record.state.status is WorkflowStatus.PAUSED and "resume" not in seen:
+            seen.append("resume")
+            assert record.state.inflight == 0
+            return ResumeRequested()
+        return None
+
+    record = run_sync(defn, {}, mock_outcomes({}), interrupt=interrupt)
+    assert seen == ["pause", "resume"]
+    assert record.status is WorkflowStatus.SUCCEEDED
+    assert len(thaw(record.state.runs[0].result)) == 6
