@@ -832,6 +832,9 @@ class TraceAggregator:
             return
         run.finished = True
         run.status = str(ev.get("status") or "finished")
+        actor = self._actor(ex, ev, mono)
+        if actor is not None and actor.status == RUNNING:
+            actor.status = run.status  # a with-items task's row has no actor of its own
         run.attempts = _int(ev.get("attempts")) or run.attempts
         run.final_duration = _float(ev.get("duration"))
         run.end_mono = mono
