@@ -85,14 +85,6 @@ class TraceSink:
         self.log = self._logger.info
         """Write one line: ``log(event, **fields)`` (the structlog bound method)."""
 
-    def write(self, fields: dict[str, Any]) -> None:
-        """Write one line (``fields`` must hold ``event``)."""
-        event = fields.pop("event")
-        self._logger.info(event, **fields)
-
-    def flush(self) -> None:
-        """Nothing to do: every line is written when it is logged (kept for callers)."""
-
     def close(self) -> None:
         """Stop writing: lines logged afterwards are dropped."""
         self._writer.closed = True

@@ -198,7 +198,7 @@ def start_workflow(
         _check_loaded_actions(defn, exists)
     params = freeze(dict(parameters or {}))
     check_parameters(defn, params)
-    masker = Masker(_secret_values(defn, params))
+    masker = Masker.for_inputs(defn.inputs, params)
     trace = options.get("trace")
     sink = TraceSink(trace, options.get("trace_level", "info")) if trace else None
     listeners: list[Callable[[ProgressEvent], None]] = []
@@ -242,15 +242,3 @@ def _check_loaded_actions(defn: WorkflowDef, exists: Callable[[str], bool]) -> N
                             path=f"tasks.{name}.action")
     if reporter.failed:
         raise ValidationFailed(reporter.sorted())
-
-
-def _secret_values(defn: WorkflowDef, params: Any) -> list[Any]:
-    values = []
-    for spec in defn.inputs:
-        if not spec.secret:
-            continue
-        if spec.name in params:
-            values.append(params[spec.name])
-        elif spec.default is not None and spec.default.constant:
-            values.append(spec.default.render(None))  # type: ignore[arg-type]
-    return values

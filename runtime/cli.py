@@ -193,24 +193,15 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         signal.signal(signal.SIGINT, previous)
     if progress is not None:
         progress.close()
-    masker = _masker_for(defn, params)
+    from runtime.masking import Masker
+
+    masker = Masker.for_inputs(defn.inputs, params)
     if args.json:
         json.dump(_result_json(result, masker), out, indent=2, default=json_default)
         out.write("\n")
     else:
         _print_result(result, masker, out, err)
     return 0 if result.status == "succeeded" else 1
-
-
-def _masker_for(defn: Any, params: dict[str, Any]) -> Any:
-    from runtime.masking import Masker
-
-    secrets = [params[i.name] for i in defn.inputs if i.secret and i.name in params]
-    for spec in defn.inputs:
-        if spec.secret and spec.name not in params and spec.default is not None \
-                and spec.default.constant:
-            secrets.append(spec.default.render(None))
-    return Masker(secrets)
 
 
 def _result_json(result: Any, masker: Any) -> dict[str, Any]:

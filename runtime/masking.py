@@ -11,7 +11,7 @@ masked as substrings (they would mangle ordinary text) but still as whole values
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pyrsistent import PMap, PVector
@@ -34,6 +34,19 @@ class Masker:
             exact.add(str(value))
         self._exact = frozenset(exact)
         self._substrings = tuple(sorted((s for s in exact if len(s) >= 3), key=len, reverse=True))
+
+    @classmethod
+    def for_inputs(cls, inputs: Iterable[Any], params: Mapping[str, Any]) -> Masker:
+        """The masker of an execution: values of its secret inputs (given or constant default)."""
+        values = []
+        for spec in inputs:
+            if not spec.secret:
+                continue
+            if spec.name in params:
+                values.append(params[spec.name])
+            elif spec.default is not None and spec.default.constant:
+                values.append(spec.default.value)
+        return cls(values)
 
     def __bool__(self) -> bool:
         return bool(self._exact)

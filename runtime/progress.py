@@ -11,7 +11,6 @@ Misuse: callbacks run in the supervisor's thread: keep them quick and never bloc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from runtime.commands import (
     Command,
@@ -77,5 +76,3 @@ def progress_of(command: Command, execution_id: str, masker: Masker) -> Progress
         return ProgressEvent(kind="workflow_finished", execution_id=execution_id,
                              status=command.status)
     return None
-
-_ = Any

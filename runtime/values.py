@@ -32,10 +32,9 @@ def freeze(value: Any) -> Any:
     kind = type(value)
     if kind in _SCALARS or kind in _FROZEN:
         return value
-    if kind is dict or kind is list:
+    if (kind is dict or kind is list) and _all_plain(value):
         frozen: Any = _freeze(value, strict=False)  # type: ignore[call-overload]
-        if _all_plain(value):
-            return frozen
+        return frozen
     if isinstance(value, dict):
         return pmap({k: freeze(v) for k, v in value.items()})
     if isinstance(value, list):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyrsistent import PMap, pmap, pvector
+from pyrsistent import PMap, PVector, pmap, pvector
 
 from runtime.commands import ErrorRecord, RunAction, SetTimer, TaskStarted
 from runtime.context import Context
@@ -60,19 +60,12 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "integer": (int,),
     "number": (int, float),
     "boolean": (bool,),
-    "array": (tuple, list),
-    "object": (dict,),
+    "array": (tuple, list, PVector),
+    "object": (dict, PMap),
 }
 
 
 def _type_ok(name: str, value: Any) -> bool:
-    from pyrsistent import PMap as _PMap
-    from pyrsistent import PVector as _PVector
-
-    if name == "array":
-        return isinstance(value, (list, tuple, _PVector))
-    if name == "object":
-        return isinstance(value, (dict, _PMap))
     if name in ("integer", "number") and isinstance(value, bool):
         return False
     expected = _TYPES.get(name)

@@ -29,12 +29,12 @@ from typing import Any
 from pyrsistent import pmap
 
 from runtime.templating import Const, Node, compile_value
+from runtime.values import freeze
 
 from .common import (
     check_graph,
     check_keys,
     compile_or_report,
-    frozen_plain,
 )
 from .model import (
     ATTUNE_POLICIES,
@@ -162,7 +162,7 @@ def load_attune(doc: Any, reporter: Reporter) -> WorkflowDef | None:
             "label": label,
             "tags": tags,
             "cancellation_policy": policy,
-            "output": frozen_plain(output_schema),
+            "output": freeze(output_schema),
             "parameters": parameter_schemas,
         }),
         graph=graph,
@@ -255,7 +255,7 @@ def _parameters(doc: Any, reporter: Reporter) -> tuple[list[InputDef], Any]:
             reporter.report("T103", "description must be a string", spec, "description",
                             path=f"{where}.description")
             description = ""
-        default = Const(frozen_plain(spec["default"])) if "default" in spec else None
+        default = Const(freeze(spec["default"])) if "default" in spec else None
         inputs.append(InputDef(
             name=name,
             default=default,
@@ -264,7 +264,7 @@ def _parameters(doc: Any, reporter: Reporter) -> tuple[list[InputDef], Any]:
             description=description,
             type=kind,
         ))
-        schemas[name] = frozen_plain(spec)
+        schemas[name] = freeze(spec)
     return inputs, pmap(schemas)
 
 
@@ -295,7 +295,7 @@ def _vars(doc: Any, reporter: Reporter) -> list[tuple[str, Node]]:
                             of_key=True, path=f"vars.{name}")
             continue
         # Attune inserts vars raw: a "{{ }}" in a var stays text, it is never rendered.
-        result.append((name, Const(frozen_plain(raw))))
+        result.append((name, Const(freeze(raw))))
     return result
 
 
@@ -410,7 +410,7 @@ def _extra(name: str, body: Any, reporter: Reporter, extra: dict[str, Any]) -> N
             reporter.report("T105", "permission_set_ref and permission_set_refs are the same "
                             "key", body, "permission_set_ref", of_key=True, task=name,
                             path=f"{path}.permission_set_ref")
-        extra["permission_set_refs"] = frozen_plain(body["permission_set_ref"])
+        extra["permission_set_refs"] = freeze(body["permission_set_ref"])
     for key in EXTRA_KEYS:
         if key not in body:
             continue
@@ -430,7 +430,7 @@ def _extra(name: str, body: Any, reporter: Reporter, extra: dict[str, Any]) -> N
             reporter.report("T106", "a task-level when has no effect (Attune never evaluates "
                             "it); put the condition on the inbound transition", body, key,
                             task=name, path=f"{path}.when", severity="warning")
-        extra[key] = frozen_plain(value)
+        extra[key] = freeze(value)
 
 
 def _timeout(name: str, body: Any, reporter: Reporter) -> Node | None:

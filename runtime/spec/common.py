@@ -17,11 +17,10 @@ import yaml
 from runtime.errors import ExpressionError
 from runtime.graph import Graph, build_graph
 from runtime.templating import Const, Node, compile_value, referenced_ctx_names
-from runtime.values import freeze
 
 from .model import ENGINE_COMMANDS, TaskDef, Transition
 from .report import Reporter
-from .yamlmarks import MarkedDict, MarkedList
+from .yamlmarks import MarkedDict
 
 TargetSites = Mapping[tuple[str, int], tuple[Any, Any]]
 """(task, transition index) -> (container, key) where that transition's targets are written."""
@@ -30,28 +29,10 @@ __all__ = [
     "check_graph",
     "check_keys",
     "compile_or_report",
-    "frozen_plain",
     "parse_inline_args",
     "report_all_duplicates",
     "report_duplicates",
 ]
-
-
-def frozen_plain(value: Any) -> Any:
-    """Return ``value`` (marked YAML data) as frozen plain data.
-
-    ``runtime.values.freeze`` only converts exact ``dict``/``list`` types, so the marked
-    containers of the loader would stay mutable without this.
-    """
-    return freeze(_plain(value))
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (MarkedDict, dict)):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (MarkedList, list, tuple)):
-        return [_plain(v) for v in value]
-    return value
 
 
 def report_duplicates(reporter: Reporter, container: Any, *, task: str | None = None,
