@@ -283,27 +283,32 @@ class WorkflowSupervisor(pykka.ThreadingActor):
     def _on_performed(self, reports: list[Performed]) -> None:
         events: list[Event] = []
         now = time.time()
+        tracing = self.tracer.enabled
+        live = self.live
+        pools = self.pools
+        masker = self.masker
         for message in reports:
-            key = (message.run, message.item, message.attempt)
-            if self.tracer.enabled and message.item is not None:
-                self.reports[(message.run, message.item)] = message
-            self.live.discard(key)
+            run, item, attempt = message.run, message.item, message.attempt
+            key = (run, item, attempt)
+            live.discard(key)
             if self.cancellers:
                 self.cancellers.pop(key, None)
             if self.cancelled:
                 self.cancelled.discard(key)
             if self.children:
                 self.children.pop(key, None)
-            if message.item is not None:
-                pool = self.pools.get(message.run)
+            if item is not None:
+                if tracing:
+                    self.reports[(run, item)] = message
+                pool = pools.get(run)
                 if pool is not None:
                     worker = pool.busy.pop(key, None)
                     if worker is not None:
                         pool.idle.append(worker)
+            error = message.error
             events.append(ActionCompleted(
-                run=message.run, item=message.item, attempt=message.attempt,
-                outcome=message.outcome, result=message.result,
-                error=self.masker.text(message.error) if message.error else None, at=now))
+                run=run, item=item, attempt=attempt, outcome=message.outcome,
+                result=message.result, error=masker.text(error) if error else None, at=now))
         self._feed(*events)
 
     def _on_timer(self, message: TimerDue) -> None:
@@ -332,7 +337,8 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         """
         if self.config.journal:
             self.events.extend(events)
-        self.state, commands = advance_many(self.state, events)
+        notices = not self.quiet
+        self.state, commands = advance_many(self.state, events, item_notices=notices)
         follow_ups: deque[Event] = deque()
         for command in commands:
             follow_up = self._execute(command)
@@ -342,7 +348,7 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             current = follow_ups.popleft()
             if self.config.journal:
                 self.events.append(current)
-            self.state, commands = advance(self.state, current)
+            self.state, commands = advance(self.state, current, item_notices=notices)
             for command in commands:
                 follow_up = self._execute(command)
                 if follow_up is not None:
@@ -352,8 +358,6 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         kind = type(command)
         if kind is RunAction:
             return self._run_action(command)  # type: ignore[arg-type]
-        if kind is ItemFinished and self.quiet:
-            return None  # nobody follows progress and there is no trace: nothing to tell
         if isinstance(command, CancelAction):
             self._cancel_attempt(command)
         elif isinstance(command, SetTimer):
@@ -415,10 +419,10 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         return self.paths.get(worker.actor_urn, "?")
 
     def _worker_for(self, command: RunAction, key: AttemptKey) -> Any:
-        base = f"wf/{command.task}@{command.route}"
         if command.item is None:
             worker = self.task_workers.get(command.run)
             if worker is None:
+                base = f"wf/{command.task}@{command.route}"
                 if self.idle_task_workers:
                     worker = self.idle_task_workers.pop()
                     self.paths[worker.actor_urn] = base
@@ -429,10 +433,13 @@ class WorkflowSupervisor(pykka.ThreadingActor):
                     worker = self._spawn(base, "task")
                 self.task_workers[command.run] = worker
             return worker
-        pool = self.pools.setdefault(command.run, _Pool())
-        worker = pool.idle.pop() if pool.idle else None
-        if worker is None:
-            worker = self._spawn(f"{base}/w{pool.spawned}", "item")
+        pool = self.pools.get(command.run)
+        if pool is None:
+            pool = self.pools[command.run] = _Pool()
+        if pool.idle:
+            worker = pool.idle.pop()
+        else:
+            worker = self._spawn(f"wf/{command.task}@{command.route}/w{pool.spawned}", "item")
             pool.spawned += 1
         pool.busy[key] = worker
         return worker

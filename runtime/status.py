@@ -77,12 +77,12 @@ class Outcome(enum.Enum):
     @property
     def task_status(self) -> TaskStatus:
         """The task status an attempt with this outcome leaves behind."""
-        return _OUTCOME_STATUS[self]
+        return _OUTCOME_STATUS[self._value_]  # str keys: Enum.__hash__ is Python code
 
 
 _OUTCOME_STATUS = {
-    Outcome.SUCCEEDED: TaskStatus.SUCCEEDED,
-    Outcome.FAILED: TaskStatus.FAILED,
-    Outcome.TIMED_OUT: TaskStatus.TIMED_OUT,
-    Outcome.CANCELED: TaskStatus.CANCELED,
+    Outcome.SUCCEEDED.value: TaskStatus.SUCCEEDED,
+    Outcome.FAILED.value: TaskStatus.FAILED,
+    Outcome.TIMED_OUT.value: TaskStatus.TIMED_OUT,
+    Outcome.CANCELED.value: TaskStatus.CANCELED,
 }

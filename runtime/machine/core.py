@@ -48,6 +48,7 @@ from .finishing import (
     complete_run,
     finish,
     item_completed,
+    items_advanced,
     retry_now,
     settle,
 )
@@ -55,7 +56,6 @@ from .starting import (
     check_parameters,
     create_run,
     dispatch,
-    release_items,
     render_inputs,
     start_run,
 )
@@ -72,18 +72,24 @@ def initial_state(defn: WorkflowDef) -> WorkflowState:
     return WorkflowState(defn=defn)
 
 
-def advance(state: WorkflowState, event: Event) -> tuple[WorkflowState, tuple[Command, ...]]:
-    """Consume one event; return the next state and the commands it decided."""
+def advance(
+    state: WorkflowState, event: Event, *, item_notices: bool = True
+) -> tuple[WorkflowState, tuple[Command, ...]]:
+    """Consume one event; return the next state and the commands it decided.
+
+    ``item_notices=False`` leaves the per-item ``ItemFinished`` notices out of the commands
+    (for a driver that neither traces nor reports progress); the state is the same.
+    """
     handler = _TABLE.get((state.status._value_, type(event)))
     if handler is None:
         return state, ()
-    tx = Tx(state, event.at)
+    tx = Tx(state, event.at, item_notices=item_notices)
     handler(tx, event)
     return tx.commit(), tuple(tx.commands)
 
 
 def advance_many(
-    state: WorkflowState, events: Sequence[Event]
+    state: WorkflowState, events: Sequence[Event], *, item_notices: bool = True
 ) -> tuple[WorkflowState, tuple[Command, ...]]:
     """Consume several events in one step; the same as folding :func:`advance` over them.
 
@@ -91,8 +97,8 @@ def advance_many(
     feeds them together and pays for opening and committing the step once.
     """
     if len(events) == 1:
-        return advance(state, events[0])
-    tx = Tx(state, events[0].at if events else 0.0)
+        return advance(state, events[0], item_notices=item_notices)
+    tx = Tx(state, events[0].at if events else 0.0, item_notices=item_notices)
     consumed = 0
     for event in events:
         handler = _TABLE.get((tx.status._value_, type(event)))
@@ -145,24 +151,24 @@ def _on_completed(tx: Tx, event: Event) -> None:
     assert isinstance(event, ActionCompleted)
     if event.run >= len(tx.runs):
         return
-    run = tx.run(event.run)
-    result = freeze(event.result)
-    status = event.outcome.task_status
-    if event.item is None:
+    item = event.item
+    if item is None:
+        run = tx.run(event.run)
         if run.status is not TaskStatus.RUNNING or run.items is not None:
             return
         if event.attempt != run.attempt:
             return
-        attempt_completed(tx, run, status, result, event.error)
+        attempt_completed(tx, run, event.outcome.task_status, freeze(event.result), event.error)
         return
-    progress = run.items
-    if progress is None or run.status is not TaskStatus.RUNNING:
+    work = tx.open_items(event.run)
+    if work is None:
         return
-    if not 0 <= event.item < progress.total or progress.statuses[event.item] != ITEM_RUNNING:
+    if not 0 <= item < work.total or work.statuses[item] != ITEM_RUNNING:
         return
-    if event.attempt != progress.attempt_of(event.item):
+    if event.attempt != work.progress.attempt_of(item):
         return
-    item_completed(tx, run, event.item, event.attempt, status, result, event.error)
+    item_completed(tx, work, item, event.attempt, event.outcome.task_status,
+                   freeze(event.result), event.error)
     if tx.status is WorkflowStatus.PAUSING:
         settle(tx)  # the last item in flight of a pausing workflow: now it is paused
 
@@ -204,9 +210,12 @@ def _retry_timer(tx: Tx, run: TaskRun, key: TimerKey) -> None:
         return
     if tx.active():
         retry_now(tx, run, key.item, key.attempt)
-    else:
-        tx.inflight += 1
-        item_completed(tx, run, key.item, key.attempt, TaskStatus.CANCELED, None, "not retried")
+        return
+    work = tx.open_items(run.id)
+    if work is not None:
+        tx.inflight += 1  # the attempt that will not be sent counts as reported now
+        item_completed(tx, work, key.item, key.attempt, TaskStatus.CANCELED, None,
+                       "not retried")
 
 
 def _timeout_timer(tx: Tx, run: TaskRun, key: TimerKey) -> None:
@@ -222,8 +231,11 @@ def _timeout_timer(tx: Tx, run: TaskRun, key: TimerKey) -> None:
         return
     if progress.attempt_of(key.item) != key.attempt:
         return
+    work = tx.open_items(run.id)
+    if work is None:
+        return
     tx.emit(CancelAction(run=run.id, attempt=key.attempt, item=key.item, reason="timeout"))
-    item_completed(tx, run, key.item, key.attempt, TaskStatus.TIMED_OUT, None, timeout_error)
+    item_completed(tx, work, key.item, key.attempt, TaskStatus.TIMED_OUT, None, timeout_error)
 
 
 def _on_cancel(tx: Tx, event: Event) -> None:
@@ -233,14 +245,14 @@ def _on_cancel(tx: Tx, event: Event) -> None:
     allow_finish = tx.defn.meta.get("cancellation_policy") == "allow_finish"
     if allow_finish and not event.force and tx.inflight:
         tx.status = WorkflowStatus.CANCELING
-        for run in list(tx.runs.persistent()):
+        for run in list(tx.all_runs()):
             if not run.pseudo and run.finished_at is None and run.status in (
                 TaskStatus.DELAYED, TaskStatus.RETRYING, TaskStatus.HELD, TaskStatus.READY
             ):
                 cancel_run(tx, run)
         tx.held = pvector()
         return
-    for run in list(tx.runs.persistent()):
+    for run in list(tx.all_runs()):
         if run.pseudo or run.finished_at is not None:
             continue
         cancel_run(tx, run)
@@ -266,14 +278,11 @@ def _on_resume(tx: Tx, event: Event) -> None:
             dispatch(tx, tx.run(run_id))
         else:
             complete_run(tx, run, TaskStatus.CANCELED, None, transitions=False)
-    for run in list(tx.runs.persistent()):
+    for run in list(tx.all_runs()):
         if run.items is not None and run.status is TaskStatus.RUNNING:
-            release_items(tx, run)
-            current = tx.run(run.id)
-            assert current.items is not None
-            if current.items.active == 0 and current.finished_at is None:
-                final = TaskStatus.FAILED if current.items.failed else TaskStatus.CANCELED
-                complete_run(tx, current, final, current.items.results)
+            work = tx.open_items(run.id)
+            assert work is not None
+            items_advanced(tx, work)
     settle(tx)
 
 

@@ -18,7 +18,6 @@ from runtime.commands import (
     CancelAction,
     CancelTimer,
     ErrorRecord,
-    ItemFinished,
     SetTimer,
     TaskFinished,
     TaskRetrying,
@@ -35,9 +34,9 @@ from runtime.templating import Scope
 from runtime.values import freeze, thaw
 
 from .staging import evaluate_transitions, take_edges
-from .starting import dispatch, send_attempt, send_item, take_items
+from .starting import dispatch, end_item, release_items, send_attempt, send_item
 from .state import ITEM_RUNNING, ItemsProgress, TaskRun
-from .tx import Tx, evolve, fail_workflow
+from .tx import ItemsWork, Tx, evolve, fail_workflow
 
 __all__ = [
     "attempt_completed",
@@ -45,6 +44,7 @@ __all__ = [
     "complete_run",
     "fail_workflow",
     "item_completed",
+    "items_advanced",
     "settle",
 ]
 
@@ -87,7 +87,7 @@ def attempt_completed(
 
 def item_completed(
     tx: Tx,
-    run: TaskRun,
+    work: ItemsWork,
     item: int,
     attempt: int,
     status: TaskStatus,
@@ -96,63 +96,45 @@ def item_completed(
 ) -> None:
     """Item ``item`` of a with-items run ended its attempt with ``status``."""
     tx.inflight -= 1
+    run = work.run
     if run.timeout:
         key = TimerKey(kind=TimerKind.TIMEOUT, run=run.id, item=item, attempt=attempt)
         tx.emit(CancelTimer(key=key))
-    progress = run.items
-    assert progress is not None
     if is_abended(status):
         tx.error(_failure_record(run, status, result, error, item=item))
-    task = tx.defn.task(run.task)
+    task = work.task
     if task.retry is not None and status is not TaskStatus.CANCELED and tx.active():
+        run = tx.run(run.id)  # the retry path works on the run's record
         delay = _retry_decision(tx, run, task, status, result, attempt, item=item)
         if delay is not None:
             _schedule_retry(tx, run, item, attempt, delay, status)
             return
-    value = status._value_  # the plain attribute: `.value` is a slow descriptor here
-    failed = progress.failed + (1 if status is not TaskStatus.SUCCEEDED else 0)
-    done = progress.done + 1
-    tx.emit(
-        ItemFinished(
-            run=run.id,
-            task=run.task,
-            route=run.route,
-            item=item,
-            status=value,
-            done=done,
-            total=progress.total,
-        )
-    )
-    progress, sent = take_items(
-        tx,
-        progress,
-        {
-            "results": progress.results.set(item, result),
-            "statuses": progress.statuses.set(item, value),
-            "active": progress.active - 1,
-            "done": done,
-            "failed": failed,
-        },
-    )
-    run = tx.update(run, items=progress)
-    for index in sent:
-        send_item(tx, run, index, 1, task)
-    run = tx.run(run.id)
-    progress = run.items
-    assert progress is not None
-    if progress.active:
+        reopened = tx.open_items(run.id)
+        assert reopened is not None
+        work = reopened
+    end_item(tx, work, item, status, result)
+    items_advanced(tx, work)
+
+
+def items_advanced(tx: Tx, work: ItemsWork) -> None:
+    """After items ended or were sent: release the next ones; end the run if nothing is
+    left to do."""
+    release_items(tx, work)
+    if work.active:
         return
-    exhausted = progress.next_index >= progress.total
-    stopped = progress.failed and tx.policies.items_stop_on_failure
+    exhausted = work.next_index >= work.total
+    stopped = work.failed and tx.policies.items_stop_on_failure
     if exhausted or stopped or not tx.active():
         if tx.status in (WorkflowStatus.PAUSING, WorkflowStatus.PAUSED) and not (
             exhausted or stopped
         ):
             return
-        final = TaskStatus.FAILED if progress.failed else TaskStatus.SUCCEEDED
+        final = TaskStatus.FAILED if work.failed else TaskStatus.SUCCEEDED
         if not (exhausted or stopped) and final is TaskStatus.SUCCEEDED:
             final = TaskStatus.CANCELED
-        complete_run(tx, run, final, progress.results, error=None)
+        run = tx.run(work.run.id)
+        assert run.items is not None
+        complete_run(tx, run, final, run.items.results, error=None)
 
 
 def _retry_decision(
@@ -234,8 +216,12 @@ def retry_now(tx: Tx, run: TaskRun, item: int | None, attempt: int) -> None:
     """Send the next attempt of a run, or of one of its items."""
     if item is None:
         send_attempt(tx, run, attempt)
-    else:
-        send_item(tx, run, item, attempt)
+        return
+    work = tx.open_items(run.id)
+    if work is None:
+        return
+    send_item(tx, work, item, attempt)
+    items_advanced(tx, work)  # its input may have failed to render
 
 
 def complete_run(
@@ -327,7 +313,7 @@ def settle(tx: Tx) -> None:
         return
     if tx.status is WorkflowStatus.CANCELING:
         if tx.inflight == 0:
-            for run in list(tx.runs.persistent()):
+            for run in list(tx.all_runs()):
                 if not run.pseudo and run.finished_at is None:
                     cancel_run(tx, run)
             finish(tx, WorkflowStatus.CANCELED)
@@ -367,7 +353,7 @@ def terminal_context(tx: Tx) -> Any:
     if not tx.policies.branch_context:
         return tx.store
     ctx: Context | None = None
-    for run in tx.runs.persistent():
+    for run in tx.all_runs():
         if not run.terminal:
             continue
         ctx = run.ctx if ctx is None else ctx.merged_with(run.ctx)

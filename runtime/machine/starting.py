@@ -14,7 +14,7 @@ from typing import Any
 
 from pyrsistent import PMap, PVector, pmap, pvector
 
-from runtime.commands import ErrorRecord, RunAction, SetTimer, TaskStarted
+from runtime.commands import ErrorRecord, ItemFinished, RunAction, SetTimer, TaskStarted
 from runtime.context import Context
 from runtime.errors import ExpressionError, ParameterError
 from runtime.events import TimerKey, TimerKind
@@ -24,18 +24,18 @@ from runtime.templating import Node, Scope
 from runtime.values import freeze
 
 from .state import ITEM_RUNNING, ItemsProgress, TaskRun
-from .tx import Tx, evolve, fail_workflow
+from .tx import ItemsWork, Tx, fail_workflow
 
 __all__ = [
     "check_parameters",
     "create_run",
     "dispatch",
+    "end_item",
     "release_items",
     "render_inputs",
     "send_attempt",
     "send_item",
     "start_run",
-    "take_items",
 ]
 
 
@@ -190,12 +190,14 @@ def start_run(tx: Tx, run: TaskRun) -> None:
     if progress is None:
         send_attempt(tx, run, 1)
         return
-    if progress.total == 0:
-        from .finishing import complete_run
+    from .finishing import complete_run, items_advanced
 
+    if progress.total == 0:
         complete_run(tx, run, TaskStatus.SUCCEEDED, freeze([]))
         return
-    release_items(tx, run)
+    work = tx.open_items(run.id)
+    assert work is not None
+    items_advanced(tx, work)
 
 
 def send_attempt(tx: Tx, run: TaskRun, attempt: int) -> None:
@@ -226,65 +228,59 @@ def _run_action(tx: Tx, run: TaskRun, attempt: int, rendered: Any, item: int | N
         tx.emit(SetTimer(key=key, delay=run.timeout))
 
 
-def release_items(tx: Tx, run: TaskRun) -> TaskRun:
-    """Send items until ``concurrency`` are active (unless new work is not allowed)."""
-    assert run.items is not None
-    progress, sent = take_items(tx, run.items)
-    if not sent:
-        return run
-    run = tx.update(run, items=progress)
-    for item in sent:
-        send_item(tx, run, item, 1)
-    return run
+def release_items(tx: Tx, work: ItemsWork) -> None:
+    """Send items until ``concurrency`` are in flight, unless new work is not allowed.
 
-
-def take_items(
-    tx: Tx, progress: ItemsProgress, changes: dict[str, Any] | None = None
-) -> tuple[ItemsProgress, range]:
-    """Apply ``changes``, then mark the next items running up to the concurrency.
-
-    Returns the new progress (one record built, whatever changed) and the items to send.
+    An item whose input fails to render ends failed at once (it is never dispatched) and the
+    next one is taken in its place (unless failures stop the items).
     """
-    changes = changes if changes is not None else {}
-    sent = range(0)
-    failed = changes.get("failed", progress.failed)
-    if tx.active() and not (failed and tx.policies.items_stop_on_failure):
-        active = changes.get("active", progress.active)
-        start = progress.next_index
-        stop = min(progress.total, start + progress.concurrency - active)
-        if stop > start:
-            statuses = changes.get("statuses", progress.statuses)
-            for index in range(start, stop):
-                statuses = statuses.set(index, ITEM_RUNNING)
-            changes["statuses"] = statuses
-            changes["next_index"] = stop
-            changes["active"] = active + (stop - start)
-            sent = range(start, stop)
-    return (evolve(progress, changes) if changes else progress), sent
+    assert tx.work.get(work.run.id) is work, "stale items work"
+    stop_on_failure = tx.policies.items_stop_on_failure
+    statuses = work.statuses
+    while (
+        work.active < work.concurrency
+        and work.next_index < work.total
+        and tx.active()
+        and not (work.failed and stop_on_failure)
+    ):
+        index = work.next_index
+        work.next_index = index + 1
+        statuses[index] = ITEM_RUNNING
+        work.active += 1
+        send_item(tx, work, index, 1)
 
 
-def send_item(tx: Tx, run: TaskRun, item: int, attempt: int,
-              task: TaskDef | None = None) -> None:
-    """Render item ``item``'s input and dispatch it."""
-    if task is None:
-        task = tx.defn.task(run.task)
-    progress = run.items
-    assert progress is not None
-    value = progress.values[item]
+def end_item(tx: Tx, work: ItemsWork, item: int, status: TaskStatus, result: Any) -> None:
+    """Record that item ``item`` ended with ``status`` (it is no longer in flight)."""
+    assert tx.work.get(work.run.id) is work, "stale items work"
+    value = status._value_  # the plain attribute: `.value` is a slow descriptor here
+    work.results[item] = result
+    work.statuses[item] = value
+    work.active -= 1
+    work.done += 1
+    if status is not TaskStatus.SUCCEEDED:
+        work.failed += 1
+    if tx.item_notices:
+        run = work.run
+        tx.emit(ItemFinished(run=run.id, task=run.task, route=run.route, item=item,
+                             status=value, done=work.done, total=work.total))
+
+
+def send_item(tx: Tx, work: ItemsWork, item: int, attempt: int) -> None:
+    """Render item ``item``'s input and dispatch it (or end it failed if it cannot render)."""
+    run = work.run
+    task = work.task
     if task.input is None:
         rendered = None
     else:
-        scope = tx.scope(run, item=value, index=item, has_item=True)
+        scope = tx.scope(run, item=work.progress.values[item], index=item, has_item=True)
         try:
             rendered = task.input.render(scope)
         except ExpressionError as exc:
-            from .finishing import item_completed
-
             tx.error(_expr_record(run, exc, item=item))
-            tx.inflight += 1
-            item_completed(tx, run, item, attempt, TaskStatus.FAILED, None, str(exc))
+            end_item(tx, work, item, TaskStatus.FAILED, None)
             return
-    _run_action(tx, run, attempt, rendered, item, progress.concurrency)
+    _run_action(tx, run, attempt, rendered, item, work.concurrency)
 
 
 def _expand_items(tx: Tx, task: TaskDef, scope: Scope) -> ItemsProgress:

@@ -1,11 +1,20 @@
 """Scratch space for one step of the state machine.
 
-A :class:`Tx` is opened on a :class:`WorkflowState` for one event, collects the changes as
-evolvers and local fields, collects the commands, and :meth:`Tx.commit` builds the next state
-in one go. It lives only inside :func:`runtime.machine.advance`; the states it reads are never
-changed, so the machine stays a pure function.
+A :class:`Tx` is opened on a :class:`WorkflowState` for one step (one event, or the batch
+:func:`runtime.machine.advance_many` was given), collects the changes as evolvers and local
+fields, collects the commands, and :meth:`Tx.commit` builds the next state in one go. It lives
+only inside the machine; the states it reads are never changed, so the machine stays a pure
+function.
 
-Misuse: never keep a Tx beyond one event; never hand its evolvers to anyone.
+The progress of a with-items run is worked on in an :class:`ItemsWork` (mutable counters and
+vector evolvers) opened by :meth:`Tx.open_items`: an item completing and the next one being
+released then change a few fields, and the ``ItemsProgress`` and ``TaskRun`` records are
+built once per step, not once per item. :meth:`Tx.run` folds a run's open work back into its
+record before handing it out, so every other reader sees the current run.
+
+Misuse: never keep a Tx beyond one step; never hand its evolvers to anyone; never read a run
+through ``tx.runs`` directly (use :meth:`Tx.run` or :meth:`Tx.all_runs`, which fold); never
+keep an :class:`ItemsWork` across a call that may fold it (fetch it again with ``open_items``).
 """
 
 from __future__ import annotations
@@ -16,13 +25,13 @@ from typing import Any, TypeVar
 
 from runtime.commands import Command, ErrorRecord
 from runtime.context import Context
-from runtime.spec.model import Policies, WorkflowDef
-from runtime.status import WorkflowStatus
+from runtime.spec.model import Policies, TaskDef, WorkflowDef
+from runtime.status import TaskStatus, WorkflowStatus
 from runtime.templating import Scope
 
-from .state import TaskRun, WorkflowState
+from .state import ItemsProgress, TaskRun, WorkflowState
 
-__all__ = ["Tx", "evolve", "fail_workflow"]
+__all__ = ["ItemsWork", "Tx", "evolve", "fail_workflow"]
 
 _T = TypeVar("_T")
 
@@ -61,8 +70,59 @@ def _compile_evolver(kind: type) -> Callable[[Any, dict[str, Any]], Any]:
     return namespace["evolve"]
 
 
+class ItemsWork:
+    """Mutable working copy of one running with-items run's progress, for one step.
+
+    ``run`` is the run's record as of opening (its fields other than ``items`` do not change
+    while the work is open: any change goes through :meth:`Tx.run`, which folds the work
+    first); ``progress`` is its ``ItemsProgress`` as of opening, which still holds the parts
+    that do not change per item (``values``, ``concurrency``, ``attempts``).
+    """
+
+    __slots__ = (
+        "active",
+        "concurrency",
+        "done",
+        "failed",
+        "next_index",
+        "progress",
+        "results",
+        "run",
+        "statuses",
+        "task",
+        "total",
+    )
+
+    def __init__(self, run: TaskRun, task: TaskDef) -> None:
+        progress = run.items
+        assert progress is not None
+        self.run = run
+        self.task = task
+        self.progress = progress
+        self.results = progress.results.evolver()
+        self.statuses = progress.statuses.evolver()
+        self.concurrency = progress.concurrency
+        self.total = len(progress.values)
+        self.next_index = progress.next_index
+        self.active = progress.active
+        self.done = progress.done
+        self.failed = progress.failed
+
+    def fold(self) -> TaskRun:
+        """The run's record with this work applied."""
+        progress: ItemsProgress = evolve(self.progress, {
+            "results": self.results.persistent(),
+            "statuses": self.statuses.persistent(),
+            "next_index": self.next_index,
+            "active": self.active,
+            "done": self.done,
+            "failed": self.failed,
+        })
+        return evolve(self.run, {"items": progress})
+
+
 class Tx:
-    """Mutable working copy of a state for the length of one event."""
+    """Mutable working copy of a state for the length of one step."""
 
     __slots__ = (
         "at",
@@ -76,6 +136,7 @@ class Tx:
         "held",
         "inflight",
         "inputs",
+        "item_notices",
         "joins",
         "latest",
         "open_runs",
@@ -90,10 +151,14 @@ class Tx:
         "store",
         "tasks_ns",
         "unhandled_failure",
+        "work",
     )
 
-    def __init__(self, state: WorkflowState, at: float) -> None:
+    def __init__(self, state: WorkflowState, at: float, *, item_notices: bool = True) -> None:
         self.base = state
+        self.item_notices = item_notices
+        """Emit ``ItemFinished`` notices (a driver nobody follows may do without them)."""
+        self.work: dict[int, ItemsWork] = {}
         self.at = at
         self.defn: WorkflowDef = state.defn
         self.policies: Policies = state.defn.policies
@@ -122,11 +187,40 @@ class Tx:
     # -- runs --------------------------------------------------------------------------
 
     def run(self, run_id: int) -> TaskRun:
-        """Return the current version of run ``run_id``."""
+        """Return the current version of run ``run_id`` (folding its open items work)."""
+        if self.work:
+            work = self.work.pop(run_id, None)
+            if work is not None:
+                run = self.runs[run_id] = work.fold()
+                return run
         return self.runs[run_id]
+
+    def all_runs(self) -> Any:
+        """Every run, current (a PVector, in id order)."""
+        self.fold_all()
+        return self.runs.persistent()
+
+    def fold_all(self) -> None:
+        """Fold every open items work back into its run's record."""
+        if self.work:
+            for run_id, work in self.work.items():
+                self.runs[run_id] = work.fold()
+            self.work.clear()
+
+    def open_items(self, run_id: int) -> ItemsWork | None:
+        """The items work of run ``run_id``, opened if needed; None unless it is running
+        with items."""
+        work = self.work.get(run_id)
+        if work is None:
+            run = self.runs[run_id]
+            if run.items is None or run.status is not TaskStatus.RUNNING:
+                return None
+            work = self.work[run_id] = ItemsWork(run, self.defn.task(run.task))
+        return work
 
     def put(self, run: TaskRun) -> TaskRun:
         """Store a new version of ``run``; return it."""
+        assert run.id not in self.work, "a run with open items work was stored unfolded"
         self.runs[run.id] = run
         return run
 
@@ -181,7 +275,9 @@ class Tx:
             if candidate == route or tuple(labels[: len(other)]) == tuple(other):
                 run_id = self.latest.get((name, candidate))
                 if run_id is not None:
-                    return str(self.run(run_id).status.value)
+                    # The raw record: its status is current even while its items work is
+                    # open (folding here would stale the work an item render is using).
+                    return str(self.runs[run_id].status.value)
         return "null"
 
     def active(self) -> bool:
@@ -190,6 +286,7 @@ class Tx:
 
     def commit(self, consumed: int = 1) -> WorkflowState:
         """Build the next state (``consumed``: how many events this step took)."""
+        self.fold_all()
         base = self.base
         return evolve(
             base,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runtime.commands import RunAction, SetTimer, TaskRetrying
+from runtime.commands import ItemFinished, RunAction, SetTimer, TaskFinished, TaskRetrying
 from runtime.driver import mock_outcomes, run_sync
 from runtime.events import CancelRequested, PauseRequested, ResumeRequested
 from runtime.machine import replay
@@ -526,6 +526,9 @@ tasks:
         commands_batched.extend(commands)
     assert batched == one_by_one
     assert commands_batched == record.commands
+    quiet, commands_quiet = advance_many(initial_state(defn), record.events, item_notices=False)
+    assert quiet == one_by_one
+    assert list(commands_quiet) == [c for c in record.commands if not isinstance(c, ItemFinished)]
 
 
 def test_pausing_during_with_items_pauses_once_items_in_flight_end() -> None:
@@ -552,3 +555,37 @@ tasks:
     assert seen == ["pause", "resume"]
     assert record.status is WorkflowStatus.SUCCEEDED
     assert len(thaw(record.state.runs[0].result)) == 6
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(["ok", "fail", "unrenderable"]), min_size=1, max_size=10),
+       st.integers(1, 4), st.booleans())
+def test_items_whose_input_cannot_render_fail_and_the_run_ends_once(
+    kinds: list[str], concurrency: int, retried: bool
+) -> None:
+    """An item whose input fails to render ends failed without being dispatched; whatever
+    the mix, the run finishes exactly once and nothing stays open or in flight."""
+    values = [0 if kind == "unrenderable" else 1 for kind in kinds]
+    retry = "    retry: {count: 1}\n" if retried else ""
+    defn = load_workflow(f"""
+tasks:
+  fan:
+    with: {{items: '{{{{ {values} }}}}', concurrency: {concurrency}}}
+    action: core.echo
+    input: {{message: '{{{{ 10 / item() }}}}'}}
+{retry}""")
+    record = run_sync(defn, {}, lambda c: (Outcome.FAILED if kinds[c.item or 0] == "fail"
+                                           else Outcome.SUCCEEDED, c.item))
+    finished = [c for c in record.commands if isinstance(c, TaskFinished)]
+    assert len(finished) == 1
+    dispatched = {c.item for c in record.commands if isinstance(c, RunAction)}
+    assert not dispatched & {i for i, kind in enumerate(kinds) if kind == "unrenderable"}
+    state = record.state
+    assert state.open_runs == 0 and state.inflight == 0
+    expected = TaskStatus.SUCCEEDED if set(kinds) == {"ok"} else TaskStatus.FAILED
+    assert state.runs[0].status is expected
+    assert record.status is (WorkflowStatus.SUCCEEDED if expected is TaskStatus.SUCCEEDED
+                             else WorkflowStatus.FAILED)
+    items = [c for c in record.commands if isinstance(c, ItemFinished)]
+    assert sorted(c.item for c in items) == sorted(
+        {c.item for c in items})  # each item reported once
