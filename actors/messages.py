@@ -11,11 +11,11 @@ send (its ``msg_id`` would pair two sends with one receive in the trace).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from runtime.commands import RunAction
 from runtime.events import TimerKey
+from runtime.records import record
 from runtime.status import Outcome
 
 __all__ = [
@@ -35,7 +35,7 @@ AttemptKey = tuple[int, int | None, int]
 """(run, item, attempt): identifies one action attempt within an execution."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Start:
     """Supervisor: begin the execution."""
 
@@ -43,7 +43,7 @@ class Start:
     sent: float = 0.0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Perform:
     """Worker: run one action attempt and report :class:`Performed` to ``reply_to``."""
 
@@ -54,7 +54,7 @@ class Perform:
     sent: float = 0.0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Performed:
     """Supervisor: an action attempt ended (sent by a worker or a child supervisor)."""
 
@@ -73,7 +73,7 @@ class Performed:
     sent: float = 0.0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class RegisterCanceller:
     """Supervisor: call ``kill`` if this attempt is cancelled or times out."""
 
@@ -83,7 +83,7 @@ class RegisterCanceller:
     sent: float = 0.0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TimerDue:
     """Supervisor: a timer it set went off."""
 
@@ -93,7 +93,7 @@ class TimerDue:
     sent: float = 0.0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Cancel:
     """Supervisor: cancel the execution (``force``: kill running actions whatever the policy)."""
 
@@ -103,7 +103,7 @@ class Cancel:
     sent: float = 0.0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Pause:
     """Supervisor: pause the execution."""
 
@@ -111,7 +111,7 @@ class Pause:
     sent: float = 0.0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Resume:
     """Supervisor: resume the execution."""
 
@@ -119,7 +119,7 @@ class Resume:
     sent: float = 0.0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Kill:
     """Reaper: call ``kill`` (a process-group kill may block for its grace period)."""
 

@@ -12,10 +12,10 @@ machine has already moved on, which it tolerates); notices need no answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from runtime.events import TimerKey
+from runtime.records import record
 
 __all__ = [
     "CancelAction",
@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ErrorRecord:
     """One entry of a workflow's error list.
 
@@ -56,7 +56,7 @@ class ErrorRecord:
     result: Any = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class RunAction:
     """Run one attempt of a task run's action (one item of it for with-items)."""
 
@@ -74,7 +74,7 @@ class RunAction:
     """For with-items: the task's concurrency, so a driver can size its worker pool."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class CancelAction:
     """Stop an attempt that is running (its completion, if it comes, will be ignored)."""
 
@@ -84,7 +84,7 @@ class CancelAction:
     reason: str = "canceled"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class SetTimer:
     """Deliver ``TimerFired(key)`` after ``delay`` seconds."""
 
@@ -92,14 +92,14 @@ class SetTimer:
     delay: float
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class CancelTimer:
     """Forget a timer that is no longer needed (a late firing is ignored anyway)."""
 
     key: TimerKey
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class WorkflowStarted:
     """The execution started (inputs rendered)."""
 
@@ -107,7 +107,7 @@ class WorkflowStarted:
     inputs: Any
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TaskStarted:
     """A task run started (its first attempt was dispatched)."""
 
@@ -119,7 +119,7 @@ class TaskStarted:
     concurrency: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TaskRetrying:
     """A task run (or an item of it) will be attempted again after ``delay`` seconds."""
 
@@ -132,7 +132,7 @@ class TaskRetrying:
     item: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ItemFinished:
     """One item of a with-items task run finished."""
 
@@ -145,7 +145,7 @@ class ItemFinished:
     total: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TaskFinished:
     """A task run (or pseudo-task run) finished."""
 
@@ -160,7 +160,7 @@ class TaskFinished:
     items_failed: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TransitionEvaluated:
     """A transition of a finished task run was evaluated."""
 
@@ -175,7 +175,7 @@ class TransitionEvaluated:
     error: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TaskStaged:
     """A transition reached a task: it is ready, or a join is waiting for more arrivals."""
 
@@ -191,17 +191,17 @@ class TaskStaged:
     """The new run's id when ready."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class WorkflowPaused:
     """Nothing is running any more and the execution is paused."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class WorkflowResumed:
     """The execution left the paused state."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class WorkflowFinished:
     """The execution ended; nothing more will happen in it."""
 

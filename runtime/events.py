@@ -11,11 +11,11 @@ an event for another execution.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from pyrsistent import PMap, pmap
 
+from runtime.records import record
 from runtime.status import Outcome
 
 __all__ = [
@@ -41,7 +41,7 @@ class TimerKind(enum.Enum):
     TIMEOUT = "timeout"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TimerKey:
     """Identity of a timer: kind, task run, item (or None) and attempt."""
 
@@ -51,7 +51,7 @@ class TimerKey:
     attempt: int = 0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class WorkflowRequested:
     """Start the execution with these parameters (the first event of every execution)."""
 
@@ -60,7 +60,7 @@ class WorkflowRequested:
     at: float = 0.0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ActionCompleted:
     """An action attempt of a task run (or of one item of it) ended."""
 
@@ -75,7 +75,7 @@ class ActionCompleted:
     at: float = 0.0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TimerFired:
     """A timer the machine asked for went off."""
 
@@ -83,7 +83,7 @@ class TimerFired:
     at: float = 0.0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class CancelRequested:
     """Cancel the execution: nothing new starts.
 
@@ -97,14 +97,14 @@ class CancelRequested:
     at: float = 0.0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class PauseRequested:
     """Pause: running actions finish, nothing new starts until resumed."""
 
     at: float = 0.0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ResumeRequested:
     """Resume a pausing or paused execution."""
 
