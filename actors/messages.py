@@ -1,8 +1,9 @@
 """Messages the actors of one execution exchange.
 
-Every message is a frozen, slotted, keyword-only dataclass holding immutable data (context
-handles are pyrsistent values, passed by reference: pykka never copies messages). ``msg_id``
-and ``sent`` (monotonic seconds) let the receiver trace mailbox waits and causality.
+Every message is a frozen, slotted, keyword-only dataclass (a :func:`runtime.records.record`)
+holding immutable data (context handles are pyrsistent values, passed by reference: pykka
+never copies messages). ``msg_id`` and ``sent`` (monotonic seconds) let the receiver trace
+mailbox waits and causality.
 
 Misuse: never put mutable containers in a message; never reuse a message object for a second
 send (its ``msg_id`` would pair two sends with one receive in the trace).

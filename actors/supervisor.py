@@ -54,6 +54,7 @@ from runtime.events import (
 from runtime.machine import WorkflowState, advance, advance_many, initial_state
 from runtime.masking import Masker
 from runtime.progress import ProgressEvent, progress_of
+from runtime.records import record
 from runtime.spec.model import WorkflowDef
 from runtime.status import WORKFLOW_DONE, Outcome
 from runtime.values import freeze
@@ -86,7 +87,7 @@ _IDLE_TASK_WORKERS = 8
 """How many idle task actors a supervisor keeps for reuse."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Inspect:
     """Ask: return ``(status value, number of events consumed)``."""
 

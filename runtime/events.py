@@ -1,9 +1,9 @@
 """Facts fed to the workflow state machine.
 
-Every event is a frozen, slotted, keyword-only dataclass that holds only immutable data, so
-an execution's events can be journaled and replayed (:func:`runtime.machine.replay`) to
-rebuild its state exactly. ``at`` is the wall-clock time the fact happened, supplied by the
-caller: the state machine never reads a clock.
+Every event is a frozen, slotted, keyword-only dataclass (a :func:`runtime.records.record`)
+that holds only immutable data, so an execution's events can be journaled and replayed
+(:func:`runtime.machine.replay`) to rebuild its state exactly. ``at`` is the wall-clock time
+the fact happened, supplied by the caller: the state machine never reads a clock.
 
 Misuse: do not put live objects (actor refs, callables, open files) in events; do not reuse
 an event for another execution.

@@ -10,8 +10,6 @@ Misuse: callbacks run in the supervisor's thread: keep them quick and never bloc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from runtime.commands import (
     Command,
     ItemFinished,
@@ -23,11 +21,12 @@ from runtime.commands import (
     WorkflowResumed,
 )
 from runtime.masking import Masker
+from runtime.records import record
 
 __all__ = ["ProgressEvent", "progress_of"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ProgressEvent:
     """One step of an execution's progress.
 

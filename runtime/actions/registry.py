@@ -269,7 +269,7 @@ def invoke(action: Action, inputs: Mapping[str, Any] | None, call: Call) -> Any:
     propagates unchanged.
     """
     kwargs: dict[str, Any] = thaw(dict(inputs.items())) if inputs else {}
-    bad_keys = [key for key in kwargs if not isinstance(key, str)]
+    bad_keys = [key for key in kwargs if not isinstance(key, str)] if kwargs else None
     if bad_keys:
         raise ActionFailed(
             f"action {action.ref!r}: input names must be strings, got {bad_keys!r}",
