@@ -200,14 +200,20 @@ class WorkflowSupervisor(pykka.ThreadingActor):
                                          parameters=self.parameters, at=time.time()))
         except Exception as exc:  # an engine bug: the execution fails with an `engine` error
             self._crash(exc)
+        finally:
+            self.tracer.flush()
 
     def on_failure(self, exc_type: Any, exc_value: Any, tb: Any) -> None:
-        if exc_value is not None and not self.finished:
-            self._crash(exc_value)
+        try:
+            if exc_value is not None and not self.finished:
+                self._crash(exc_value)
+        finally:
+            self.tracer.flush()
 
     def on_stop(self) -> None:
         if self.tracer.enabled:
             self.tracer.emit("actor.stopped", "wf", kind="supervisor")
+            self.tracer.flush()
         if self.parent is None and self.config.sink is not None:
             self.config.sink.close()  # lines of workers still stopping are dropped
 
@@ -237,6 +243,8 @@ class WorkflowSupervisor(pykka.ThreadingActor):
                         msg_id=getattr(message, "msg_id", 0),
                         duration=time.monotonic() - received,
                         **self._where(message))
+        if tracer.enabled:
+            tracer.flush()  # this handling's lines, in one write
         return None
 
     def _handle(self, message: Any) -> None:
@@ -447,7 +455,7 @@ class WorkflowSupervisor(pykka.ThreadingActor):
 
     def _spawn(self, path: str, kind: str) -> Any:
         ref = Worker.start(supervisor=self.actor_ref, path=path, kind=kind,
-                           execution_id=self.execution_id, tracer=self.tracer)
+                           execution_id=self.execution_id, tracer=self.tracer.for_actor())
         self.paths[ref.actor_urn] = path
         if self.tracer.enabled:
             self.tracer.emit("actor.spawned", path, kind=kind, parent="wf",
@@ -678,6 +686,7 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             self._tell_ref(self.parent, Performed(run=run, item=item, attempt=attempt,
                                               outcome=outcome, result=command.output,
                                               error=error, worker="wf/child"))
+        self.tracer.flush()  # the execution's lines are in the file when its waiters wake
         self.done.set(result)
         self._notify_listeners(command)
         self.stop()

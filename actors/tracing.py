@@ -1,12 +1,18 @@
 """The actor trace: every actor event of an execution as one JSON line, through structlog.
 
-A :class:`TraceSink` owns one trace file (shared by an execution and its sub-workflows) and a
-structlog logger writing JSON lines to it; a :class:`Tracer` is one execution's view of the
-sink and adds the fields every line carries (see ``docs/trace-format.md``). With no sink the
-tracer is disabled and every call returns at its first check.
+A :class:`TraceSink` owns one trace file (shared by an execution and its sub-workflows); a
+:class:`Tracer` is one actor's writer of lines for one execution: it adds the fields every
+line carries (see ``docs/trace-format.md``) and renders them through its own structlog logger
+into its own buffer, which the actor flushes when it has handled a message
+(:meth:`Tracer.flush`): the lines of one message handling go out in one ``write(2)``. A
+supervisor handling a batch of item reports thus makes one system call, not one per line
+(each ``write`` releases the GIL mid-batch to the 32 workers waiting for it). With no sink
+the tracer is disabled and every call returns at its first check.
 
 Misuse: call ``Tracer.enabled`` before building expensive fields; never pass secret values
-(the tracer masks ``inputs``, ``output``, ``error`` and ``errors`` fields, nothing else).
+(the tracer masks ``inputs``, ``output``, ``error`` and ``errors`` fields, nothing else);
+never share a tracer between actors (:meth:`Tracer.for_actor` makes each its own); flush
+before the actor waits for its next message, or its lines wait with it.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import os
 import time
 import traceback
 import weakref
-from collections.abc import MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +45,12 @@ def _render(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> s
 
 
 class _LineWriter:
-    """structlog's final logger: appends each rendered line with one ``write(2)``.
+    """Appends rendered lines to the trace file, each batch with one ``write(2)``.
 
-    The file is opened with ``O_APPEND`` and every line goes out in a single system call, so
-    lines written by different actor threads never interleave (Linux appends to a regular
-    file atomically) and no lock is needed; nothing is buffered, so ``troupe trace follow``
-    sees each line as soon as it is written and readers never need a flush.
+    The file is opened with ``O_APPEND`` and every batch of whole lines goes out in a single
+    system call, so lines written by different actor threads never interleave (Linux appends
+    to a regular file atomically) and no lock is needed; nothing is kept after the call, so
+    ``troupe trace follow`` sees a handled message's lines as soon as the handling ends.
     """
 
     __slots__ = ("__weakref__", "closed", "fd")
@@ -53,11 +59,30 @@ class _LineWriter:
         self.fd = fd
         self.closed = False
 
-    def info(self, line: str) -> None:
+    def write(self, data: bytes) -> None:
         if not self.closed:  # late lines of actors still stopping after the end are dropped
-            os.write(self.fd, (line + "\n").encode("utf-8"))
+            os.write(self.fd, data)
+
+
+class _Lines:
+    """structlog's final logger for one actor: keeps rendered lines until :meth:`flush`."""
+
+    __slots__ = ("lines", "out")
+
+    def __init__(self, out: _LineWriter) -> None:
+        self.out = out
+        self.lines: list[str] = []
+
+    def info(self, line: str) -> None:
+        self.lines.append(line)
 
     msg = info
+
+    def flush(self) -> None:
+        if self.lines:
+            data = ("\n".join(self.lines) + "\n").encode("utf-8")
+            self.lines.clear()
+            self.out.write(data)
 
 
 class TraceSink:
@@ -75,34 +100,51 @@ class TraceSink:
         # The descriptor is closed only when nothing can write any more (no actor holds the
         # sink): closing it earlier could let a late line land in a file that reused the fd.
         weakref.finalize(self._writer, os.close, fd)
-        self._logger = structlog.wrap_logger(
-            self._writer,
+
+    def open_lines(self) -> tuple[Callable[..., Any], _Lines]:
+        """A structlog log method writing into a new line buffer, and that buffer."""
+        lines = _Lines(self._writer)
+        logger = structlog.wrap_logger(
+            lines,
             processors=[_render],
             context_class=dict,
             cache_logger_on_first_use=True,
             wrapper_class=structlog.make_filtering_bound_logger(0),
         ).bind()
-        self.log = self._logger.info
-        """Write one line: ``log(event, **fields)`` (the structlog bound method)."""
+        return logger.info, lines
 
     def close(self) -> None:
-        """Stop writing: lines logged afterwards are dropped."""
+        """Stop writing: lines flushed afterwards are dropped."""
         self._writer.closed = True
 
 
 class Tracer:
-    """One execution's writer of trace lines."""
+    """One actor's writer of trace lines for one execution."""
 
-    __slots__ = ("detail", "enabled", "execution_id", "ids", "masker", "sink")
+    __slots__ = ("_lines", "_log", "detail", "enabled", "execution_id", "ids", "masker", "sink")
 
     def __init__(self, sink: TraceSink | None, execution_id: str,
-                 masker: Masker = NO_MASK) -> None:
+                 masker: Masker = NO_MASK, *, ids: Iterator[int] | None = None) -> None:
         self.sink = sink
         self.enabled = sink is not None
         self.detail = sink is not None and sink.detail
         self.execution_id = execution_id
         self.masker = masker
-        self.ids = itertools.count(1)
+        self.ids = ids if ids is not None else itertools.count(1)
+        """Message ids, shared by every actor of the execution (``next`` is atomic)."""
+        self._log: Callable[..., Any] | None = None
+        self._lines: _Lines | None = None
+        if sink is not None:
+            self._log, self._lines = sink.open_lines()
+
+    def for_actor(self) -> Tracer:
+        """A tracer for another actor of the same execution (its own buffer, the same ids)."""
+        return Tracer(self.sink, self.execution_id, self.masker, ids=self.ids)
+
+    def flush(self) -> None:
+        """Write the lines emitted since the last flush (one system call)."""
+        if self._lines is not None:
+            self._lines.flush()
 
     def next_id(self) -> int:
         """A message id unique within the execution."""
@@ -120,14 +162,15 @@ class Tracer:
         ctx_version: int | None = None,
         **fields: Any,
     ) -> None:
-        """Write one trace line (no-op when disabled)."""
-        if self.sink is None:
+        """Add one trace line to this actor's buffer (no-op when disabled)."""
+        log = self._log
+        if log is None:
             return
         if self.masker:
             for name in _MASKED_FIELDS:
                 if name in fields:
                     fields[name] = self.masker.data(fields[name])
-        self.sink.log(
+        log(
             event,
             ts=time.time(),
             mono=time.monotonic(),

@@ -57,14 +57,18 @@ class Worker(pykka.ThreadingActor):
     def on_stop(self) -> None:
         if self.tracer.enabled:
             self.tracer.emit("actor.stopped", self.path, kind=self.kind)
+            self.tracer.flush()
 
     def on_failure(self, exc_type: Any, exc_value: Any, tb: Any) -> None:
         if self.tracer.enabled and exc_value is not None:
             self.tracer.failure(self.path, self.kind, exc_value)
+            self.tracer.flush()
 
     def on_receive(self, message: Any) -> Any:
         if isinstance(message, Perform):
             self.perform(message, message.action)
+            if self.trace_messages:
+                self.tracer.flush()  # this attempt's lines, in one write
         return None
 
     def perform(self, message: Perform, action: Action | None) -> None:
