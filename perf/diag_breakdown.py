@@ -2,7 +2,8 @@
 """Diagnostic (not part of run.py): where does a with-items item's time go, engine vs floor?
 
 Wraps ``on_receive`` of the engine's supervisor and workers and of the floor's actors (and
-the supervisor's ``advance`` and ``_feed``) with wall-clock accumulators, then runs the floor
+the supervisor's ``advance``/``advance_many`` (*machine*) and ``_feed`` (the machine and
+carrying out its commands)) with wall-clock accumulators, then runs the floor
 and an M = 0, K-item ``core.noop`` with-items workflow alternately in this process, and prints
 per-item microseconds: total, supervisor handler, worker handler. The accumulators add ~1 µs
 per wrapped call. Usage: ``python perf/diag_breakdown.py [K] [rounds]``.
@@ -47,6 +48,7 @@ def main() -> None:
         cls.on_receive = _timed(key, cls.on_receive)
     sup._feed = _timed("feed", sup._feed)
     supervisor_module.advance = _timed("advance", supervisor_module.advance)
+    supervisor_module.advance_many = _timed("advance", supervisor_module.advance_many)
     bench_with_items._warm_up()
     for _ in range(rounds):
         ACC.clear()
@@ -58,7 +60,7 @@ def main() -> None:
         engine = bench_with_items.run_once(0, k, 0)["per_item_us"]
         e = {key: ACC.get(key, 0.0) / k * 1e6 for key in ("sup", "feed", "advance", "worker")}
         print(f"floor {floor:6.1f} µs/item: supervisor {f['fsup']:5.1f}, worker {f['fworker']:5.1f}"
-              f" | engine {engine:6.1f} µs/item: supervisor {e['sup']:5.1f} (advance "
+              f" | engine {engine:6.1f} µs/item: supervisor {e['sup']:5.1f} (machine "
               f"{e['advance']:5.1f}, feed {e['feed']:5.1f}), worker {e['worker']:5.1f}")
 
 
