@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyrsistent import PMap, pmap
+from pyrsistent import PMap, pmap, pvector
 
 from runtime.commands import (
     CancelAction,
@@ -318,6 +318,8 @@ def settle(tx: Tx) -> None:
                     cancel_run(tx, run)
             finish(tx, WorkflowStatus.CANCELED)
         return
+    if tx.status is WorkflowStatus.FAILING:
+        _close_parked(tx)
     if tx.status not in (WorkflowStatus.RUNNING, WorkflowStatus.FAILING) or tx.open_runs:
         return
     for barrier in tx.joins.values():
@@ -332,6 +334,31 @@ def settle(tx: Tx) -> None:
             tx.unhandled_failure = True
     failed = tx.unhandled_failure or tx.status is WorkflowStatus.FAILING
     finish(tx, WorkflowStatus.FAILED if failed else WorkflowStatus.SUCCEEDED)
+
+
+def _close_parked(tx: Tx) -> None:
+    """End the runs a pause parked, once the workflow fails instead of resuming.
+
+    A failing workflow accepts no resume and starts nothing new, so a run held by the pause
+    starts only if it remediates the failure (``run_on_fail``) and is canceled otherwise,
+    and a with-items run the pause stopped between items ends (as when it is resumed into a
+    failing workflow). Without this, a failure while pausing would leave them open forever.
+    """
+    if tx.held:
+        held, tx.held = tx.held, pvector()
+        for run_id in held:
+            run = tx.run(run_id)
+            if run.run_on_fail:
+                dispatch(tx, tx.update(run, status=TaskStatus.READY))
+            else:
+                complete_run(tx, run, TaskStatus.CANCELED, None, transitions=False)
+    if tx.inflight or tx.status is not WorkflowStatus.FAILING:
+        return  # a with-items run with items in flight ends when its last item reports
+    for run in tx.all_runs():
+        if run.items is not None and run.status is TaskStatus.RUNNING and not run.items.active:
+            work = tx.open_items(run.id)
+            if work is not None:  # None: a nested settle already ended it
+                items_advanced(tx, work)
 
 
 def finish(tx: Tx, status: WorkflowStatus) -> None:
