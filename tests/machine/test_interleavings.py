@@ -60,6 +60,32 @@ tasks:
   cleanup: {action: core.noop}
 """)
 
+ATTUNE = load_workflow("""
+version: "1.0.0"
+tasks:
+  - name: fan
+    action: core.echo
+    with_items: "{{ [1, 2, 0, 3, 4, 0, 5] }}"
+    concurrency: 3
+    input: {message: "{{ 10 / item }}"}
+    retry: {count: 1, delay: 1}
+    timeout: 5
+    next:
+      - when: "{{ succeeded() }}"
+        do: [after]
+      - when: "{{ failed() }}"
+        do: [cleanup]
+  - name: side
+    action: core.echo
+    input: {message: side}
+    retry: {count: 1}
+  - name: after
+    action: core.noop
+  - name: cleanup
+    action: core.noop
+""")
+"""The same shape in the Attune dialect: failures drain, cancels let running attempts end."""
+
 OUTCOMES = (Outcome.SUCCEEDED, Outcome.SUCCEEDED, Outcome.SUCCEEDED, Outcome.FAILED,
             Outcome.TIMED_OUT)
 
@@ -124,16 +150,16 @@ class Driver:
         self.feed(TimerFired(key=key, at=self.clock))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["complete", "complete", "complete", "fire",
                                            "pause", "resume", "cancel"]),
                           st.integers(0, 50), st.sampled_from(OUTCOMES)),
                 max_size=60),
-       st.integers(1, 6))
+       st.integers(1, 6), st.sampled_from([WORKFLOW, ATTUNE]))
 def test_any_interleaving_keeps_the_books_and_replays(
-    steps: list[tuple[str, int, Outcome]], batch: int
+    steps: list[tuple[str, int, Outcome]], batch: int, defn: Any
 ) -> None:
-    driver = Driver()
+    driver = Driver(defn)
     driver.feed(WorkflowRequested(execution_id="x", parameters={}, at=0.0))
     canceled = False
     for kind, index, outcome in steps:
@@ -172,8 +198,8 @@ def test_any_interleaving_keeps_the_books_and_replays(
     started = {c.run for c in driver.commands if isinstance(c, RunAction)}
     finished = {c.run for c in driver.commands if isinstance(c, TaskFinished)}
     assert started <= finished
-    assert replay(WORKFLOW, driver.events) == state
-    batched = initial_state(WORKFLOW)
+    assert replay(defn, driver.events) == state
+    batched = initial_state(defn)
     for start in range(0, len(driver.events), batch):
         batched, _ = advance_many(batched, driver.events[start:start + batch],
                                   item_notices=bool(start % 2))
