@@ -49,6 +49,8 @@ from runtime.events import (
     PauseRequested,
     ResumeRequested,
     TimerFired,
+    TimerKey,
+    TimerKind,
     WorkflowRequested,
 )
 from runtime.machine import WorkflowState, advance, advance_many, initial_state
@@ -59,6 +61,7 @@ from runtime.spec.model import WorkflowDef
 from runtime.status import WORKFLOW_DONE, Outcome
 from runtime.values import freeze
 
+from .capacity import WORKERS, WorkersGranted
 from .messages import (
     AttemptKey,
     Cancel,
@@ -122,10 +125,29 @@ class Reaper(pykka.ThreadingActor):
 
 
 @dataclass(slots=True)
+class _Waiting:
+    """An item attempt the machine dispatched that waits for a worker permit."""
+
+    command: RunAction
+    action: Any
+    timeout: float | None = None
+    """Its timeout timer, set when it is sent to a worker (the wait does not count)."""
+
+
+@dataclass(slots=True)
 class _Pool:
+    """The item workers of one with-items run, and the permits they hold."""
+
+    concurrency: int
     idle: list[Any] = field(default_factory=list)
     busy: dict[AttemptKey, Any] = field(default_factory=dict)
     spawned: int = 0
+    permits: int = 0
+    """Worker permits granted by the process's budget (:data:`WORKERS`) and not given back."""
+    asked: bool = False
+    """A request for permits is unanswered."""
+    waiting: dict[AttemptKey, _Waiting] = field(default_factory=dict)
+    """Attempts waiting for a worker, oldest first."""
 
 
 class WorkflowSupervisor(pykka.ThreadingActor):
@@ -211,6 +233,7 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             self.tracer.flush()
 
     def on_stop(self) -> None:
+        WORKERS.release_all(self.actor_ref)  # stopped from outside before it finished
         if self.tracer.enabled:
             self.tracer.emit("actor.stopped", "wf", kind="supervisor")
             self.tracer.flush()
@@ -253,6 +276,8 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             if not self.tracer.detail:
                 self._take_waiting_reports(reports)
             self._on_performed(reports)
+        elif isinstance(message, WorkersGranted):
+            self._on_granted(message)
         elif isinstance(message, TimerDue):
             self._on_timer(message)
         elif isinstance(message, RegisterCanceller):
@@ -313,7 +338,10 @@ class WorkflowSupervisor(pykka.ThreadingActor):
                 if pool is not None:
                     worker = pool.busy.pop(key, None)
                     if worker is not None:
-                        pool.idle.append(worker)
+                        if pool.waiting:
+                            self._send_waiting(pool, worker)
+                        else:
+                            pool.idle.append(worker)
             error = message.error
             events.append(ActionCompleted(
                 run=run, item=item, attempt=attempt, outcome=message.outcome,
@@ -371,12 +399,13 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             self._cancel_attempt(command)
         elif isinstance(command, SetTimer):
             key = command.key
-            timer_id = TIMERS.set(command.delay, self.actor_ref,
-                                  lambda tid, key=key: TimerDue(key=key, timer_id=tid))
-            self.timers[key] = timer_id
-            if self.tracer.enabled:
-                self.tracer.emit("timer.set", "wf", timer_id=timer_id, kind=key.kind.value,
-                                 delay=command.delay, **self._run_fields(key.run, key.item))
+            if key.kind is TimerKind.TIMEOUT and key.item is not None:
+                pool = self.pools.get(key.run)
+                waiting = pool.waiting.get((key.run, key.item, key.attempt)) if pool else None
+                if waiting is not None:
+                    waiting.timeout = command.delay  # set when a worker takes it
+                    return None
+            self._set_timer(key, command.delay)
         elif isinstance(command, CancelTimer):
             if command.key in self.timers:
                 TIMERS.cancel(self.timers.pop(command.key))
@@ -385,6 +414,14 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         else:
             self._notice(command)
         return None
+
+    def _set_timer(self, key: TimerKey, delay: float) -> None:
+        timer_id = TIMERS.set(delay, self.actor_ref,
+                              lambda tid, key=key: TimerDue(key=key, timer_id=tid))
+        self.timers[key] = timer_id
+        if self.tracer.enabled:
+            self.tracer.emit("timer.set", "wf", timer_id=timer_id, kind=key.kind.value,
+                             delay=delay, **self._run_fields(key.run, key.item))
 
     def _run_action(self, command: RunAction) -> Event | None:
         key = (command.run, command.item, command.attempt)
@@ -400,7 +437,14 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         if sub is not None:
             self._start_child(sub, command, key)
             return None
-        worker = self._worker_for(command, key)
+        if command.item is not None:
+            self._dispatch_item(command, action, key)
+            return None
+        self._send(self._task_worker(command), command, action, key)
+        return None
+
+    def _send(self, worker: Any, command: RunAction, action: Any, key: AttemptKey) -> None:
+        """Tell ``worker`` to perform the attempt (and trace the message)."""
         tracer = self.tracer
         traced = tracer.enabled and (tracer.detail or command.item is None)
         msg_id = tracer.next_id() if traced else 0
@@ -413,7 +457,6 @@ class WorkflowSupervisor(pykka.ThreadingActor):
                         item=command.item, attempt=command.attempt,
                         ctx_version=self.state.run(command.run).ctx.version)
         worker.tell(Perform(command=command, action=action, msg_id=msg_id, sent=now))
-        return None
 
     def _resolve(self, ref: str, task: str) -> tuple[Any, WorkflowDef | None]:
         """(action, None) for an action, (None, definition) for a sub-workflow; cached."""
@@ -427,31 +470,92 @@ class WorkflowSupervisor(pykka.ThreadingActor):
     def _worker_path(self, worker: Any) -> str:
         return self.paths.get(worker.actor_urn, "?")
 
-    def _worker_for(self, command: RunAction, key: AttemptKey) -> Any:
-        if command.item is None:
-            worker = self.task_workers.get(command.run)
-            if worker is None:
-                base = f"wf/{command.task}@{command.route}"
-                if self.idle_task_workers:
-                    worker = self.idle_task_workers.pop()
-                    self.paths[worker.actor_urn] = base
-                    if self.tracer.enabled:
-                        self.tracer.emit("actor.spawned", base, kind="task", parent="wf",
-                                         thread=base, reused=True)
-                else:
-                    worker = self._spawn(base, "task")
-                self.task_workers[command.run] = worker
-            return worker
+    def _task_worker(self, command: RunAction) -> Any:
+        """The task actor of the attempt's run: its own, an idle one, or a new one."""
+        worker = self.task_workers.get(command.run)
+        if worker is None:
+            base = f"wf/{command.task}@{command.route}"
+            if self.idle_task_workers:
+                worker = self.idle_task_workers.pop()
+                self.paths[worker.actor_urn] = base
+                if self.tracer.enabled:
+                    self.tracer.emit("actor.spawned", base, kind="task", parent="wf",
+                                     thread=base, reused=True)
+            else:
+                worker = self._spawn(base, "task")
+            self.task_workers[command.run] = worker
+        return worker
+
+    def _dispatch_item(self, command: RunAction, action: Any, key: AttemptKey) -> None:
+        """Send an item attempt to an idle or new worker of its run's pool, or queue it
+        until the process's budget grants the pool another worker."""
         pool = self.pools.get(command.run)
         if pool is None:
-            pool = self.pools[command.run] = _Pool()
+            pool = self.pools[command.run] = _Pool(concurrency=command.concurrency or 1)
         if pool.idle:
             worker = pool.idle.pop()
+        elif pool.spawned < pool.permits:
+            worker = self._spawn_item_worker(command, pool)
         else:
-            worker = self._spawn(f"wf/{command.task}@{command.route}/w{pool.spawned}", "item")
-            pool.spawned += 1
+            pool.waiting[key] = _Waiting(command=command, action=action)
+            self._ask_permits(command, pool)
+            return
         pool.busy[key] = worker
+        self._send(worker, command, action, key)
+
+    def _spawn_item_worker(self, command: RunAction, pool: _Pool) -> Any:
+        worker = self._spawn(f"wf/{command.task}@{command.route}/w{pool.spawned}", "item")
+        pool.spawned += 1
         return worker
+
+    def _ask_permits(self, command: RunAction, pool: _Pool) -> None:
+        want = pool.concurrency - pool.permits
+        if pool.asked or want <= 0:
+            return  # an answer is coming, or the pool's own workers will free up
+        pool.asked = True
+        WORKERS.request(self.actor_ref, command.run, want)
+        if self.tracer.enabled:
+            self.tracer.emit("workers.requested", f"wf/{command.task}@{command.route}",
+                             task=command.task, route=command.route, run=command.run,
+                             count=want, held=pool.permits, waiting=len(pool.waiting))
+
+    def _send_waiting(self, pool: _Pool, worker: Any) -> None:
+        """Give ``worker`` (busy no more) the oldest attempt waiting in ``pool``."""
+        key = next(iter(pool.waiting))
+        waiting = pool.waiting.pop(key)
+        pool.busy[key] = worker
+        self._send(worker, waiting.command, waiting.action, key)
+        if waiting.timeout is not None:
+            run, item, attempt = key
+            self._set_timer(TimerKey(kind=TimerKind.TIMEOUT, run=run, item=item,
+                                     attempt=attempt), waiting.timeout)
+
+    def _on_granted(self, message: WorkersGranted) -> None:
+        pool = self.pools.get(message.run)
+        if self.finished:
+            return  # the budget took back everything when the execution finished
+        if pool is None:
+            WORKERS.release(self.actor_ref, message.run, message.count)  # the run ended
+            return
+        pool.asked = False
+        pool.permits += message.count
+        granted_to = len(pool.waiting)
+        while pool.waiting and pool.spawned < pool.permits:
+            command = next(iter(pool.waiting.values())).command
+            self._send_waiting(pool, self._spawn_item_worker(command, pool))
+        spare = pool.permits - pool.spawned
+        if spare > 0 and not pool.waiting:
+            # the items finished meanwhile: other executions may need them
+            WORKERS.release(self.actor_ref, message.run, spare)
+            pool.permits -= spare
+        if self.tracer.enabled:
+            run = self.state.run(message.run)
+            self.tracer.emit("workers.granted", f"wf/{run.task}@{run.route}", task=run.task,
+                             route=run.route, run=message.run, count=message.count,
+                             held=pool.permits, sent=min(granted_to, message.count),
+                             waiting=len(pool.waiting))
+        if pool.waiting:
+            self._ask_permits(next(iter(pool.waiting.values())).command, pool)
 
     def _spawn(self, path: str, kind: str) -> Any:
         ref = Worker.start(supervisor=self.actor_ref, path=path, kind=kind,
@@ -514,7 +618,10 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             worker = self.task_workers.pop(command.run, None)
         else:
             pool = self.pools.get(command.run)
-            worker = pool.busy.pop(key, None) if pool is not None else None
+            worker = None
+            if pool is not None:
+                pool.waiting.pop(key, None)
+                worker = pool.busy.pop(key, None)
         if worker is not None:
             self._stop_ref(worker)
 
@@ -578,6 +685,7 @@ class WorkflowSupervisor(pykka.ThreadingActor):
         if pool is not None:
             for ref in (*pool.idle, *pool.busy.values()):
                 self._stop_ref(ref)
+            WORKERS.release(self.actor_ref, run, pool.permits)
 
     def _trace_notice(self, command: Command) -> None:
         tracer = self.tracer
@@ -672,6 +780,7 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             self._release_workers(run, recycle=False)
         for run in list(self.pools):
             self._release_workers(run, recycle=False)
+        WORKERS.release_all(self.actor_ref)  # and any grant still on its way
         for worker in self.idle_task_workers:
             self._stop_ref(worker)
         self.idle_task_workers.clear()

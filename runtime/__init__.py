@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         TaskRecord,
         WorkflowHandle,
         WorkflowStatusName,
+        set_worker_limit,
         start_workflow,
     )
 
@@ -52,12 +53,14 @@ __all__ = [
     "WorkflowHandle",
     "WorkflowStatusName",
     "load_workflow",
+    "set_worker_limit",
     "start_workflow",
     "validate",
 ]
 
 _API_NAMES = frozenset(
-    {"start_workflow", "WorkflowHandle", "ExecutionResult", "TaskRecord", "WorkflowStatusName"}
+    {"start_workflow", "set_worker_limit", "WorkflowHandle", "ExecutionResult", "TaskRecord",
+     "WorkflowStatusName"}
 )
 
 

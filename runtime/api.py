@@ -44,6 +44,7 @@ __all__ = [
     "TaskRecord",
     "WorkflowHandle",
     "WorkflowStatusName",
+    "set_worker_limit",
     "start_workflow",
 ]
 
@@ -221,6 +222,21 @@ def start_workflow(
                                           masker=masker)
     return WorkflowHandle(execution_id=execution_id, supervisor=supervisor, done=done,
                           events=events, sink=sink)
+
+
+def set_worker_limit(limit: int) -> None:
+    """Set how many item workers may be alive at once in this process, across executions.
+
+    Every with-items item runs in a worker thread of its task's pool; the pools of all
+    executions draw their workers from one budget (default 256, or ``TROUPE_MAX_WORKERS``),
+    first come first served, so many executions at once cannot start thousands of threads.
+    An item that waits for a worker is in flight for its workflow, but its ``timeout`` starts
+    when a worker takes it. A task's ``concurrency`` still caps its own pool. Lowering the
+    limit lets workers already alive finish their items; ``ValueError`` below 1.
+    """
+    from actors.capacity import WORKERS
+
+    WORKERS.set_limit(int(limit))
 
 
 def _base_dir(workflow: Any) -> Path | None:

@@ -1,0 +1,182 @@
+"""The process's worker budget: permits first come first served, never lost."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pykka
+import pytest
+
+from actors.capacity import WORKERS, WorkerBudget, WorkersGranted
+from runtime import set_worker_limit, start_workflow
+
+pytestmark = pytest.mark.timeout(60)
+
+
+class FakeRef:
+    """Stands for a supervisor: records what the budget tells it."""
+
+    def __init__(self, name: str, *, dead: bool = False) -> None:
+        self.actor_urn = name
+        self.dead = dead
+        self.inbox: queue.SimpleQueue[WorkersGranted] = queue.SimpleQueue()
+
+    def tell(self, message: WorkersGranted) -> None:
+        if self.dead:
+            raise pykka.ActorDeadError(self.actor_urn)
+        self.inbox.put(message)
+
+    def granted(self) -> WorkersGranted:
+        return self.inbox.get(timeout=10)
+
+    def nothing_yet(self, budget: WorkerBudget) -> bool:
+        budget.usage()  # every request sent before this one was handled
+        return self.inbox.empty()
+
+
+def test_requests_are_granted_up_to_the_limit_and_queue_beyond_it() -> None:
+    budget = WorkerBudget(3)
+    a, b = FakeRef("a"), FakeRef("b")
+    budget.request(a, run=1, count=2)
+    assert a.granted() == WorkersGranted(run=1, count=2)
+    budget.request(b, run=7, count=4)
+    assert b.granted() == WorkersGranted(run=7, count=1)  # what is left
+    budget.request(b, run=7, count=3)
+    assert b.nothing_yet(budget)
+    assert budget.usage() == (3, 3, 1)
+    budget.release(a, run=1, count=2)
+    assert b.granted() == WorkersGranted(run=7, count=2)
+    assert budget.usage() == (3, 3, 0)
+
+
+def test_release_all_takes_back_grants_and_drops_requests_of_a_holder() -> None:
+    budget = WorkerBudget(2)
+    a, b = FakeRef("a"), FakeRef("b")
+    budget.request(a, run=1, count=2)
+    a.granted()
+    budget.request(a, run=2, count=1)  # waits
+    budget.request(b, run=1, count=1)  # waits behind a
+    budget.release_all(a)  # a ended: its grants and its waiting request go
+    assert b.granted() == WorkersGranted(run=1, count=1)
+    assert a.nothing_yet(budget)
+    assert budget.usage() == (1, 2, 0)
+
+
+def test_a_holder_that_died_while_waiting_books_nothing() -> None:
+    budget = WorkerBudget(1)
+    holder, dead, later = FakeRef("holder"), FakeRef("dead", dead=True), FakeRef("later")
+    budget.request(holder, run=1, count=1)
+    holder.granted()
+    budget.request(dead, run=1, count=1)
+    budget.request(later, run=1, count=1)
+    budget.release(holder, run=1, count=1)
+    assert later.granted() == WorkersGranted(run=1, count=1)
+    assert budget.usage() == (1, 1, 0)
+
+
+def test_giving_back_more_than_was_held_is_ignored() -> None:
+    budget = WorkerBudget(2)
+    a = FakeRef("a")
+    budget.request(a, run=1, count=1)
+    a.granted()
+    budget.release(a, run=1, count=5)
+    budget.release(a, run=9, count=1)
+    assert budget.usage() == (0, 2, 0)
+
+
+def test_limits_below_one_are_refused() -> None:
+    with pytest.raises(ValueError):
+        WorkerBudget(0)
+    with pytest.raises(ValueError):
+        WorkerBudget(1).set_limit(0)
+    with pytest.raises(ValueError):
+        set_worker_limit(-3)
+
+
+@pytest.fixture
+def limit() -> Iterator[Any]:
+    old = WORKERS.usage()[1]
+    yield set_worker_limit
+    pykka.ActorRegistry.stop_all(block=True, timeout=10)
+    set_worker_limit(old)
+
+
+FAN = """
+version: 1.0
+input: [n, c]
+tasks:
+  fan:
+    with: {{items: '{{{{ range(ctx("n")) | list }}}}', concurrency: '{{{{ ctx("c") }}}}'}}
+    action: {action}
+    {extra}
+"""
+
+
+def test_executions_share_the_limit_and_every_item_runs(limit: Any) -> None:
+    limit(3)
+    marks: queue.SimpleQueue[int] = queue.SimpleQueue()
+    together = threading.Barrier(3)  # items go in threes: the limit is reached every time
+
+    def work(i: int) -> int:
+        marks.put(+1)
+        together.wait(10)
+        marks.put(-1)
+        return i
+
+    text = FAN.format(action="test.work", extra="input: {i: '{{ item() }}'}")
+    handles = [start_workflow(text, {"n": 6, "c": 4}, actions={"test.work": work})
+               for _ in range(3)]
+    results = [h.wait(30) for h in handles]
+    assert [str(r.status) for r in results] == ["succeeded"] * 3
+    assert all(r.task("fan").result == list(range(6)) for r in results)
+    running, peak = 0, 0
+    while not marks.empty():
+        running += marks.get()
+        peak = max(peak, running)
+    assert peak == 3  # 3 executions x concurrency 4, 3 workers in the whole process
+    assert WORKERS.usage() == (0, 3, 0)
+
+
+def test_an_item_waiting_for_a_worker_is_not_timed_out_by_the_wait(limit: Any) -> None:
+    limit(1)
+    started, release = threading.Event(), threading.Event()
+
+    def hold() -> str:
+        started.set()
+        release.wait(10)
+        return "held"
+
+    first = start_workflow(FAN.format(action="test.hold", extra=""), {"n": 1, "c": 1},
+                           actions={"test.hold": hold})
+    assert started.wait(10)
+    second = start_workflow(FAN.format(action="core.noop", extra="timeout: 0.2"),
+                            {"n": 1, "c": 1})
+    assert second.status == "running"
+    release.wait(0.5)  # longer than the second item's timeout, while it waits for a worker
+    release.set()
+    assert str(first.wait(10).status) == "succeeded"
+    result = second.wait(10)
+    assert str(result.status) == "succeeded", result.errors
+
+
+def test_canceling_an_execution_whose_items_wait_gives_nothing_away(limit: Any) -> None:
+    limit(1)
+    started, release = threading.Event(), threading.Event()
+
+    def hold() -> str:
+        started.set()
+        release.wait(10)
+        return "held"
+
+    first = start_workflow(FAN.format(action="test.hold", extra=""), {"n": 2, "c": 1},
+                           actions={"test.hold": hold})
+    assert started.wait(10)
+    second = start_workflow(FAN.format(action="core.noop", extra=""), {"n": 3, "c": 2})
+    second.cancel()
+    assert str(second.wait(10).status) == "canceled"
+    release.set()
+    assert str(first.wait(10).status) == "succeeded"
+    assert WORKERS.usage() == (0, 1, 0)
