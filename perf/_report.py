@@ -170,10 +170,11 @@ def tables(res: dict[str, Any]) -> dict[str, str]:
     if con:
         out["concurrency"] = _table(
             ["workflows × items", "aggregate items/s", "same items as 1 workflow, items/s",
-             "ratio", "peak threads", "wall s"],
+             "ratio", "peak threads", "worker limit", "wall s"],
             [[f"{con['workflows']} × {con['items']}", _fmt(con["items_per_s"]),
               _fmt(con["single_items_per_s"]), f"{con['ratio_to_single']:.2f}",
-              str(con["peak_threads"]), _fmt(con["elapsed_s"], 2)]]) + (
+              str(con["peak_threads"]), str(con.get("worker_limit") or "–"),
+              _fmt(con["elapsed_s"], 2)]]) + (
             f"\n\nMedian of {con['repeats']} processes (peak threads: the largest seen; per run "
             f"{', '.join(map(str, con['peak_threads_all']))}).")
 
@@ -283,7 +284,9 @@ def _headline(res: dict[str, Any]) -> str:
     con = sec.get("concurrency")
     if con:
         rows.append([f"{con['workflows']} workflows × {con['items']} items at once",
-                     f"{_fmt(con['items_per_s'])} items/s, {con['peak_threads']} threads at peak",
+                     f"{_fmt(con['items_per_s'])} items/s, {con['peak_threads']} threads at peak"
+                     + (f" (worker limit {con['worker_limit']})" if con.get("worker_limit")
+                        else ""),
                      "–", "–"])
     ctx = sec.get("context")
     if ctx:

@@ -5,7 +5,9 @@ I ``core.noop`` items (concurrency 32).
 ``peak_threads`` = the largest ``threading.active_count()`` seen, sampled in an ``on_event``
 callback (it runs in a supervisor's thread on every progress event, so the peak is seen
 while work is in flight). For comparison, the same process runs the same W x I items as one
-workflow (``single_items_per_s``), so the ratio is measured under the same noise.
+workflow (``single_items_per_s``), so the ratio is measured under the same noise. The item
+workers of all executions share the process's worker budget (``worker_limit``, the default
+unless ``TROUPE_MAX_WORKERS`` is set).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from _common import chain_then_items, check_succeeded, join_actor_threads, media
 
 
 def cell(workflows: int, items: int) -> dict[str, Any]:
+    from actors.capacity import WORKERS
     from runtime import start_workflow
 
     warm = start_workflow(chain_then_items(0, 8), {}, entry_points=False).wait(60)
@@ -49,7 +52,8 @@ def cell(workflows: int, items: int) -> dict[str, Any]:
     total = workflows * items
     return {"workflows": workflows, "items": items, "elapsed_s": elapsed,
             "items_per_s": total / elapsed, "peak_threads": peak, "events_seen": events,
-            "single_items_per_s": total / single_elapsed, "failures": failures}
+            "single_items_per_s": total / single_elapsed, "failures": failures,
+            "worker_limit": WORKERS.usage()[1]}
 
 
 def run(runner: Any, quick: bool) -> dict[str, Any]:
@@ -65,4 +69,5 @@ def run(runner: Any, quick: bool) -> dict[str, Any]:
             "peak_threads": max(r["peak_threads"] for r in runs),
             "peak_threads_all": [r["peak_threads"] for r in runs],
             "elapsed_s": median(r["elapsed_s"] for r in runs),
+            "worker_limit": runs[0].get("worker_limit"),
             "failures": [f for r in runs for f in r["failures"]]}
