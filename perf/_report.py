@@ -112,7 +112,13 @@ def tables(res: dict[str, Any]) -> dict[str, str]:
              "total µs / N", "peak RSS MiB", "RSS growth MiB"], rows) + (
             "\n\nPer-item time at M = 100 over M = 0: "
             + ", ".join(f"N = {int(n):,}: {v:.2f}x" for n, v in ratio.items())
-            + f" (target ≤ {TARGETS['m100_over_m0']}x at N ≥ 1,000: {_verdict(ok)}). "
+            + f" (target ≤ {TARGETS['m100_over_m0']}x at N ≥ 1,000: {_verdict(ok)}; the "
+            "median of the ratios of each pass, whose M = 0 and M = 100 cells ran back to "
+            "back"
+            + (": at N = 10,000 " + ", ".join(
+                f"{v:.2f}" for v in wi["per_item_ratio_m100_m0_passes"].get("10000", []))
+               if wi.get("per_item_ratio_m100_m0_passes", {}).get("10000") else "")
+            + "). "
             + "Linearity: marginal total time per added item, "
             + "; ".join(f"M = {m}: " + ", ".join(f"N {k.replace('-', '→')}: {v:.0f} µs"
                                                  for k, v in wi["marginal_us"][m].items())
