@@ -736,8 +736,9 @@ class WorkflowSupervisor(pykka.ThreadingActor):
 
     def _trace_received(self, message: Any, received: float) -> None:
         sent = getattr(message, "sent", 0.0)
-        sender = getattr(message, "worker", "") or ("timers" if isinstance(message, TimerDue)
-                                                     else "api")
+        sender = getattr(message, "worker", "") or (
+            "timers" if isinstance(message, TimerDue)
+            else "workers" if isinstance(message, WorkersGranted) else "api")
         self.tracer.emit("message.received", "wf", msg=type(message).__name__,
                          msg_id=getattr(message, "msg_id", 0), sender=sender,
                          mailbox_wait=received - sent if sent else 0.0,

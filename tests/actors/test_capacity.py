@@ -180,3 +180,22 @@ def test_canceling_an_execution_whose_items_wait_gives_nothing_away(limit: Any) 
     release.set()
     assert str(first.wait(10).status) == "succeeded"
     assert WORKERS.usage() == (0, 1, 0)
+
+
+def test_the_trace_shows_a_pool_asking_for_workers_and_getting_them(
+        limit: Any, tmp_path: Any) -> None:
+    import json
+
+    limit(1)
+    path = tmp_path / "run.jsonl"
+    result = start_workflow(FAN.format(action="core.noop", extra=""), {"n": 3, "c": 2},
+                            trace=str(path)).wait(10)
+    assert str(result.status) == "succeeded"
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    asked = [ln for ln in lines if ln["event"] == "workers.requested"]
+    granted = [ln for ln in lines if ln["event"] == "workers.granted"]
+    assert asked and asked[0]["task"] == "fan" and asked[0]["count"] == 2
+    assert granted and granted[0]["count"] == 1 and granted[0]["held"] == 1
+    received = [ln for ln in lines if ln["event"] == "message.received"
+                and ln["msg"] == "WorkersGranted"]
+    assert received and received[0]["sender"] == "workers"
