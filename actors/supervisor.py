@@ -58,7 +58,7 @@ from runtime.masking import Masker
 from runtime.progress import ProgressEvent, progress_of
 from runtime.records import record
 from runtime.spec.model import WorkflowDef
-from runtime.status import WORKFLOW_DONE, Outcome
+from runtime.status import WORKFLOW_DONE, Outcome, WorkflowStatus
 from runtime.values import freeze
 
 from .capacity import WORKERS, WorkersGranted
@@ -286,6 +286,8 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             self._cascade(Cancel(reason=message.reason, force=message.force))
             self._feed(CancelRequested(reason=message.reason, force=message.force,
                                        at=time.time()))
+            if self.state.status is WorkflowStatus.CANCELING:
+                self._drop_waiting()
         elif isinstance(message, Pause):
             self._cascade(Pause())
             self._feed(PauseRequested(at=time.time()))
@@ -529,6 +531,21 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             run, item, attempt = key
             self._set_timer(TimerKey(kind=TimerKind.TIMEOUT, run=run, item=item,
                                      attempt=attempt), waiting.timeout)
+
+    def _drop_waiting(self) -> None:
+        """A cancel that lets running attempts finish: attempts still waiting for a worker
+        never started, so they end canceled now instead of starting later."""
+        dropped: list[Event] = []
+        for pool in self.pools.values():
+            for (run, item, attempt) in pool.waiting:
+                self.live.discard((run, item, attempt))
+                dropped.append(ActionCompleted(run=run, item=item, attempt=attempt,
+                                               outcome=Outcome.CANCELED,
+                                               error="canceled before a worker took it",
+                                               at=time.time()))
+            pool.waiting.clear()
+        if dropped:
+            self._feed(*dropped)
 
     def _on_granted(self, message: WorkersGranted) -> None:
         pool = self.pools.get(message.run)

@@ -199,3 +199,40 @@ def test_the_trace_shows_a_pool_asking_for_workers_and_getting_them(
     received = [ln for ln in lines if ln["event"] == "message.received"
                 and ln["msg"] == "WorkersGranted"]
     assert received and received[0]["sender"] == "workers"
+
+
+def test_a_cancel_that_lets_attempts_finish_does_not_start_waiting_items(limit: Any) -> None:
+    """Attune's allow_finish: running attempts finish, attempts waiting for a worker never
+    start (they end canceled at once)."""
+    limit(1)
+    started, release = threading.Event(), threading.Event()
+    ran: queue.SimpleQueue[int] = queue.SimpleQueue()
+
+    def hold() -> str:
+        started.set()
+        release.wait(10)
+        return "held"
+
+    def note(i: int) -> int:
+        ran.put(i)
+        return i
+
+    first = start_workflow(FAN.format(action="test.hold", extra=""), {"n": 1, "c": 1},
+                           actions={"test.hold": hold})
+    assert started.wait(10)
+    second = start_workflow("""
+version: "1.0.0"
+tasks:
+  - name: fan
+    action: test.note
+    with_items: "{{ range(4) }}"
+    concurrency: 2
+    input: {i: "{{ item }}"}
+""", actions={"test.note": note})
+    second.cancel()
+    result = second.wait(10)
+    assert str(result.status) == "canceled"
+    assert ran.empty()  # the first workflow still held the only worker
+    release.set()
+    assert str(first.wait(10).status) == "succeeded"
+    assert ran.empty()
