@@ -140,45 +140,45 @@ def test_executions_share_the_limit_and_every_item_runs(limit: Any) -> None:
     assert WORKERS.usage() == (0, 3, 0)
 
 
+class Holder:
+    """An execution whose item holds a worker (the only one, under limit 1) until released."""
+
+    def __init__(self, items: int = 1) -> None:
+        self.started, self.released = threading.Event(), threading.Event()
+
+        def hold() -> str:
+            self.started.set()
+            self.released.wait(10)
+            return "held"
+
+        self.handle = start_workflow(FAN.format(action="test.hold", extra=""),
+                                     {"n": items, "c": 1}, actions={"test.hold": hold})
+        assert self.started.wait(10)
+
+    def finish(self) -> None:
+        self.released.set()
+        assert str(self.handle.wait(10).status) == "succeeded"
+
+
 def test_an_item_waiting_for_a_worker_is_not_timed_out_by_the_wait(limit: Any) -> None:
     limit(1)
-    started, release = threading.Event(), threading.Event()
-
-    def hold() -> str:
-        started.set()
-        release.wait(10)
-        return "held"
-
-    first = start_workflow(FAN.format(action="test.hold", extra=""), {"n": 1, "c": 1},
-                           actions={"test.hold": hold})
-    assert started.wait(10)
+    holder = Holder()
     second = start_workflow(FAN.format(action="core.noop", extra="timeout: 0.2"),
                             {"n": 1, "c": 1})
     assert second.status == "running"
-    release.wait(0.5)  # longer than the second item's timeout, while it waits for a worker
-    release.set()
-    assert str(first.wait(10).status) == "succeeded"
+    holder.released.wait(0.5)  # longer than the second item's timeout, while it waits
+    holder.finish()
     result = second.wait(10)
     assert str(result.status) == "succeeded", result.errors
 
 
 def test_canceling_an_execution_whose_items_wait_gives_nothing_away(limit: Any) -> None:
     limit(1)
-    started, release = threading.Event(), threading.Event()
-
-    def hold() -> str:
-        started.set()
-        release.wait(10)
-        return "held"
-
-    first = start_workflow(FAN.format(action="test.hold", extra=""), {"n": 2, "c": 1},
-                           actions={"test.hold": hold})
-    assert started.wait(10)
+    holder = Holder(items=2)
     second = start_workflow(FAN.format(action="core.noop", extra=""), {"n": 3, "c": 2})
     second.cancel()
     assert str(second.wait(10).status) == "canceled"
-    release.set()
-    assert str(first.wait(10).status) == "succeeded"
+    holder.finish()
     assert WORKERS.usage() == (0, 1, 0)
 
 
@@ -205,21 +205,13 @@ def test_a_cancel_that_lets_attempts_finish_does_not_start_waiting_items(limit: 
     """Attune's allow_finish: running attempts finish, attempts waiting for a worker never
     start (they end canceled at once)."""
     limit(1)
-    started, release = threading.Event(), threading.Event()
     ran: queue.SimpleQueue[int] = queue.SimpleQueue()
-
-    def hold() -> str:
-        started.set()
-        release.wait(10)
-        return "held"
 
     def note(i: int) -> int:
         ran.put(i)
         return i
 
-    first = start_workflow(FAN.format(action="test.hold", extra=""), {"n": 1, "c": 1},
-                           actions={"test.hold": hold})
-    assert started.wait(10)
+    holder = Holder()
     second = start_workflow("""
 version: "1.0.0"
 tasks:
@@ -233,6 +225,5 @@ tasks:
     result = second.wait(10)
     assert str(result.status) == "canceled"
     assert ran.empty()  # the first workflow still held the only worker
-    release.set()
-    assert str(first.wait(10).status) == "succeeded"
+    holder.finish()
     assert ran.empty()
