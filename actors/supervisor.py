@@ -44,6 +44,7 @@ from runtime.commands import (
 from runtime.errors import ActionNotFound, TroupeError
 from runtime.events import (
     ActionCompleted,
+    AttemptReturned,
     CancelRequested,
     Event,
     PauseRequested,
@@ -286,11 +287,11 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             self._cascade(Cancel(reason=message.reason, force=message.force))
             self._feed(CancelRequested(reason=message.reason, force=message.force,
                                        at=time.time()))
-            if self.state.status is WorkflowStatus.CANCELING:
-                self._drop_waiting()
+            self._return_waiting()
         elif isinstance(message, Pause):
             self._cascade(Pause())
             self._feed(PauseRequested(at=time.time()))
+            self._return_waiting()
         elif isinstance(message, Resume):
             self._cascade(Resume())
             self._feed(ResumeRequested(at=time.time()))
@@ -532,20 +533,22 @@ class WorkflowSupervisor(pykka.ThreadingActor):
             self._set_timer(TimerKey(kind=TimerKind.TIMEOUT, run=run, item=item,
                                      attempt=attempt), waiting.timeout)
 
-    def _drop_waiting(self) -> None:
-        """A cancel that lets running attempts finish: attempts still waiting for a worker
-        never started, so they end canceled now instead of starting later."""
-        dropped: list[Event] = []
+    def _return_waiting(self) -> None:
+        """The workflow no longer starts work (pausing, or a cancel that lets running
+        attempts finish): attempts still waiting for a worker never started, so they go
+        back to the machine unstarted, to be sent again after a resume."""
+        if self.state.status not in (WorkflowStatus.PAUSING, WorkflowStatus.CANCELING):
+            return
+        returned: list[Event] = []
         for pool in self.pools.values():
-            for (run, item, attempt) in pool.waiting:
+            for run, item, attempt in pool.waiting:
+                assert item is not None
                 self.live.discard((run, item, attempt))
-                dropped.append(ActionCompleted(run=run, item=item, attempt=attempt,
-                                               outcome=Outcome.CANCELED,
-                                               error="canceled before a worker took it",
-                                               at=time.time()))
+                returned.append(AttemptReturned(run=run, item=item, attempt=attempt,
+                                                at=time.time()))
             pool.waiting.clear()
-        if dropped:
-            self._feed(*dropped)
+        if returned:
+            self._feed(*returned)
 
     def _on_granted(self, message: WorkersGranted) -> None:
         pool = self.pools.get(message.run)

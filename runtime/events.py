@@ -20,6 +20,7 @@ from runtime.status import Outcome
 
 __all__ = [
     "ActionCompleted",
+    "AttemptReturned",
     "CancelRequested",
     "Event",
     "PauseRequested",
@@ -76,6 +77,21 @@ class ActionCompleted:
 
 
 @record
+class AttemptReturned:
+    """An item attempt that was dispatched went back unstarted.
+
+    A driver sends it when it had no worker for the attempt yet and the workflow no longer
+    starts work (pausing, canceling): the item is no longer in flight, and it is sent again,
+    with the same attempt number, the next time items are released (after a resume).
+    """
+
+    run: int
+    item: int
+    attempt: int
+    at: float = 0.0
+
+
+@record
 class TimerFired:
     """A timer the machine asked for went off."""
 
@@ -114,6 +130,7 @@ class ResumeRequested:
 Event = (
     WorkflowRequested
     | ActionCompleted
+    | AttemptReturned
     | TimerFired
     | CancelRequested
     | PauseRequested

@@ -29,6 +29,7 @@ from runtime.commands import (
 from runtime.errors import ExpressionError, ParameterError
 from runtime.events import (
     ActionCompleted,
+    AttemptReturned,
     CancelRequested,
     Event,
     PauseRequested,
@@ -48,6 +49,7 @@ from .finishing import (
     complete_run,
     finish,
     item_completed,
+    item_returned,
     items_advanced,
     retry_now,
     settle,
@@ -173,6 +175,22 @@ def _on_completed(tx: Tx, event: Event) -> None:
         settle(tx)  # the last item in flight of a pausing workflow: now it is paused
 
 
+def _on_returned(tx: Tx, event: Event) -> None:
+    assert isinstance(event, AttemptReturned)
+    if event.run >= len(tx.runs):
+        return
+    work = tx.open_items(event.run)
+    if work is None:
+        return
+    item = event.item
+    if not 0 <= item < work.total or work.statuses[item] != ITEM_RUNNING:
+        return
+    if event.attempt != work.progress.attempt_of(item):
+        return
+    item_returned(tx, work, item, event.attempt)
+    settle(tx)  # the last attempt in flight of a pausing or canceling workflow
+
+
 def _on_timer(tx: Tx, event: Event) -> None:
     assert isinstance(event, TimerFired)
     key = event.key
@@ -292,6 +310,7 @@ _ACTIVE = (WorkflowStatus.RUNNING, WorkflowStatus.PAUSING, WorkflowStatus.FAILIN
 _TABLE: dict[tuple[str, type], Handler] = {
     (WorkflowStatus.REQUESTED.value, WorkflowRequested): _on_requested,
     **{(s.value, ActionCompleted): _on_completed for s in (*_ACTIVE, WorkflowStatus.PAUSED)},
+    **{(s.value, AttemptReturned): _on_returned for s in (*_ACTIVE, WorkflowStatus.PAUSED)},
     **{(s.value, TimerFired): _on_timer for s in (*_ACTIVE, WorkflowStatus.PAUSED)},
     **{(s.value, CancelRequested): _on_cancel for s in (*_ACTIVE, WorkflowStatus.PAUSED)},
     (WorkflowStatus.RUNNING.value, PauseRequested): _on_pause,

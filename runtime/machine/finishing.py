@@ -44,6 +44,7 @@ __all__ = [
     "complete_run",
     "fail_workflow",
     "item_completed",
+    "item_returned",
     "items_advanced",
     "settle",
 ]
@@ -116,13 +117,26 @@ def item_completed(
     items_advanced(tx, work)
 
 
+def item_returned(tx: Tx, work: ItemsWork, item: int, attempt: int) -> None:
+    """Item ``item``'s attempt went back unstarted: it waits to be released again."""
+    tx.inflight -= 1
+    run = work.run
+    if run.timeout:
+        key = TimerKey(kind=TimerKind.TIMEOUT, run=run.id, item=item, attempt=attempt)
+        tx.emit(CancelTimer(key=key))
+    work.statuses[item] = None
+    work.active -= 1
+    work.returned = work.returned.append(item)
+    items_advanced(tx, work)
+
+
 def items_advanced(tx: Tx, work: ItemsWork) -> None:
     """After items ended or were sent: release the next ones; end the run if nothing is
     left to do."""
     release_items(tx, work)
     if work.active:
         return
-    exhausted = work.next_index >= work.total
+    exhausted = work.next_index >= work.total and not work.returned
     stopped = work.failed and tx.policies.items_stop_on_failure
     if exhausted or stopped or not tx.active():
         if tx.status in (WorkflowStatus.PAUSING, WorkflowStatus.PAUSED) and not (

@@ -239,15 +239,21 @@ def release_items(tx: Tx, work: ItemsWork) -> None:
     statuses = work.statuses
     while (
         work.active < work.concurrency
-        and work.next_index < work.total
+        and (work.next_index < work.total or work.returned)
         and tx.active()
         and not (work.failed and stop_on_failure)
     ):
-        index = work.next_index
-        work.next_index = index + 1
+        if work.returned:  # items handed back unstarted go first, with their attempt
+            index = work.returned[0]
+            work.returned = work.returned.delete(0)
+            attempt = work.progress.attempt_of(index)
+        else:
+            index = work.next_index
+            work.next_index = index + 1
+            attempt = 1
         statuses[index] = ITEM_RUNNING
         work.active += 1
-        send_item(tx, work, index, 1)
+        send_item(tx, work, index, attempt)
 
 
 def end_item(tx: Tx, work: ItemsWork, item: int, status: TaskStatus, result: Any) -> None:

@@ -40,6 +40,8 @@ class ItemsProgress:
     """Item index -> current attempt, for items that were retried (absent means 1)."""
     next_index: int = 0
     """The next item to release."""
+    returned: PVector = pvector()
+    """Items whose attempt went back unstarted (``AttemptReturned``), released first."""
     active: int = 0
     done: int = 0
     failed: int = 0

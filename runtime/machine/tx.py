@@ -50,6 +50,7 @@ class ItemsWork:
         "next_index",
         "progress",
         "results",
+        "returned",
         "run",
         "statuses",
         "task",
@@ -67,6 +68,7 @@ class ItemsWork:
         self.concurrency = progress.concurrency
         self.total = len(progress.values)
         self.next_index = progress.next_index
+        self.returned = progress.returned
         self.active = progress.active
         self.done = progress.done
         self.failed = progress.failed
@@ -77,6 +79,7 @@ class ItemsWork:
             "results": self.results.persistent(),
             "statuses": self.statuses.persistent(),
             "next_index": self.next_index,
+            "returned": self.returned,
             "active": self.active,
             "done": self.done,
             "failed": self.failed,

@@ -227,3 +227,27 @@ tasks:
     assert ran.empty()  # the first workflow still held the only worker
     holder.finish()
     assert ran.empty()
+
+
+def test_pausing_gives_back_items_waiting_for_a_worker_and_resume_sends_them(
+        limit: Any) -> None:
+    """Waiting items never started: a pause does not wait for them (the workflow pauses
+    while another execution still holds the only worker), and a resume sends them again."""
+    limit(1)
+    holder = Holder()
+    second = start_workflow(
+        FAN.format(action="core.echo", extra="input: {message: '{{ item() }}'}"),
+        {"n": 3, "c": 2}, events=True)
+    second.pause()
+    kinds = []
+    for event in second.events(timeout=10):
+        kinds.append(event.kind)
+        if event.kind == "workflow_paused":
+            break
+    assert kinds[-1] == "workflow_paused" and "item_finished" not in kinds
+    assert second.status == "paused"
+    second.resume()
+    holder.finish()
+    result = second.wait(10)
+    assert str(result.status) == "succeeded", result.errors
+    assert result.task("fan").result == [0, 1, 2]

@@ -26,6 +26,7 @@ from runtime.commands import (
 )
 from runtime.events import (
     ActionCompleted,
+    AttemptReturned,
     CancelRequested,
     Event,
     PauseRequested,
@@ -142,6 +143,16 @@ class Driver:
         self.feed(ActionCompleted(run=run, item=item, attempt=attempt, outcome=outcome,
                                   result=item, at=self.clock))
 
+    def give_back(self, index: int) -> None:
+        """Hand an item attempt back unstarted (a driver with no worker for it)."""
+        items = sorted((k for k in self.attempts if k[1] is not None), key=repr)
+        if not items:
+            return
+        run, item, attempt = items[index % len(items)]
+        del self.attempts[(run, item, attempt)]
+        assert item is not None
+        self.feed(AttemptReturned(run=run, item=item, attempt=attempt, at=self.clock))
+
     def fire(self, index: int) -> None:
         key = sorted(self.timers, key=repr)[index % len(self.timers)]
         self.clock = max(self.clock, self.timers.pop(key))
@@ -152,7 +163,7 @@ class Driver:
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["complete", "complete", "complete", "fire",
-                                           "pause", "resume", "cancel"]),
+                                           "pause", "resume", "cancel", "give back"]),
                           st.integers(0, 50), st.sampled_from(OUTCOMES)),
                 max_size=60),
        st.integers(1, 6), st.sampled_from([WORKFLOW, ATTUNE]))
@@ -170,6 +181,8 @@ def test_any_interleaving_keeps_the_books_and_replays(
             driver.complete(index, outcome)
         elif kind == "fire" and driver.timers:
             driver.fire(index)
+        elif kind == "give back":
+            driver.give_back(index)
         elif kind == "pause":
             driver.feed(PauseRequested(at=driver.clock))
         elif kind == "resume":
@@ -223,6 +236,33 @@ def drive(yaml_text: str, script: list[tuple[str, str | None, Outcome]]) -> Driv
 
 
 OK, FAIL = Outcome.SUCCEEDED, Outcome.FAILED
+
+
+def test_an_item_given_back_while_pausing_is_sent_again_after_the_resume() -> None:
+    driver = drive("""
+tasks:
+  fan:
+    with: {items: '{{ range(3) | list }}', concurrency: 2}
+    action: core.noop
+""", [("pause", None, OK)])
+    waiting = max(driver.attempts)  # item 1: dispatched, but say no worker took it yet
+    del driver.attempts[waiting]
+    driver.feed(AttemptReturned(run=0, item=1, attempt=1, at=0.0))
+    key = next(iter(driver.attempts))
+    del driver.attempts[key]
+    driver.feed(ActionCompleted(run=0, item=0, attempt=1, outcome=OK, result=0, at=0.0))
+    assert driver.state.status is WorkflowStatus.PAUSED  # nothing in flight
+    progress = driver.state.runs[0].items
+    assert progress is not None and list(progress.returned) == [1]
+    assert progress.statuses[1] is None and progress.active == 0
+    driver.feed(ResumeRequested(at=0.0))
+    assert sorted(driver.attempts) == [(0, 1, 1), (0, 2, 1)]  # the returned item goes first
+    for run, item, attempt in sorted(driver.attempts):
+        del driver.attempts[(run, item, attempt)]
+        driver.feed(ActionCompleted(run=run, item=item, attempt=attempt, outcome=OK,
+                                    result=item, at=0.0))
+    assert driver.state.status is WorkflowStatus.SUCCEEDED
+    assert list(driver.state.runs[0].result) == [0, 1, 2]
 
 
 def test_a_failure_while_pausing_cancels_the_held_tasks_and_fails() -> None:
