@@ -76,14 +76,18 @@ def test_executions_under_a_small_budget_always_end(seed: int) -> None:
             handles.append((start_workflow(text, {"n": n, "c": c},
                                            actions={"test.item": item}), n))
             for handle, _ in rng.sample(handles, k=min(2, len(handles))):
-                poke = rng.choice(["none", "none", "pause-resume", "cancel", "force"])
+                poke = rng.choice(["none", "none", "pause-resume", "pause", "cancel", "force"])
                 if poke == "pause-resume":
                     handle.pause()
                     handle.resume()
+                elif poke == "pause":  # resumed below, once everything was started
+                    handle.pause()
                 elif poke == "cancel":
                     handle.cancel()
                 elif poke == "force":
                     handle.cancel(force=True)
+        for handle, _ in handles:
+            handle.resume()
         for handle, n in handles:
             result = handle.wait(60)
             assert str(result.status) in ("succeeded", "failed", "canceled"), result.errors
