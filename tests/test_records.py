@@ -74,3 +74,13 @@ def test_evolve_equals_replace(name: str, count: int, note: str | None,
     value = getattr(Sample(name="x", count=7, note="n", tags=("t",)), changed)
     assert evolve(sample, {changed: value}) == dataclasses.replace(sample, **{changed: value})
     assert evolve(sample, {}) == sample
+
+
+def test_a_record_pickles_and_copies_like_the_dataclass() -> None:
+    """Events are journaled: a record must survive a pickle round trip unchanged."""
+    import copy
+    import pickle
+
+    sample = Sample(name="a", count=2, note=None, tags=("x", "y"))
+    assert pickle.loads(pickle.dumps(sample)) == sample
+    assert copy.copy(sample) == sample
