@@ -6,9 +6,10 @@ threads, each ~0.2 ms to start and all contending for one GIL (``perf/README.md`
 ``shared/design/pykka-limits.md`` recommends at most ~1-2 k live actors per process).
 :data:`WORKERS` hands out permits, one per item worker, first come first served: a
 supervisor asks for the permits its pool lacks (:meth:`WorkerBudget.request`), is told
-:class:`WorkersGranted` when at least one is free, and gives them back when the pool ends
-(:meth:`WorkerBudget.release`). A wait for a permit is a message, like every other wait; the
-budget runs in its own thread and blocks on its inbox, so nothing polls.
+:class:`~actors.messages.WorkersGranted` when at least one is free, and gives them back
+when the pool ends (:meth:`WorkerBudget.release`). A wait for a permit is a message, like
+every other wait; the budget runs in its own thread and blocks on its inbox, so nothing
+polls.
 
 The budget books permits per holder (supervisor) and run, so an ending supervisor gives
 back everything in one call (:meth:`WorkerBudget.release_all`), including grants still in
@@ -36,24 +37,14 @@ from typing import Any
 import pykka
 import structlog
 
-from runtime.records import record
+from .messages import WorkersGranted
 
-__all__ = ["DEFAULT_LIMIT", "WORKERS", "WorkerBudget", "WorkersGranted"]
+__all__ = ["DEFAULT_LIMIT", "WORKERS", "WorkerBudget"]
 
 log = structlog.get_logger("troupe.capacity")
 
 DEFAULT_LIMIT = 256
 """Item workers alive at once in one process, unless ``TROUPE_MAX_WORKERS`` says otherwise."""
-
-
-@record
-class WorkersGranted:
-    """Supervisor: ``count`` worker permits for the pool of run ``run`` (at least one)."""
-
-    run: int
-    count: int
-    msg_id: int = 0
-    sent: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

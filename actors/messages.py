@@ -30,6 +30,7 @@ __all__ = [
     "Resume",
     "Start",
     "TimerDue",
+    "WorkersGranted",
 ]
 
 AttemptKey = tuple[int, int | None, int]
@@ -125,5 +126,16 @@ class Kill:
     """Reaper: call ``kill`` (a process-group kill may block for its grace period)."""
 
     kill: Callable[[], None]
+    msg_id: int = 0
+    sent: float = 0.0
+
+
+@record
+class WorkersGranted:
+    """Supervisor: ``count`` worker permits for the pool of run ``run`` (at least one), from
+    the process's worker budget (:mod:`actors.capacity`)."""
+
+    run: int
+    count: int
     msg_id: int = 0
     sent: float = 0.0

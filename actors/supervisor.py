@@ -62,7 +62,7 @@ from runtime.spec.model import WorkflowDef
 from runtime.status import WORKFLOW_DONE, Outcome, WorkflowStatus
 from runtime.values import freeze
 
-from .capacity import WORKERS, WorkersGranted
+from .capacity import WORKERS
 from .messages import (
     AttemptKey,
     Cancel,
@@ -74,6 +74,7 @@ from .messages import (
     Resume,
     Start,
     TimerDue,
+    WorkersGranted,
 )
 from .timers import TIMERS
 from .tracing import Tracer, TraceSink

@@ -10,7 +10,8 @@ from typing import Any
 import pykka
 import pytest
 
-from actors.capacity import WORKERS, WorkerBudget, WorkersGranted
+from actors.capacity import WORKERS, WorkerBudget
+from actors.messages import WorkersGranted
 from runtime import set_worker_limit, start_workflow
 
 pytestmark = pytest.mark.timeout(60)
