@@ -16,6 +16,7 @@ from typing import Any
 
 from runtime.events import TimerKey
 from runtime.records import record
+from runtime.status import TaskStatus, WorkflowStatus
 
 __all__ = [
     "CancelAction",
@@ -44,6 +45,10 @@ class ErrorRecord:
     ``kind`` is stable: ``action_failed``, ``action_timed_out``, ``expression``,
     ``unreachable_join``, ``fail_command``, ``items``, ``parameters``, ``output``,
     ``canceled``, ``engine``.
+
+    ``handled_by`` names the transition that handled a failure (``next[1] -> noop``): the
+    entry stays in the workflow's errors, as in Orquesta, but it did not fail the workflow.
+    ``expression`` is the source of the expression that failed, for ``expression`` errors.
     """
 
     kind: str
@@ -54,6 +59,8 @@ class ErrorRecord:
     item: int | None = None
     field: str | None = None
     result: Any = None
+    expression: str | None = None
+    handled_by: str | None = None
 
 
 @record
@@ -140,7 +147,7 @@ class ItemFinished:
     task: str
     route: int
     item: int
-    status: str
+    status: TaskStatus
     done: int
     total: int
 
@@ -152,12 +159,14 @@ class TaskFinished:
     run: int
     task: str
     route: int
-    status: str
+    status: TaskStatus
     attempts: int
     result: Any = None
     error: str | None = None
     items: int | None = None
     items_failed: int | None = None
+    pseudo: bool = False
+    """A run of an engine command (``continue``, ``noop``, ``fail``), not of a task."""
 
 
 @record
@@ -205,7 +214,7 @@ class WorkflowResumed:
 class WorkflowFinished:
     """The execution ended; nothing more will happen in it."""
 
-    status: str
+    status: WorkflowStatus
     output: Any
     errors: tuple[ErrorRecord, ...]
 

@@ -10,6 +10,9 @@ Misuse: callbacks run in the supervisor's thread: keep them quick and never bloc
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from runtime.commands import (
     Command,
     ItemFinished,
@@ -22,6 +25,7 @@ from runtime.commands import (
 )
 from runtime.masking import Masker
 from runtime.records import record
+from runtime.status import TaskStatus, WorkflowStatus
 
 __all__ = ["ProgressEvent", "progress_of"]
 
@@ -40,7 +44,7 @@ class ProgressEvent:
     route: int | None = None
     run: int | None = None
     item: int | None = None
-    status: str | None = None
+    status: TaskStatus | WorkflowStatus | None = None
     done: int | None = None
     total: int | None = None
     attempt: int | None = None
@@ -50,28 +54,54 @@ class ProgressEvent:
 
 def progress_of(command: Command, execution_id: str, masker: Masker) -> ProgressEvent | None:
     """The progress event for a notice, or None if the notice is not progress."""
-    if isinstance(command, TaskStarted):
-        return ProgressEvent(kind="task_started", execution_id=execution_id, task=command.task,
-                             route=command.route, run=command.run, total=command.items)
-    if isinstance(command, TaskRetrying):
-        return ProgressEvent(kind="task_retrying", execution_id=execution_id,
-                             task=command.task, route=command.route, run=command.run,
-                             item=command.item, attempt=command.attempt)
-    if isinstance(command, ItemFinished):
-        return ProgressEvent(kind="item_finished", execution_id=execution_id, task=command.task,
-                             route=command.route, run=command.run, item=command.item,
-                             status=command.status, done=command.done, total=command.total)
-    if isinstance(command, TaskFinished):
-        return ProgressEvent(kind="task_finished", execution_id=execution_id, task=command.task,
-                             route=command.route, run=command.run, status=command.status,
-                             attempt=command.attempts, total=command.items,
-                             error=masker.text(command.error) if command.error else None,
-                             pseudo=command.attempts == 0)
-    if isinstance(command, WorkflowPaused):
-        return ProgressEvent(kind="workflow_paused", execution_id=execution_id)
-    if isinstance(command, WorkflowResumed):
-        return ProgressEvent(kind="workflow_resumed", execution_id=execution_id)
-    if isinstance(command, WorkflowFinished):
-        return ProgressEvent(kind="workflow_finished", execution_id=execution_id,
-                             status=command.status)
-    return None
+    build = _BUILDERS.get(type(command))
+    return None if build is None else build(command, execution_id, masker)
+
+
+def _task_started(command: Any, execution_id: str, masker: Masker) -> ProgressEvent:
+    return ProgressEvent(kind="task_started", execution_id=execution_id, task=command.task,
+                         route=command.route, run=command.run, total=command.items)
+
+
+def _task_retrying(command: Any, execution_id: str, masker: Masker) -> ProgressEvent:
+    return ProgressEvent(kind="task_retrying", execution_id=execution_id, task=command.task,
+                         route=command.route, run=command.run, item=command.item,
+                         attempt=command.attempt)
+
+
+def _item_finished(command: Any, execution_id: str, masker: Masker) -> ProgressEvent:
+    return ProgressEvent(kind="item_finished", execution_id=execution_id, task=command.task,
+                         route=command.route, run=command.run, item=command.item,
+                         status=command.status, done=command.done, total=command.total)
+
+
+def _task_finished(command: Any, execution_id: str, masker: Masker) -> ProgressEvent:
+    return ProgressEvent(kind="task_finished", execution_id=execution_id, task=command.task,
+                         route=command.route, run=command.run, status=command.status,
+                         attempt=command.attempts, total=command.items,
+                         error=masker.text(command.error) if command.error else None,
+                         pseudo=command.pseudo)
+
+
+def _workflow_paused(command: Any, execution_id: str, masker: Masker) -> ProgressEvent:
+    return ProgressEvent(kind="workflow_paused", execution_id=execution_id)
+
+
+def _workflow_resumed(command: Any, execution_id: str, masker: Masker) -> ProgressEvent:
+    return ProgressEvent(kind="workflow_resumed", execution_id=execution_id)
+
+
+def _workflow_finished(command: Any, execution_id: str, masker: Masker) -> ProgressEvent:
+    return ProgressEvent(kind="workflow_finished", execution_id=execution_id,
+                         status=command.status)
+
+
+_BUILDERS: dict[type, Callable[[Any, str, Masker], ProgressEvent]] = {
+    TaskStarted: _task_started,
+    TaskRetrying: _task_retrying,
+    ItemFinished: _item_finished,
+    TaskFinished: _task_finished,
+    WorkflowPaused: _workflow_paused,
+    WorkflowResumed: _workflow_resumed,
+    WorkflowFinished: _workflow_finished,
+}

@@ -11,7 +11,8 @@ so this is on the engine's hottest path. Everything else (equality, hashing, ``r
 ``__init__`` (two to three times as fast).
 
 Misuse: ``record`` refuses classes with a ``default_factory`` field or a ``__post_init__``
-(its ``__init__`` would skip them); ``evolve`` takes only names of the record's fields.
+(its ``__init__`` would skip them); ``evolve`` takes only names of the record's fields
+(and raises ``TypeError`` on any other).
 """
 
 from __future__ import annotations
@@ -61,7 +62,11 @@ def record(cls: type[_T]) -> type[_T]:
 
 
 def evolve(record: _T, changes: dict[str, Any]) -> _T:
-    """Return a copy of a frozen slotted record with ``changes`` applied."""
+    """Return a copy of a frozen slotted record with ``changes`` applied.
+
+    Raises ``TypeError`` naming them if ``changes`` holds names that are not fields of the
+    record (a misspelt field would otherwise be dropped without a word).
+    """
     kind = type(record)
     make = _EVOLVERS.get(kind)
     if make is None:
@@ -72,11 +77,21 @@ def evolve(record: _T, changes: dict[str, Any]) -> _T:
 _EVOLVERS: dict[type, Callable[[Any, dict[str, Any]], Any]] = {}
 
 
+def _unknown(kind: type, changes: dict[str, Any]) -> None:
+    names = sorted(set(changes) - set(kind.__slots__))  # type: ignore[attr-defined]
+    raise TypeError(f"{kind.__name__} has no field(s) {', '.join(map(repr, names))}")
+
+
 def _compile_evolver(kind: type) -> Callable[[Any, dict[str, Any]], Any]:
     """Build ``evolve`` for one record class: straight-line code over its slots."""
     names: tuple[str, ...] = kind.__slots__  # type: ignore[attr-defined]
-    lines = ["def evolve(record, changes, new=object.__new__, cls=cls):", "    copy = new(cls)"]
-    namespace: dict[str, Any] = {"cls": kind}
+    lines = [
+        "def evolve(record, changes, new=object.__new__, cls=cls, known=known):",
+        "    if not changes.keys() <= known:",
+        "        unknown(cls, changes)",
+        "    copy = new(cls)",
+    ]
+    namespace: dict[str, Any] = {"cls": kind, "known": frozenset(names), "unknown": _unknown}
     for index, name in enumerate(names):
         descriptor = kind.__dict__[name]
         namespace[f"set{index}"] = descriptor.__set__

@@ -10,24 +10,21 @@ Misuse: results are plain data for callers; the engine never reads them back.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from runtime.commands import ErrorRecord, WorkflowFinished
 from runtime.masking import Masker
+from runtime.status import TaskStatus, WorkflowStatus
 from runtime.values import thaw
 
 __all__ = ["ErrorInfo", "ExecutionResult", "TaskRecord", "WorkflowStatusName", "build_result"]
 
 
-class WorkflowStatusName(enum.StrEnum):
-    """Final status of an execution (a ``str``: ``result.status == "succeeded"`` works)."""
-
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CANCELED = "canceled"
+WorkflowStatusName = WorkflowStatus
+"""The name this module gave the final status before statuses had one enum (kept for
+callers: ``result.status`` is a :class:`~runtime.status.WorkflowStatus`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,6 +38,16 @@ class ErrorInfo:
     item: int | None = None
     field: str | None = None
     result: Any = None
+    expression: str | None = None
+    """The expression that failed (``expression`` errors)."""
+    handled_by: str | None = None
+    """The transition that handled this failure (``next[1] -> noop``), if one did: the
+    entry is kept, as Orquesta keeps it, but it did not fail the workflow."""
+
+    @property
+    def handled(self) -> bool:
+        """Tell whether a transition handled this failure."""
+        return self.handled_by is not None
 
     def __getitem__(self, key: str) -> Any:
         return getattr(self, key)
@@ -52,7 +59,7 @@ class TaskRecord:
 
     name: str
     route: int
-    status: str
+    status: TaskStatus
     result: Any
     attempts: int
     started_at: datetime | None
@@ -79,7 +86,7 @@ class ExecutionResult:
     """The outcome of one workflow execution."""
 
     execution_id: str
-    status: WorkflowStatusName
+    status: WorkflowStatus
     output: dict[str, Any]
     errors: list[ErrorInfo]
     tasks: list[TaskRecord]
@@ -92,7 +99,7 @@ class ExecutionResult:
     @property
     def succeeded(self) -> bool:
         """Tell whether the execution succeeded."""
-        return self.status is WorkflowStatusName.SUCCEEDED
+        return self.status is WorkflowStatus.SUCCEEDED
 
     def task(self, name: str) -> TaskRecord:
         """The last run of task ``name`` (KeyError if it never ran)."""
@@ -109,7 +116,9 @@ def _time(value: float | None) -> datetime | None:
 def _error(record: ErrorRecord, masker: Masker) -> ErrorInfo:
     return ErrorInfo(kind=record.kind, message=masker.text(record.message), task=record.task,
                      route=record.route, item=record.item, field=record.field,
-                     result=masker.data(thaw(record.result)))
+                     result=masker.data(thaw(record.result)),
+                     expression=masker.text(record.expression) if record.expression else None,
+                     handled_by=record.handled_by)
 
 
 def build_result(state: Any, finished: WorkflowFinished, masker: Masker,
@@ -117,13 +126,14 @@ def build_result(state: Any, finished: WorkflowFinished, masker: Masker,
     """Build the caller's view of a finished execution from its final state."""
     sequence: list[TaskRecord] = []
     for run in state.runs:
-        if not run.pseudo and run.started_at is None and run.attempt == 0:
-            continue
+        if (not run.pseudo and run.started_at is None and run.attempt == 0
+                and run.delayed_at is None):
+            continue  # staged, never started: held and canceled, or dropped by a failure
         sequence.append(
             TaskRecord(
                 name=run.task,
                 route=run.route,
-                status=run.status.value,
+                status=run.status,
                 result=thaw(run.result),
                 attempts=run.attempt,
                 started_at=_time(run.started_at),
@@ -138,7 +148,7 @@ def build_result(state: Any, finished: WorkflowFinished, masker: Masker,
         )
     return ExecutionResult(
         execution_id=state.execution_id,
-        status=WorkflowStatusName(finished.status),
+        status=finished.status,
         output=dict(thaw(finished.output) or {}),
         errors=[_error(e, masker) for e in finished.errors],
         tasks=[r for r in sequence if not r.pseudo],

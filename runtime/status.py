@@ -1,7 +1,13 @@
-"""Statuses of workflow executions and task runs, as enums with their groups.
+"""Statuses of workflow executions, task runs and action attempts, as enums with their groups.
 
-Misuse: compare against members, never against strings; the ``value`` strings are for
-output (API, trace, JSON) only.
+These enums are the only copy of the status names: the machine's state, its commands, the
+progress events, the results handed to callers and the trace all carry members. They are
+``StrEnum`` members, so a caller's ``result.status == "succeeded"`` works, JSON encodes them
+as their value, and hashing one is ``str``'s C hash (the machine keys tables by them).
+
+Misuse: engine code compares members by identity (``status is TaskStatus.FAILED``), never
+against strings; the strings are for callers and output. YAML's safe dumper does not know
+``str`` subclasses: convert with ``str(status)`` (or :func:`runtime.values.plain`) first.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ __all__ = [
 ]
 
 
-class WorkflowStatus(enum.Enum):
+class WorkflowStatus(enum.StrEnum):
     """Where a workflow execution is in its life."""
 
     REQUESTED = "requested"
@@ -40,7 +46,7 @@ WORKFLOW_DONE = frozenset(
 )
 
 
-class TaskStatus(enum.Enum):
+class TaskStatus(enum.StrEnum):
     """Where one task run (a sequence entry) is in its life."""
 
     READY = "ready"
@@ -66,7 +72,7 @@ def is_abended(status: TaskStatus) -> bool:
     return status is TaskStatus.FAILED or status is TaskStatus.TIMED_OUT
 
 
-class Outcome(enum.Enum):
+class Outcome(enum.StrEnum):
     """How one action attempt ended, as reported by whoever ran it."""
 
     SUCCEEDED = "succeeded"

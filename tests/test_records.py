@@ -84,3 +84,31 @@ def test_a_record_pickles_and_copies_like_the_dataclass() -> None:
     sample = Sample(name="a", count=2, note=None, tags=("x", "y"))
     assert pickle.loads(pickle.dumps(sample)) == sample
     assert copy.copy(sample) == sample
+
+
+def test_evolve_refuses_a_name_that_is_not_a_field() -> None:
+    with pytest.raises(TypeError) as raised:
+        evolve(Sample(name="a", count=1), {"cuont": 5})
+    assert "'cuont'" in str(raised.value)
+    assert evolve(Sample(name="a", count=1), {"count": 5}).count == 5
+
+
+def test_tx_update_refuses_a_name_that_is_not_a_field() -> None:
+    from runtime.events import WorkflowRequested
+    from runtime.machine import advance, initial_state
+    from runtime.machine.tx import Tx
+    from runtime.spec import load_workflow
+
+    defn = load_workflow("version: 1.0\ntasks:\n  a:\n    action: core.noop\n")
+    state, _ = advance(initial_state(defn), WorkflowRequested(execution_id="x", at=1.0))
+    tx = Tx(state, 2.0)
+    with pytest.raises(TypeError):
+        tx.update(tx.run(0), atempt=5)
+
+
+def test_tx_mirrors_every_field_of_the_state() -> None:
+    from runtime.machine.state import WorkflowState
+    from runtime.machine.tx import MIRRORED
+
+    names = {f.name for f in dataclasses.fields(WorkflowState)}
+    assert set(MIRRORED) == names - {"defn", "runs", "events"}

@@ -1,7 +1,7 @@
 """The pure workflow state machine: ``advance(state, event) -> (state, commands)``."""
 
 from runtime.machine.core import advance, advance_many, initial_state, replay
-from runtime.machine.starting import check_parameters
+from runtime.machine.inputs import check_parameters
 from runtime.machine.state import ItemsProgress, JoinBarrier, TaskRun, WorkflowState
 
 __all__ = [

@@ -80,6 +80,9 @@ class TaskRun:
     error: str | None = None
     items: ItemsProgress | None = None
     started_at: float | None = None
+    """When its first attempt (or first items) went out."""
+    delayed_at: float | None = None
+    """When its ``delay`` began (a delayed run is part of the execution before it starts)."""
     finished_at: float | None = None
     terminal: bool = False
     source_run: int | None = None

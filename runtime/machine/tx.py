@@ -19,8 +19,12 @@ keep an :class:`ItemsWork` across a call that may fold it (fetch it again with `
 
 from __future__ import annotations
 
+from dataclasses import fields
 from functools import partial
+from operator import attrgetter
 from typing import Any
+
+from pyrsistent import PMap, PVector
 
 from runtime.commands import Command, ErrorRecord
 from runtime.context import Context
@@ -29,9 +33,10 @@ from runtime.spec.model import Policies, TaskDef, WorkflowDef
 from runtime.status import TaskStatus, WorkflowStatus
 from runtime.templating import Scope
 
-from .state import ItemsProgress, TaskRun, WorkflowState
+from .state import ItemsProgress, JoinBarrier, TaskRun, WorkflowState
 
-__all__ = ["ItemsWork", "Tx", "evolve", "fail_workflow"]
+__all__ = ["MIRRORED", "ItemsWork", "Tx", "create_run", "evolve", "fail_workflow"]
+
 
 class ItemsWork:
     """Mutable working copy of one running with-items run's progress, for one step.
@@ -87,38 +92,46 @@ class ItemsWork:
         return evolve(self.run, {"items": progress})
 
 
-class Tx:
-    """Mutable working copy of a state for the length of one step."""
+_UNMIRRORED = frozenset({"defn", "runs", "events"})
+MIRRORED: tuple[str, ...] = tuple(
+    f.name for f in fields(WorkflowState) if f.name not in _UNMIRRORED
+)
+"""The state's fields a Tx works on as plain attributes (``runs`` gets an evolver, ``defn``
+never changes, ``events`` is counted by :meth:`Tx.commit`)."""
 
-    __slots__ = (
-        "at",
-        "base",
-        "commands",
-        "defn",
-        "errors",
-        "ever_staged",
-        "execution_id",
-        "finished_at",
-        "held",
-        "inflight",
-        "inputs",
-        "item_notices",
-        "joins",
-        "latest",
-        "open_runs",
-        "output",
-        "params",
-        "policies",
-        "root",
-        "routes",
-        "runs",
-        "started_at",
-        "status",
-        "store",
-        "tasks_ns",
-        "unhandled_failure",
-        "work",
-    )
+_read_mirrored = attrgetter(*MIRRORED)
+
+
+class Tx:
+    """Mutable working copy of a state for the length of one step.
+
+    Its attributes are the state's fields (:data:`MIRRORED`, derived from
+    :class:`WorkflowState`; the annotations below are for the type checker, and the module
+    checks at import that they name exactly those fields), plus the step's own scratch.
+    """
+
+    __slots__ = (*MIRRORED, "at", "base", "commands", "defn", "item_notices", "policies",
+                 "runs", "work")
+
+    execution_id: str
+    status: WorkflowStatus
+    params: PMap[str, Any]
+    inputs: PMap[str, Any]
+    root: Context
+    store: PMap[str, Any]
+    tasks_ns: PMap[str, Any]
+    latest: PMap[tuple[str, int], int]
+    ever_staged: PMap[str, bool]
+    joins: PMap[tuple[str, int], JoinBarrier]
+    routes: PVector[tuple[str, ...]]
+    errors: PVector[ErrorRecord]
+    open_runs: int
+    inflight: int
+    held: PVector[int]
+    unhandled_failure: bool
+    output: Any
+    started_at: float
+    finished_at: float | None
 
     def __init__(self, state: WorkflowState, at: float, *, item_notices: bool = True) -> None:
         self.base = state
@@ -129,26 +142,9 @@ class Tx:
         self.defn: WorkflowDef = state.defn
         self.policies: Policies = state.defn.policies
         self.commands: list[Command] = []
-        self.status = state.status
-        self.execution_id = state.execution_id
-        self.params = state.params
-        self.inputs = state.inputs
-        self.root = state.root
-        self.store = state.store
-        self.tasks_ns = state.tasks_ns
-        self.runs = state.runs.evolver()
-        self.latest = state.latest
-        self.ever_staged = state.ever_staged
-        self.joins = state.joins
-        self.routes = state.routes
-        self.errors = state.errors
-        self.open_runs = state.open_runs
-        self.inflight = state.inflight
-        self.held = state.held
-        self.unhandled_failure = state.unhandled_failure
-        self.output = state.output
-        self.started_at = state.started_at
-        self.finished_at = state.finished_at
+        self.runs: Any = state.runs.evolver()
+        for name, value in zip(MIRRORED, _read_mirrored(state), strict=True):
+            setattr(self, name, value)
 
     # -- runs --------------------------------------------------------------------------
 
@@ -253,33 +249,47 @@ class Tx:
     def commit(self, consumed: int = 1) -> WorkflowState:
         """Build the next state (``consumed``: how many events this step took)."""
         self.fold_all()
-        base = self.base
-        return evolve(
-            base,
-            {
-                "status": self.status,
-                "execution_id": self.execution_id,
-                "params": self.params,
-                "inputs": self.inputs,
-                "root": self.root,
-                "store": self.store,
-                "tasks_ns": self.tasks_ns,
-                "runs": self.runs.persistent(),
-                "latest": self.latest,
-                "ever_staged": self.ever_staged,
-                "joins": self.joins,
-                "routes": self.routes,
-                "errors": self.errors,
-                "open_runs": self.open_runs,
-                "inflight": self.inflight,
-                "held": self.held,
-                "unhandled_failure": self.unhandled_failure,
-                "output": self.output,
-                "started_at": self.started_at,
-                "finished_at": self.finished_at,
-                "events": base.events + consumed,
-            },
-        )
+        changes = {name: getattr(self, name) for name in MIRRORED}
+        changes["runs"] = self.runs.persistent()
+        changes["events"] = self.base.events + consumed
+        return evolve(self.base, changes)
+
+
+_annotated = {name for name in Tx.__annotations__ if name in Tx.__slots__}
+if _annotated != set(MIRRORED):  # pragma: no cover - a state field without its annotation
+    raise TypeError(f"Tx annotations differ from WorkflowState's fields: "
+                    f"{sorted(_annotated ^ set(MIRRORED))}")
+
+
+def create_run(
+    tx: Tx,
+    task: str,
+    route: int,
+    ctx: Context,
+    *,
+    source_run: int | None = None,
+    pseudo: bool = False,
+    status: TaskStatus = TaskStatus.READY,
+    run_on_fail: bool = False,
+) -> TaskRun:
+    """Append a new run (sequence entry) of ``task`` on ``route``."""
+    run = TaskRun(
+        id=tx.next_run_id(),
+        task=task,
+        route=route,
+        status=status,
+        ctx=ctx,
+        created_at=tx.at,
+        pseudo=pseudo,
+        source_run=source_run,
+        run_on_fail=run_on_fail,
+    )
+    tx.runs.append(run)
+    tx.latest = tx.latest.set((task, route), run.id)
+    tx.ever_staged = tx.ever_staged.set(task, True)
+    if not pseudo:
+        tx.open_runs += 1
+    return run
 
 
 def fail_workflow(tx: Tx) -> None:

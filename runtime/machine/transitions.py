@@ -1,11 +1,13 @@
-"""Following a finished run's transitions: conditions, publishes, routes, joins.
+"""Transitions of a finished run: conditions, publishes, routes, joins.
 
 :func:`evaluate_transitions` evaluates every transition of a finished run (all that match
 fire) and publishes into the context each fired transition carries; :func:`take_edges` moves
 along the fired edges in the dialect's order: engine commands become pseudo-runs, split points
-open new routes, join barriers collect arrivals, and other targets get a new ready run.
+open new routes, join barriers collect arrivals, and other targets get a new ready run. What
+the edges did comes back as :class:`Arrivals`; starting the ready runs is the caller's
+(:func:`runtime.machine.runs.complete_run`).
 
-Misuse: only :mod:`runtime.machine.finishing` calls these, inside one :class:`Tx`.
+Misuse: only the machine calls these, inside one :class:`~runtime.machine.tx.Tx`.
 """
 
 from __future__ import annotations
@@ -21,9 +23,8 @@ from runtime.spec.model import TaskDef, Transition
 from runtime.status import TaskStatus
 from runtime.templating import Scope
 
-from .starting import create_run
 from .state import JoinBarrier, TaskRun
-from .tx import Tx, fail_workflow
+from .tx import Tx, create_run, fail_workflow
 
 __all__ = ["PSEUDO", "Arrivals", "evaluate_transitions", "take_edges"]
 
@@ -40,6 +41,8 @@ class Arrivals:
     """A fired edge led to ``fail``."""
     ready: list[TaskRun] = field(default_factory=list)
     """Runs that became ready to start."""
+    handled_by: str | None = None
+    """The first fired transition that remediates (``next[1] -> noop``), if any."""
 
 
 def evaluate_transitions(
@@ -85,13 +88,16 @@ def take_edges(tx: Tx, run: TaskRun, fired: dict[int, Context]) -> Arrivals:
         route = _route_for(tx, edge, run.route)
         if edge.target in PSEUDO:
             _pseudo_run(tx, run, edge.target, route, ctx)
-            arrivals.remediated = arrivals.remediated or edge.target != "continue"
+            remediates = edge.target != "continue"
             arrivals.manual_fail = arrivals.manual_fail or edge.target == "fail"
-            continue
-        staged = _stage(tx, run, edge, route, ctx)
-        arrivals.remediated = arrivals.remediated or staged is not False
-        if isinstance(staged, TaskRun):
-            arrivals.ready.append(staged)
+        else:
+            staged = _stage(tx, run, edge, route, ctx)
+            remediates = staged is not False
+            if isinstance(staged, TaskRun):
+                arrivals.ready.append(staged)
+        if remediates and not arrivals.remediated:
+            arrivals.remediated = True
+            arrivals.handled_by = f"next[{edge.transition}] -> {edge.target}"
     return arrivals
 
 
@@ -103,7 +109,8 @@ def _pseudo_run(tx: Tx, source: TaskRun, name: str, route: int, ctx: Context) ->
         tx.error(ErrorRecord(kind="fail_command",
                              message=f"the workflow was failed by `fail` after task "
                              f"{source.task!r}", task="fail", route=route, run=run.id))
-    tx.emit(TaskFinished(run=run.id, task=name, route=route, status=status.value, attempts=0))
+    tx.emit(TaskFinished(run=run.id, task=name, route=route, status=status, attempts=0,
+                         pseudo=True))
 
 
 def _criteria(
@@ -117,7 +124,8 @@ def _criteria(
         return bool(transition.when.render(scope)), None
     except ExpressionError as exc:
         tx.error(ErrorRecord(kind="expression", message=str(exc), task=scope.task,
-                             field=f"next[{transition.index}].when"))
+                             field=f"next[{transition.index}].when",
+                             expression=transition.when_source))
         if tx.policies.lenient_expressions:
             return status is TaskStatus.SUCCEEDED, str(exc)
         fail_workflow(tx)
@@ -138,7 +146,8 @@ def _publish(
         except ExpressionError as exc:
             tx.error(ErrorRecord(kind="expression", message=str(exc), task=run.task,
                                  route=run.route, run=run.id,
-                                 field=f"next[{transition.index}].publish.{key}"))
+                                 field=f"next[{transition.index}].publish.{key}",
+                                 expression=exc.expression or None))
             if not tx.policies.lenient_expressions:
                 fail_workflow(tx)
             continue

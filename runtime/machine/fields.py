@@ -1,0 +1,89 @@
+"""Rendering a task's scalar fields (action, delay, timeout, counts) and recording failures.
+
+A task's ``action``, ``delay``, ``timeout``, ``retry.count`` and ``concurrency`` may be
+expressions; these helpers render one and check its type, raising
+:class:`~runtime.errors.ExpressionError` (with the task, the field and the expression) when
+it does not fit, and turn such an error into the workflow's error record.
+
+Misuse: only the machine's modules call these, inside one :class:`~runtime.machine.tx.Tx`;
+callers decide what a failure does to the run (this module never ends runs).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from runtime.commands import ErrorRecord
+from runtime.errors import ExpressionError
+from runtime.spec.model import TaskDef
+from runtime.status import TaskStatus
+from runtime.templating import Node, Scope
+
+from .state import TaskRun
+
+__all__ = ["action_ref", "expr_record", "failure_record", "number"]
+
+
+def action_ref(task: TaskDef, scope: Scope) -> str | None:
+    """The task's action reference (rendered if it is an expression), or None."""
+    if task.action is None:
+        return None
+    if task.action_ref is not None:
+        return task.action_ref
+    value = task.action.render(scope)
+    if not isinstance(value, str) or not value:
+        raise ExpressionError(
+            f"action must render to an action reference, got {value!r}",
+            expression=next(iter(task.action.sources()), ""),
+            task=task.name,
+            field="action",
+        )
+    return value
+
+
+def number(node: Node, scope: Scope, field: str) -> float:
+    """Render ``node`` as a number (a numeric string counts) for the task's ``field``."""
+    value = node.render(scope)
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        raise ExpressionError(
+            f"{field} must be a number, got {value!r}",
+            expression=next(iter(node.sources()), repr(value)),
+            task=scope.task,
+            field=field,
+        )
+    return value
+
+
+def expr_record(run: TaskRun, exc: ExpressionError, item: int | None = None) -> ErrorRecord:
+    """The error record of an expression of ``run`` (of item ``item``) that failed."""
+    return ErrorRecord(
+        kind="expression",
+        message=str(exc),
+        task=run.task,
+        route=run.route,
+        run=run.id,
+        item=item,
+        field=exc.field,
+        expression=exc.expression or None,
+    )
+
+
+def failure_record(run: TaskRun, status: TaskStatus, result: Any, error: str | None,
+                   item: int | None = None) -> ErrorRecord:
+    """The error record of an attempt of ``run`` (of item ``item``) that failed or timed out."""
+    timed_out = status is TaskStatus.TIMED_OUT
+    return ErrorRecord(
+        kind="action_timed_out" if timed_out else "action_failed",
+        message=error or ("Action timed out." if timed_out else "Execution failed."),
+        task=run.task,
+        route=run.route,
+        run=run.id,
+        item=item,
+        result=result,
+    )
