@@ -210,7 +210,9 @@ def _result_json(result: Any, masker: Any) -> dict[str, Any]:
         "status": str(result.status),
         "output": masker.data(result.output),
         "errors": [masker.data({"kind": e.kind, "task": e.task, "route": e.route,
-                                "item": e.item, "message": e.message}) for e in result.errors],
+                                "item": e.item, "field": e.field, "expression": e.expression,
+                                "message": e.message, "handled_by": e.handled_by})
+                   for e in result.errors],
         "tasks": [{"name": t.name, "route": t.route, "status": t.status,
                    "attempts": t.attempts, "items": t.items,
                    "started_at": t.started_at.isoformat() if t.started_at else None,
@@ -223,7 +225,11 @@ def _print_result(result: Any, masker: Any, out: IO[str], err: IO[str]) -> None:
     for error in result.errors:
         where = f" [task {error.task}" + (f" item {error.item}" if error.item is not None
                                           else "") + "]" if error.task else ""
-        err.write(f"error {error.kind}{where}: {masker.text(error.message)}\n")
+        if error.handled_by is not None:  # remediated by a transition: not why a run failed
+            err.write(f"handled {error.kind}{where}: {masker.text(error.message)} "
+                      f"(handled by {error.handled_by})\n")
+        else:
+            err.write(f"error {error.kind}{where}: {masker.text(error.message)}\n")
     err.write(f"workflow {result.execution_id} {result.status}\n")
     if result.output:
         out.write(yaml.safe_dump(masker.data(result.output), sort_keys=False,

@@ -247,13 +247,12 @@ def _follow_transitions(tx: Tx, run: TaskRun, status: TaskStatus, result: Any) -
 
 
 def _mark_handled(tx: Tx, run: TaskRun, handled_by: str | None) -> None:
-    """The failures of ``run`` (its attempts' or items') were remediated by a transition."""
+    """The failures of ``run`` (its attempts', its items', an input that did not render)
+    were remediated by a transition."""
     errors = tx.errors
     for index in range(len(errors) - 1, -1, -1):
         record = errors[index]
-        if record.run == run.id and record.handled_by is None and record.kind in (
-            "action_failed", "action_timed_out"
-        ):
+        if record.run == run.id and record.handled_by is None:
             errors = errors.set(index, evolve(record, {"handled_by": handled_by}))
     tx.errors = errors
 
