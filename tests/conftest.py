@@ -1,12 +1,26 @@
 """Shared fixtures: every test runs with a timeout, no actor outlives its test, and no test
-leaves worker permits taken from the process's budget."""
+leaves worker permits taken from the process's budget.
+
+Under ``CI=true`` Hypothesis runs the ``ci`` profile: derandomized (the same examples on
+every run, so a CI failure reproduces locally with ``CI=true``), printing the blob that
+reproduces a failing example; elsewhere the default (random) profile explores further.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pykka
 import pytest
+from hypothesis import settings
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+"""Running under CI (``.ci/run`` sets ``CI=true``)."""
+
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if IN_CI:
+    settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)

@@ -24,7 +24,7 @@ from .tx import Tx
 __all__ = ["check_parameters", "render_inputs"]
 
 
-def check_parameters(defn: WorkflowDef, params: PMap) -> None:
+def check_parameters(defn: WorkflowDef, params: PMap[str, Any]) -> None:
     """Raise :class:`ParameterError` if ``params`` do not fit the declared inputs."""
     declared = {i.name for i in defn.inputs}
     missing = [i.name for i in defn.inputs if i.required and params.get(i.name) is None]
@@ -57,10 +57,10 @@ def _type_ok(name: str, value: Any) -> bool:
     return expected is None or isinstance(value, expected)
 
 
-def render_inputs(tx: Tx, params: PMap) -> PMap:
+def render_inputs(tx: Tx, params: PMap[str, Any]) -> PMap[str, Any]:
     """Render declared inputs in order (a default may use earlier inputs); set the root."""
     defn = tx.defn
-    rolling: PMap = pmap()
+    rolling: PMap[str, Any] = pmap()
     for spec in defn.inputs:
         if spec.name in params and params[spec.name] is not None:
             value = params[spec.name]

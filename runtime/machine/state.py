@@ -16,6 +16,7 @@ from typing import Any
 
 from pyrsistent import PMap, PVector, pmap, pvector
 
+from runtime.commands import ErrorRecord
 from runtime.context import Context
 from runtime.spec.model import WorkflowDef
 from runtime.status import TaskStatus, WorkflowStatus
@@ -29,18 +30,18 @@ ITEM_RUNNING = "running"
 class ItemsProgress:
     """Progress of a with-items task run."""
 
-    values: PVector
+    values: PVector[Any]
     """The items (frozen), in order."""
-    results: PVector
+    results: PVector[Any]
     """Result per item index (None until it finished)."""
-    statuses: PVector
+    statuses: PVector[str | None]
     """Per item: None (not started), ``"running"``, or the final status value."""
     concurrency: int
-    attempts: PMap = pmap()
+    attempts: PMap[int, int] = pmap()
     """Item index -> current attempt, for items that were retried (absent means 1)."""
     next_index: int = 0
     """The next item to release."""
-    returned: PVector = pvector()
+    returned: PVector[int] = pvector()
     """Items whose attempt went back unstarted (``AttemptReturned``), released first."""
     active: int = 0
     done: int = 0
@@ -109,29 +110,29 @@ class WorkflowState:
     defn: WorkflowDef
     execution_id: str = ""
     status: WorkflowStatus = WorkflowStatus.REQUESTED
-    params: PMap = pmap()
+    params: PMap[str, Any] = pmap()
     """Parameters as given (Attune ``parameters`` namespace)."""
-    inputs: PMap = pmap()
+    inputs: PMap[str, Any] = pmap()
     """Rendered inputs."""
     root: Context = field(default_factory=lambda: Context.root(pmap()))
-    store: PMap = pmap()
+    store: PMap[str, Any] = pmap()
     """The global variable store (dialects without branch contexts)."""
-    tasks_ns: PMap = pmap()
+    tasks_ns: PMap[str, Any] = pmap()
     """Attune ``task.<name>`` namespace: name -> result record."""
-    runs: PVector = pvector()
-    latest: PMap = pmap()
+    runs: PVector[TaskRun] = pvector()
+    latest: PMap[tuple[str, int], int] = pmap()
     """(task, route) -> id of the latest run."""
-    ever_staged: PMap = pmap()
+    ever_staged: PMap[str, bool] = pmap()
     """task -> True once it had a run (for once-per-task reentry)."""
-    joins: PMap = pmap()
+    joins: PMap[tuple[str, int], JoinBarrier] = pmap()
     """(task, route) -> :class:`JoinBarrier`."""
-    routes: PVector = pvector([()])
-    errors: PVector = pvector()
+    routes: PVector[tuple[str, ...]] = pvector([()])
+    errors: PVector[ErrorRecord] = pvector()
     open_runs: int = 0
     """Runs created and not finished (held, delayed, running, retrying)."""
     inflight: int = 0
     """Action attempts dispatched and not reported."""
-    held: PVector = pvector()
+    held: PVector[int] = pvector()
     """Run ids waiting for a resume."""
     unhandled_failure: bool = False
     output: Any = None

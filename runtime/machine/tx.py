@@ -25,6 +25,7 @@ from operator import attrgetter
 from typing import Any
 
 from pyrsistent import PMap, PVector
+from pyrsistent.typing import PVectorEvolver
 
 from runtime.commands import Command, ErrorRecord
 from runtime.context import Context
@@ -142,7 +143,7 @@ class Tx:
         self.defn: WorkflowDef = state.defn
         self.policies: Policies = state.defn.policies
         self.commands: list[Command] = []
-        self.runs: Any = state.runs.evolver()
+        self.runs: PVectorEvolver[TaskRun] = state.runs.evolver()
         for name, value in zip(MIRRORED, _read_mirrored(state), strict=True):
             setattr(self, name, value)
 
@@ -157,7 +158,7 @@ class Tx:
                 return run
         return self.runs[run_id]
 
-    def all_runs(self) -> Any:
+    def all_runs(self) -> PVector[TaskRun]:
         """Every run, current (a PVector, in id order)."""
         self.fold_all()
         return self.runs.persistent()

@@ -4,7 +4,8 @@ Every case listed in the suite's ``index.yaml`` and every ``extra_cases/*.yaml``
 with mock actions and driven in waves by :mod:`tests.conformance.runner`; the outcome is
 compared level by level (status, output, errors; task runs; action executions; order and
 terminal tasks where defined). The suite is found through ``$TROUPE_CONFORMANCE_DIR`` or at
-``../shared/conformance`` next to the repository (see ``docs/conformance.md``).
+``../shared/conformance`` next to the repository (see ``docs/conformance.md``); when it is
+missing the module is skipped, except under ``CI=true``, where that is a failure.
 
 Cases whose expectation Troupe deliberately does not meet are listed in ``DIVERGENCES``,
 which mirrors the table in ``docs/conformance.md``; they are strict xfails, so a case that
@@ -14,6 +15,8 @@ starts passing must be taken off the list.
 from __future__ import annotations
 
 import pytest
+
+from tests.conftest import IN_CI
 
 from tests.conformance.runner import (
     Case,
@@ -39,12 +42,14 @@ DIVERGENCES: dict[str, str] = {
 
 _LOCATION = locate_suite()
 if _LOCATION.orquesta is None:
-    pytest.skip(
+    _MISSING = (
         "Orquesta conformance cases not found; looked for "
         + " and ".join(str(p) for p in _LOCATION.looked)
-        + " (set TROUPE_CONFORMANCE_DIR to the conformance or conformance/orquesta directory)",
-        allow_module_level=True,
+        + " (set TROUPE_CONFORMANCE_DIR to the conformance or conformance/orquesta directory)"
     )
+    if IN_CI:  # CI must run the suite: a missing suite is a failure, never a quiet skip
+        pytest.fail(_MISSING, pytrace=False)
+    pytest.skip(_MISSING, allow_module_level=True)
 
 SUITE_CASES: list[Case] = list(iter_cases(suite_case_files(_LOCATION.orquesta)))
 EXTRA_CASES: list[Case] = list(iter_cases(extra_case_files()))
