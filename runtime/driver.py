@@ -58,65 +58,101 @@ def run_sync(
     interrupt: Callable[[SyncRun], Event | None] | None = None,
 ) -> SyncRun:
     """Run ``defn`` to the end (or until nothing can happen) and return the record."""
-    action = action or (lambda cmd: (Outcome.SUCCEEDED, cmd.input.get("message")
-                                     if hasattr(cmd.input, "get") else None))
-    record = SyncRun(state=initial_state(defn))
-    pending: list[RunAction] = []
-    timers: list[tuple[float, int, TimerKey]] = []
-    cancelled_timers: set[TimerKey] = set()
-    sequence = 0
+    driver = _SyncDriver(defn, action or _echo)
+    driver.feed(WorkflowRequested(execution_id=execution_id,
+                                  parameters=freeze(dict(parameters or {})), at=0.0))
+    record = driver.record
+    while len(record.events) < max_events and record.state.status not in WORKFLOW_DONE:
+        extra = interrupt(record) if interrupt is not None else None
+        if extra is not None:
+            driver.feed(extra)
+        elif not driver.complete_wave() and not driver.fire_next_timer():
+            break
+    return record
 
-    def feed(event: Event) -> None:
-        nonlocal sequence
+
+def _echo(command: RunAction) -> tuple[Outcome, Any]:
+    inp = command.input
+    return Outcome.SUCCEEDED, inp.get("message") if hasattr(inp, "get") else None
+
+
+class _SyncDriver:
+    """Carries out one execution's commands with a list of pending attempts and a virtual
+    clock (a heap of timers); commands are dispatched by a table keyed by their type."""
+
+    def __init__(self, defn: WorkflowDef, action: ActionFn) -> None:
+        self.record = SyncRun(state=initial_state(defn))
+        self.action = action
+        self.pending: list[RunAction] = []
+        self.timers: list[tuple[float, int, TimerKey]] = []
+        self.cancelled_timers: set[TimerKey] = set()
+        self.sequence = 0
+
+    def feed(self, event: Event) -> None:
+        record = self.record
         record.events.append(event)
         record.state, commands = advance(record.state, event)
         record.commands.extend(commands)
         for command in commands:
-            if isinstance(command, RunAction):
-                pending.append(command)
-            elif isinstance(command, CancelAction):
-                pending[:] = [p for p in pending if not (
-                    p.run == command.run and p.item == command.item
-                    and p.attempt == command.attempt)]
-            elif isinstance(command, SetTimer):
-                sequence += 1
-                cancelled_timers.discard(command.key)
-                heapq.heappush(timers, (record.clock + command.delay, sequence, command.key))
-            elif isinstance(command, CancelTimer):
-                cancelled_timers.add(command.key)
+            handler = _COMMANDS.get(type(command))
+            if handler is not None:
+                handler(self, command)
 
-    feed(WorkflowRequested(execution_id=execution_id, parameters=freeze(dict(parameters or {})),
-                           at=record.clock))
-    while len(record.events) < max_events and record.state.status not in WORKFLOW_DONE:
-        if interrupt is not None:
-            extra = interrupt(record)
-            if extra is not None:
-                feed(extra)
+    def complete_wave(self) -> bool:
+        """Complete every pending attempt the action function decides; False if none was."""
+        if not self.pending:
+            return False
+        wave = sorted(self.pending, key=lambda c: (c.task, c.route, c.item or 0))
+        self.pending.clear()
+        stuck: list[RunAction] = []
+        for command in wave:
+            outcome, result = self.action(command)
+            if outcome is None:
+                stuck.append(command)
                 continue
-        if pending:
-            wave = sorted(pending, key=lambda c: (c.task, c.route, c.item or 0))
-            pending.clear()
-            stuck: list[RunAction] = []
-            for command in wave:
-                outcome, result = action(command)
-                if outcome is None:
-                    stuck.append(command)
-                    continue
-                feed(ActionCompleted(run=command.run, item=command.item,
-                                     attempt=command.attempt, outcome=outcome,
-                                     result=result, at=record.clock))
-            pending.extend(stuck)
-            if len(stuck) < len(wave):
-                continue
-        while timers and timers[0][2] in cancelled_timers:
+            self.feed(ActionCompleted(run=command.run, item=command.item,
+                                      attempt=command.attempt, outcome=outcome,
+                                      result=result, at=self.record.clock))
+        self.pending.extend(stuck)
+        return len(stuck) < len(wave)
+
+    def fire_next_timer(self) -> bool:
+        """Jump the clock to the next live timer and fire it; False if there is none."""
+        timers = self.timers
+        while timers and timers[0][2] in self.cancelled_timers:
             _, _, key = heapq.heappop(timers)
-            cancelled_timers.discard(key)
+            self.cancelled_timers.discard(key)
         if not timers:
-            break
+            return False
         when, _, key = heapq.heappop(timers)
-        record.clock = max(record.clock, when)
-        feed(TimerFired(key=key, at=record.clock))
-    return record
+        self.record.clock = max(self.record.clock, when)
+        self.feed(TimerFired(key=key, at=self.record.clock))
+        return True
+
+    def _run(self, command: RunAction) -> None:
+        self.pending.append(command)
+
+    def _cancel(self, command: CancelAction) -> None:
+        self.pending[:] = [p for p in self.pending if not (
+            p.run == command.run and p.item == command.item and p.attempt == command.attempt)]
+
+    def _set_timer(self, command: SetTimer) -> None:
+        self.sequence += 1
+        self.cancelled_timers.discard(command.key)
+        heapq.heappush(self.timers,
+                       (self.record.clock + command.delay, self.sequence, command.key))
+
+    def _cancel_timer(self, command: CancelTimer) -> None:
+        self.cancelled_timers.add(command.key)
+
+
+_COMMANDS: dict[type, Callable[[_SyncDriver, Any], None]] = {
+    RunAction: _SyncDriver._run,
+    CancelAction: _SyncDriver._cancel,
+    SetTimer: _SyncDriver._set_timer,
+    CancelTimer: _SyncDriver._cancel_timer,
+}
+"""Work commands the driver carries out; notices need nothing."""
 
 
 def mock_outcomes(table: Mapping[str, Any]) -> ActionFn:

@@ -192,25 +192,7 @@ def core_local(
     """
     argv, use_shell = _command(cmd, shell)
     limit = _min_timeout(timeout, call.timeout)
-    try:
-        proc = subprocess.Popen(
-            argv,
-            shell=use_shell,
-            cwd=cwd,
-            env=_environment(env),
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            start_new_session=True,
-        )
-    except OSError as exc:
-        rc = 127 if isinstance(exc, FileNotFoundError) else 126
-        raise ActionFailed(
-            f"command could not start: {exc}", result=_local_result("", str(exc), rc)
-        ) from exc
+    proc = _spawn(argv, use_shell, cwd, env, stdin)
     group = _ProcessGroup(proc)
     stdout: str | bytes | None
     stderr: str | bytes | None
@@ -234,6 +216,30 @@ def core_local(
     if rc != 0:
         raise ActionFailed(f"command exited with {rc}", result=result)
     return result
+
+
+def _spawn(argv: str | list[str], use_shell: bool, cwd: str | None,
+           env: Mapping[str, str] | None, stdin: str | None) -> subprocess.Popen[str]:
+    """Start the command in a process group of its own (ActionFailed if it cannot start)."""
+    try:
+        return subprocess.Popen(
+            argv,
+            shell=use_shell,
+            cwd=cwd,
+            env=_environment(env),
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            start_new_session=True,
+        )
+    except OSError as exc:
+        rc = 127 if isinstance(exc, FileNotFoundError) else 126
+        raise ActionFailed(
+            f"command could not start: {exc}", result=_local_result("", str(exc), rc)
+        ) from exc
 
 
 # -- core.sleep -----------------------------------------------------------------------------

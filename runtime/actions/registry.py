@@ -271,26 +271,13 @@ def invoke(action: Action, inputs: Mapping[str, Any] | None, call: Call) -> Any:
     kwargs: dict[str, Any] = thaw(dict(inputs.items())) if inputs else {}
     bad_keys = [key for key in kwargs if not isinstance(key, str)] if kwargs else None
     if bad_keys:
-        raise ActionFailed(
-            f"action {action.ref!r}: input names must be strings, got {bad_keys!r}",
-            result={
-                "action": action.ref,
-                "missing": [],
-                "unexpected": [repr(key) for key in bad_keys],
-                "error": "input names must be strings",
-            },
-        )
+        raise _input_error(action, f"input names must be strings, got {bad_keys!r}",
+                           "input names must be strings",
+                           unexpected=[repr(key) for key in bad_keys])
     if action.wants_call:
         if "call" in kwargs:
-            raise ActionFailed(
-                f"action {action.ref!r}: input 'call' is reserved for the call record",
-                result={
-                    "action": action.ref,
-                    "missing": [],
-                    "unexpected": ["call"],
-                    "error": "input 'call' is reserved",
-                },
-            )
+            raise _input_error(action, "input 'call' is reserved for the call record",
+                               "input 'call' is reserved", unexpected=["call"])
         kwargs["call"] = call
     try:
         return action.fn(**kwargs)
@@ -309,14 +296,17 @@ def invoke(action: Action, inputs: Mapping[str, Any] | None, call: Call) -> Any:
                 parts.append(f"missing input(s): {', '.join(missing)}")
             if unexpected:
                 parts.append(f"unexpected input(s): {', '.join(unexpected)}")
-            detail = "; ".join(parts) or str(exc)
-            raise ActionFailed(
-                f"action {action.ref!r}: {detail}",
-                result={
-                    "action": action.ref,
-                    "missing": missing,
-                    "unexpected": unexpected,
-                    "error": str(exc),
-                },
-            ) from None
+            raise _input_error(action, "; ".join(parts) or str(exc), str(exc),
+                               missing=missing, unexpected=unexpected) from None
         raise original
+
+
+def _input_error(action: Action, message: str, error: str, *,
+                 missing: list[str] | None = None,
+                 unexpected: list[str] | None = None) -> ActionFailed:
+    """The failure of an attempt whose inputs do not fit the action (it did not start)."""
+    return ActionFailed(
+        f"action {action.ref!r}: {message}",
+        result={"action": action.ref, "missing": missing or [], "unexpected": unexpected or [],
+                "error": error},
+    )
