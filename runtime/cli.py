@@ -26,6 +26,7 @@ from typing import IO, Any
 import yaml
 
 from runtime.errors import ParameterError, TroupeError, ValidationFailed
+from runtime.status import TaskStatus, WorkflowStatus
 from runtime.values import json_default
 
 __all__ = ["main"]
@@ -201,7 +202,7 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         out.write("\n")
     else:
         _print_result(result, masker, out, err)
-    return 0 if result.status == "succeeded" else 1
+    return 0 if result.status is WorkflowStatus.SUCCEEDED else 1
 
 
 def _result_json(result: Any, masker: Any) -> dict[str, Any]:
@@ -268,7 +269,7 @@ class _Progress:
         elif event.kind == "task_retrying":
             self.stream.write(f"↻ {event.task} retry (attempt {event.attempt})\n")
         else:
-            mark = "✔" if event.status == "succeeded" else "✘"
+            mark = "✔" if event.status is TaskStatus.SUCCEEDED else "✘"
             self.stream.write(f"{mark} {event.task} {event.status}\n")
         self.stream.flush()
 

@@ -23,7 +23,9 @@ from runtime.status import TaskStatus, WorkflowStatus
 
 __all__ = ["ItemsProgress", "JoinBarrier", "TaskRun", "WorkflowState"]
 
-ITEM_RUNNING = "running"
+ITEM_RUNNING: str = TaskStatus.RUNNING._value_
+"""An item in flight, in `ItemsProgress.statuses` (which holds the values of the statuses:
+plain strings compare and hash faster on the per-item path)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
