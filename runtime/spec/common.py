@@ -414,6 +414,8 @@ def _locate(container: Any, field: str) -> tuple[Any, Any]:
         if not found:
             return current, None if position else part
         child = current[key]
+        if position == len(parts) - 1 and isinstance(part, str) and isinstance(current, list):
+            return child, part  # the entry's value, as the compile diagnostics locate it
         if position == len(parts) - 1 or not isinstance(child, (dict, list)):
             return current, key
         current = child

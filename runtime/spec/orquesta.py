@@ -407,33 +407,38 @@ def _transitions(name: str, body: Any, reporter: Reporter) -> tuple[list[Transit
 
 def _publish(name: str, index: int, entry: Any, reporter: Reporter) -> tuple[tuple[str, Any],
                                                                                ...]:
+    """Compile a transition's publish: a list of one-key mappings, a mapping or key=value text.
+
+    Each entry's diagnostics are located at that entry's value (inline text: at ``publish``).
+    """
     value = entry.get("publish")
     if value is None:
         return ()
-    pairs: list[tuple[str, Any]] = []
+    path = f"tasks.{name}.next[{index}].publish"
+    pairs: list[tuple[Any, Any, Any, Any]] = []  # (name, raw value, container, key)
     if isinstance(value, str):
         try:
-            pairs = list(parse_inline_args(value).items())
+            pairs = [(k, v, entry, "publish") for k, v in parse_inline_args(value).items()]
         except ValueError as exc:
             reporter.report("T402", f"inline publish: {exc}", entry, "publish", task=name,
-                            path=f"tasks.{name}.next[{index}].publish")
+                            path=path)
             return ()
     elif isinstance(value, dict):
-        pairs = list(value.items())
+        pairs = [(k, v, value, k) for k, v in value.items()]
     elif isinstance(value, list):
         for position, item in enumerate(value):
             if isinstance(item, dict) and len(item) == 1:
-                pairs.append(next(iter(item.items())))
+                (k, v), = item.items()
+                pairs.append((k, v, item, k))
             else:
                 reporter.report("T103", "each publish entry is a one-key mapping", value,
-                                position, task=name,
-                                path=f"tasks.{name}.next[{index}].publish[{position}]")
+                                position, task=name, path=f"{path}[{position}]")
     else:
         reporter.report("T103", "publish must be a list, a mapping or key=value text", entry,
-                        "publish", task=name, path=f"tasks.{name}.next[{index}].publish")
+                        "publish", task=name, path=path)
     result = []
-    for key, raw in pairs:
-        node = compile_or_report(reporter, raw, D, entry, "publish", task=name,
+    for key, raw, container, at in pairs:
+        node = compile_or_report(reporter, raw, D, container, at, task=name,
                                  field=f"next[{index}].publish.{key}")
         if node is not None:
             result.append((str(key), node))
