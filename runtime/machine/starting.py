@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyrsistent import PMap, PVector, pmap, pvector
+from pyrsistent import PMap, pmap, pvector
 
 from runtime.commands import ErrorRecord, ItemFinished, RunAction, SetTimer, TaskStarted
 from runtime.context import Context
-from runtime.errors import ExpressionError, ParameterError
+from runtime.errors import ExpressionError
 from runtime.events import TimerKey, TimerKind
-from runtime.spec.model import TaskDef, WorkflowDef
+from runtime.parameters import check_parameters
+from runtime.spec.model import TaskDef
 from runtime.status import TaskStatus, WorkflowStatus
 from runtime.templating import Node, Scope
 from runtime.values import freeze
@@ -37,39 +38,6 @@ __all__ = [
     "send_item",
     "start_run",
 ]
-
-
-def check_parameters(defn: WorkflowDef, params: PMap) -> None:
-    """Raise :class:`ParameterError` if ``params`` do not fit the declared inputs."""
-    declared = {i.name for i in defn.inputs}
-    missing = [i.name for i in defn.inputs if i.required and params.get(i.name) is None]
-    unknown = []
-    if not defn.policies.drop_undeclared_inputs and defn.inputs:
-        unknown = sorted(k for k in params if k not in declared)
-    bad_types = []
-    for spec in defn.inputs:
-        value = params.get(spec.name)
-        if value is not None and spec.type and not _type_ok(spec.type, value):
-            bad_types.append(f"{spec.name} must be {spec.type}, got {type(value).__name__}")
-    if missing or unknown or bad_types:
-        raise ParameterError(missing=missing, unknown=unknown, detail="; ".join(bad_types))
-
-
-_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "array": (tuple, list, PVector),
-    "object": (dict, PMap),
-}
-
-
-def _type_ok(name: str, value: Any) -> bool:
-    if name in ("integer", "number") and isinstance(value, bool):
-        return False
-    expected = _TYPES.get(name)
-    return expected is None or isinstance(value, expected)
 
 
 def render_inputs(tx: Tx, params: PMap) -> PMap:

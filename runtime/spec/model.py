@@ -130,6 +130,8 @@ class InputDef:
     description: str = ""
     type: str | None = None
     """JSON-schema type name when declared (``string``, ``integer``...)."""
+    schema: PMap[str, Any] | None = None
+    """The JSON-schema a given value must satisfy (Attune; checked at load), frozen."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
