@@ -37,7 +37,8 @@ from runtime.values import freeze
 from .attune_parameters import load_parameters
 from .attune_tasks import load_task, task_name
 from .attune_transitions import Sites, status_shortcut
-from .common import check_graph, check_keys, compile_or_report
+from .common import check_keys, compile_or_report
+from .graph_checks import check_graph
 from .model import ATTUNE_POLICIES, Dialect, TaskDef, WorkflowDef
 from .report import Reporter
 from .yamlmarks import mark_of
