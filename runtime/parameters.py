@@ -21,17 +21,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema.exceptions import ValidationError
-from jsonschema.protocols import Validator
 from pyrsistent import PMap, PVector
 
 from runtime.errors import ParameterError, ParameterProblem
 from runtime.masking import Masker
-from runtime.spec.attune_parameters import validator_class
 from runtime.spec.model import InputDef, WorkflowDef
 from runtime.values import thaw
+
+if TYPE_CHECKING:  # jsonschema costs ~0.25 s to import: only executions with schemas pay it
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
 
 __all__ = ["check_parameters"]
 
@@ -72,6 +73,8 @@ def _problems(spec: InputDef, value: Any) -> Iterator[ParameterProblem]:
 @lru_cache(maxsize=512)
 def _validator(schema: PMap[str, Any]) -> Validator:
     """A validator for a (frozen, hashable) schema, built once per schema."""
+    from runtime.spec.attune_parameters import validator_class
+
     plain = thaw(schema)
     return validator_class(plain)(plain)
 

@@ -17,10 +17,8 @@ draft anywhere else.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator, validators
-from jsonschema.protocols import Validator
 from pyrsistent import PMap, pmap
 
 from runtime.templating import Const
@@ -29,6 +27,9 @@ from runtime.values import freeze
 from .common import check_keys
 from .model import InputDef
 from .report import Reporter
+
+if TYPE_CHECKING:  # jsonschema costs ~0.25 s to import: loaded when a schema is checked
+    from jsonschema.protocols import Validator
 
 __all__ = ["SCHEMA_KEYS", "load_parameters", "validator_class"]
 
@@ -40,6 +41,8 @@ ATTUNE_FLAGS = frozenset({"secret"})
 
 def validator_class(schema: Mapping[str, Any]) -> type[Validator]:
     """The JSON-schema validator class for ``schema``: its ``$schema``, else draft 2020-12."""
+    from jsonschema import Draft202012Validator, validators
+
     chosen: type[Validator] = validators.validator_for(schema, default=Draft202012Validator)
     return chosen
 
@@ -139,6 +142,8 @@ def _checked_schema(spec: Mapping[str, Any], where: str, reporter: Reporter, *,
     """The declaration as a JSON-schema, frozen; None (and T403s) if it is not a valid one."""
     schema = {key: value for key, value in spec.items() if key not in ATTUNE_FLAGS
               and not (key == "required" and not isinstance(value, list))}
+    if not schema.keys() - {"description", "default", "title"}:
+        return None  # nothing to validate: skip loading jsonschema
     if dialect is not None:
         schema.setdefault("$schema", dialect)
     meta = validator_class(schema)
