@@ -37,6 +37,7 @@ from runtime.results import ExecutionResult, TaskRecord, WorkflowStatusName
 from runtime.spec import load_workflow
 from runtime.spec.model import WorkflowDef
 from runtime.spec.report import Reporter
+from runtime.spec.source import classify
 from runtime.values import freeze
 
 __all__ = [
@@ -240,13 +241,11 @@ def set_worker_limit(limit: int) -> None:
 
 
 def _base_dir(workflow: Any) -> Path | None:
+    """The directory relative sub-workflow paths are resolved from (None for text)."""
     if isinstance(workflow, WorkflowDef):
         return Path(workflow.file).parent if workflow.file else None
-    if isinstance(workflow, os.PathLike) or (
-        isinstance(workflow, str) and "\n" not in workflow and workflow.endswith((".yaml", ".yml"))
-    ):
-        return Path(workflow).resolve().parent
-    return None
+    path = classify(workflow).path
+    return path.resolve().parent if path is not None else None
 
 
 def _check_loaded_actions(defn: WorkflowDef, exists: Callable[[str], bool]) -> None:

@@ -156,7 +156,7 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     try:
         from runtime.spec import load_workflow
 
-        defn = load_workflow(args.file, dialect=args.dialect)
+        defn = load_workflow(Path(args.file), dialect=args.dialect)
         params = _parameters(args, frozenset(i.name for i in defn.inputs if i.type == "string"))
         handle = start_workflow(defn, params, trace=args.trace, trace_level=args.trace_level,
                                 on_event=progress.on_event if progress else None)

@@ -10,6 +10,7 @@ Do not put secrets into fields: values are masked by the caller before they reac
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,10 +22,13 @@ __all__ = [
     "Diagnostic",
     "EngineBug",
     "ExpressionError",
+    "FileProblem",
     "ParameterError",
+    "ParameterProblem",
     "SpecError",
     "TroupeError",
     "ValidationFailed",
+    "WorkflowFileError",
 ]
 
 
@@ -157,27 +161,84 @@ class ExpressionError(TroupeError):
         )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParameterProblem:
+    """One parameter value that its declared schema refuses.
+
+    ``parameter`` is the input's name, ``path`` the keys and indices inside its value
+    (empty for the value itself), ``validator`` the JSON-schema keyword that failed
+    (``enum``, ``minimum``, ``type``...). ``message`` never holds a secret's value.
+    """
+
+    parameter: str
+    path: tuple[str | int, ...]
+    validator: str
+    message: str
+
+    @property
+    def location(self) -> str:
+        """``name``, ``name.key`` or ``name[1].key``: where in the parameters the problem is."""
+        parts = [self.parameter]
+        for step in self.path:
+            parts.append(f"[{step}]" if isinstance(step, int) else f".{step}")
+        return "".join(parts)
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
 class ParameterError(TroupeError):
     """Workflow parameters do not fit the declared inputs.
 
     ``missing`` lists required inputs that were not given; ``unknown`` lists given
-    parameters the workflow does not declare (only where the dialect forbids them).
+    parameters the workflow does not declare (only where the dialect forbids them);
+    ``problems`` lists values their schema (or declared type) refuses.
     """
 
     def __init__(
-        self, *, missing: Sequence[str] = (), unknown: Sequence[str] = (), detail: str = ""
+        self,
+        *,
+        missing: Sequence[str] = (),
+        unknown: Sequence[str] = (),
+        detail: str = "",
+        problems: Sequence[ParameterProblem] = (),
     ) -> None:
         self.missing = tuple(missing)
         self.unknown = tuple(unknown)
+        self.problems = tuple(problems)
         self.detail = detail
         parts = []
         if self.missing:
             parts.append(f"missing required input(s): {', '.join(self.missing)}")
         if self.unknown:
             parts.append(f"undeclared parameter(s): {', '.join(self.unknown)}")
+        parts.extend(str(p) for p in self.problems)
         if detail:
             parts.append(detail)
         super().__init__("; ".join(parts) or "bad parameters")
+
+
+class FileProblem(enum.Enum):
+    """Why a workflow file could not be read."""
+
+    MISSING = "no such file"
+    DIRECTORY = "is a directory, not a workflow file"
+    UNREADABLE = "cannot be read"
+
+
+class WorkflowFileError(TroupeError):
+    """A workflow given by path could not be read: missing, a directory, or unreadable.
+
+    ``path`` is the path as given, ``problem`` a :class:`FileProblem`, ``reason`` the
+    operating system's words for an unreadable file (empty otherwise).
+    """
+
+    def __init__(self, path: str, problem: FileProblem, reason: str = "") -> None:
+        self.path = path
+        self.problem = problem
+        self.reason = reason
+        why = f" ({reason})" if reason else ""
+        super().__init__(f"{path}: {problem.value}{why}")
 
 
 class ActionNotFound(TroupeError):

@@ -103,3 +103,30 @@ def test_actions_lists_the_builtins() -> None:
     out = troupe("actions", "--json")
     refs = {a["ref"] for a in json.loads(out.stdout)}
     assert {"core.noop", "core.echo", "core.local", "core.http", "core.sleep"} <= refs
+
+
+@pytest.mark.parametrize(("arg", "problem"), [
+    ("nope", "no such file"),
+    ("examples/hello", "no such file"),
+    ("examples", "is a directory"),
+])
+def test_run_names_a_missing_file_or_a_directory(arg: str, problem: str) -> None:
+    """A path that names no workflow file is exit 2 with one line naming it, not YAML text."""
+    out = troupe("run", arg)
+    assert out.returncode == 2
+    assert out.stderr.splitlines() == [f"troupe: {arg}: {problem}" + (
+        ", not a workflow file" if problem == "is a directory" else "")]
+    assert "T101" not in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_run_refuses_a_parameter_its_schema_refuses(tmp_path: Path) -> None:
+    """`-p env=staging` against `enum: [dev, prod]` is bad input: exit 2, nothing runs."""
+    flow = tmp_path / "env.yaml"
+    flow.write_text('version: "1.0.0"\nparameters:\n  env: {type: string, enum: [dev, prod]}\n'
+                    "tasks:\n  - name: a\n    action: core.echo\n")
+    out = troupe("run", str(flow), "-p", "env=staging")
+    assert out.returncode == 2
+    assert out.stderr.splitlines() == [
+        "troupe: bad parameters: env: 'staging' is not one of ['dev', 'prod']"]
+    assert troupe("run", str(flow), "-p", "env=dev").returncode == 0

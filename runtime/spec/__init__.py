@@ -1,9 +1,12 @@
 """Loading and validating workflow files of both dialects into one model.
 
-``load_workflow(source)`` accepts a path, YAML text, or an already parsed mapping, detects the
-dialect (tasks as a mapping: Orquesta; tasks as a list: Attune; or forced with ``dialect=``),
-and returns a :class:`WorkflowDef` or raises :class:`ValidationFailed` listing every problem
-with file, line, column, task and code. ``validate(source)`` returns the diagnostics instead.
+``load_workflow(source)`` accepts a path, YAML text, or an already parsed mapping (told apart
+by one rule, :func:`runtime.spec.source.classify`), detects the dialect (tasks as a mapping:
+Orquesta; tasks as a list: Attune; or forced with ``dialect=``), and returns a
+:class:`WorkflowDef` or raises :class:`ValidationFailed` listing every problem with file,
+line, column, task and code; a path that names no file (or a directory) raises
+:class:`runtime.errors.WorkflowFileError`. ``validate(source)`` returns the diagnostics
+instead (an unreadable path is one T100).
 
 Misuse: load a definition once and reuse it for many executions (loading compiles every
 template); do not pass untrusted paths you would not read yourself.
@@ -13,14 +16,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from runtime.errors import Diagnostic, ValidationFailed
+from runtime.errors import Diagnostic, ValidationFailed, WorkflowFileError
 
 from .common import report_all_duplicates
 from .model import Dialect, TaskDef, WorkflowDef
 from .report import CODES, Reporter
+from .source import SourceKind, classify, read
 from .yamlmarks import YamlProblem, load_marked
 
 __all__ = [
@@ -37,16 +40,14 @@ ActionCheck = Callable[[str], bool]
 
 
 def _read(source: Any, path: str | os.PathLike[str] | None) -> tuple[Any, str | None, str]:
-    """Return (text or mapping, file name, kind)."""
-    if isinstance(source, dict):
-        return source, str(path) if path else None, "mapping"
-    if isinstance(source, os.PathLike) or (
-        isinstance(source, str) and "\n" not in source and source.strip().endswith(
-            (".yaml", ".yml", ".json"))
-    ):
-        file = Path(source)
-        return file.read_text(encoding="utf-8"), str(path or source), "text"
-    return source, str(path) if path else None, "text"
+    """Return (text or mapping, file name, kind); raise WorkflowFileError for a bad path."""
+    classified = classify(source)
+    name = str(path) if path else None
+    if classified.kind is SourceKind.MAPPING:
+        return classified.value, name, "mapping"
+    if classified.kind is SourceKind.PATH:
+        return read(classified), name or str(classified.value), "text"
+    return read(classified), name, "text"
 
 
 def detect_dialect(doc: Any) -> Dialect:
@@ -69,10 +70,20 @@ def validate(
     """Load ``source`` and return (definition or None, all diagnostics in file order)."""
     try:
         raw, file, kind = _read(source, path)
-    except OSError as exc:
-        diag = Diagnostic(code="T100", message=f"cannot read: {exc.strerror or exc}",
-                          file=str(source))
-        return None, [diag]
+    except WorkflowFileError as exc:
+        message = str(exc.problem.value) + (f" ({exc.reason})" if exc.reason else "")
+        return None, [Diagnostic(code="T100", message=message, file=str(path or exc.path))]
+    return _validate_read(raw, file, kind, dialect=dialect, action_exists=action_exists)
+
+
+def _validate_read(
+    raw: Any,
+    file: str | None,
+    kind: str,
+    *,
+    dialect: Dialect | str | None,
+    action_exists: ActionCheck | None,
+) -> tuple[WorkflowDef | None, list[Diagnostic]]:
     reporter = Reporter(file)
     if kind == "text":
         try:
@@ -131,7 +142,9 @@ def load_workflow(
     """Load and validate a workflow; raise :class:`ValidationFailed` with every problem."""
     if isinstance(source, WorkflowDef):
         return source
-    defn, diagnostics = validate(source, path=path, dialect=dialect, action_exists=action_exists)
+    raw, file, kind = _read(source, path)  # a missing file or a directory raises here
+    defn, diagnostics = _validate_read(raw, file, kind, dialect=dialect,
+                                       action_exists=action_exists)
     if defn is None:
         raise ValidationFailed(diagnostics)
     return defn

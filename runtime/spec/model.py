@@ -130,6 +130,8 @@ class InputDef:
     description: str = ""
     type: str | None = None
     """JSON-schema type name when declared (``string``, ``integer``...)."""
+    schema: PMap[str, Any] | None = None
+    """The JSON-schema a given value must satisfy (Attune; checked at load), frozen."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -193,7 +195,7 @@ class TaskDef:
     iteration: Iteration | None = None
     retry: Retry | None = None
     transitions: tuple[Transition, ...] = ()
-    extra: PMap = field(default_factory=pmap)
+    extra: PMap[str, Any] = field(default_factory=pmap)
     """Platform fields carried through without semantics."""
     line: int | None = None
     """Line of the task in its file, for error messages."""
@@ -216,11 +218,11 @@ class WorkflowDef:
     file: str | None = None
     inputs: tuple[InputDef, ...] = ()
     vars: tuple[tuple[str, Node], ...] = ()
-    tasks: PMap = field(default_factory=pmap)
+    tasks: PMap[str, TaskDef] = field(default_factory=pmap)
     """Task name -> :class:`TaskDef` (insertion order is not meaningful: see ``task_order``)."""
     task_order: tuple[str, ...] = ()
     outputs: tuple[tuple[str, Node], ...] = ()
-    meta: PMap = field(default_factory=pmap)
+    meta: PMap[str, Any] = field(default_factory=pmap)
     graph: Any = None
     """The :class:`runtime.graph.Graph` derived from the tasks (set by the loader)."""
 

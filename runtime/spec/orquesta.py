@@ -5,6 +5,9 @@ Accepts everything of Orquesta's native v1 schema: inline action arguments, inli
 ``{items, concurrency}``, ``retry``, ``join``, ``delay``, and the engine commands. Troupe adds
 ``timeout`` on tasks and input metadata (``- name: {required: true, secret: true}``).
 
+This module reads the top level (input, vars, output, the task mapping); one task and its
+transitions are :mod:`runtime.spec.orquesta_tasks`.
+
 Misuse: call :func:`runtime.spec.load_workflow`, which detects the dialect, rather than this
 module directly.
 """
@@ -16,38 +19,20 @@ from typing import Any
 
 from pyrsistent import pmap
 
-from .common import (
-    check_ctx_names,
-    check_graph,
-    check_keys,
-    compile_or_report,
-    parse_inline_args,
-    report_duplicates,
-)
-from .model import (
-    ENGINE_COMMANDS,
-    ORQUESTA_POLICIES,
-    Dialect,
-    InputDef,
-    Iteration,
-    Retry,
-    TaskDef,
-    Transition,
-    WorkflowDef,
-)
+from .common import check_keys, compile_or_report, report_duplicates
+from .ctx_checks import check_ctx_names
+from .graph_checks import check_graph
+from .model import ENGINE_COMMANDS, ORQUESTA_POLICIES, Dialect, InputDef, TaskDef, WorkflowDef
+from .orquesta_tasks import load_task
 from .report import Reporter
 from .yamlmarks import mark_of
 
 __all__ = ["load_orquesta"]
 
-D = "orquesta"
+D = Dialect.ORQUESTA.value
 TOP_KEYS = ("version", "description", "name", "tags", "input", "vars", "tasks", "output")
-TASK_KEYS = ("action", "input", "delay", "join", "with", "retry", "next", "timeout")
-TRANSITION_KEYS = ("when", "publish", "do")
 INPUT_META_KEYS = frozenset({"default", "required", "secret", "description", "type"})
 _TASK_NAME = re.compile(r"^\w+$")
-_WITH = re.compile(r"^\s*(?P<names>[A-Za-z_]\w*(\s*,\s*[A-Za-z_]\w*)*)\s+in\s+(?P<expr>.+)$",
-                   re.DOTALL)
 
 
 def load_orquesta(doc: Any, reporter: Reporter) -> WorkflowDef | None:
@@ -61,35 +46,7 @@ def load_orquesta(doc: Any, reporter: Reporter) -> WorkflowDef | None:
     variables = _one_key_list(doc, "vars", reporter)
     outputs = _one_key_list(doc, "output", reporter)
     tasks_doc = doc.get("tasks")
-    tasks: dict[str, TaskDef] = {}
-    containers: dict[str, Any] = {}
-    sites: dict[tuple[str, int], tuple[Any, Any]] = {}
-    if tasks_doc is not None and not isinstance(tasks_doc, dict):
-        reporter.report("T103", "tasks must be a mapping of task name to task", doc, "tasks",
-                        path="tasks")
-    elif isinstance(tasks_doc, dict):
-        if not tasks_doc:
-            reporter.report("T104", "tasks must hold at least one task", doc, "tasks",
-                            path="tasks")
-        report_duplicates(reporter, tasks_doc, path="tasks")
-        for key, body in tasks_doc.items():
-            name = str(key)
-            if name in ENGINE_COMMANDS:
-                reporter.report("T202", f"{name!r} is a reserved engine command, not a task "
-                                "name", tasks_doc, key, of_key=True, task=name,
-                                path=f"tasks.{name}")
-                continue
-            if not _TASK_NAME.match(name):
-                reporter.report("T206", f"task name {name!r} may only hold letters, digits "
-                                "and underscores", tasks_doc, key, of_key=True, task=name,
-                                path=f"tasks.{name}")
-            if not isinstance(body, dict):
-                reporter.report("T103", "a task must be a mapping", tasks_doc, key, task=name,
-                                path=f"tasks.{name}")
-                continue
-            containers[name] = body
-            task = _task(name, body, reporter, mark_of(tasks_doc, key, of_key=True), sites)
-            tasks[name] = task
+    tasks, containers, sites = _tasks(doc, reporter)
     graph = check_graph(reporter, tasks, containers, tasks_container=tasks_doc if
                         tasks_doc is not None else doc, reserved_allowed=True,
                         target_sites=sites)
@@ -111,6 +68,44 @@ def load_orquesta(doc: Any, reporter: Reporter) -> WorkflowDef | None:
         meta=pmap({"tags": tuple(doc.get("tags") or ())}),
         graph=graph,
     )
+
+
+def _tasks(doc: Any, reporter: Reporter) -> tuple[dict[str, TaskDef], dict[str, Any],
+                                                   dict[tuple[str, int], tuple[Any, Any]]]:
+    """The tasks by name, their marked mappings, and where their transitions' targets are."""
+    tasks_doc = doc.get("tasks")
+    tasks: dict[str, TaskDef] = {}
+    containers: dict[str, Any] = {}
+    sites: dict[tuple[str, int], tuple[Any, Any]] = {}
+    if tasks_doc is not None and not isinstance(tasks_doc, dict):
+        reporter.report("T103", "tasks must be a mapping of task name to task", doc, "tasks",
+                        path="tasks")
+        return tasks, containers, sites
+    if not isinstance(tasks_doc, dict):
+        return tasks, containers, sites
+    if not tasks_doc:
+        reporter.report("T104", "tasks must hold at least one task", doc, "tasks",
+                        path="tasks")
+    report_duplicates(reporter, tasks_doc, path="tasks")
+    for key, body in tasks_doc.items():
+        name = str(key)
+        if name in ENGINE_COMMANDS:
+            reporter.report("T202", f"{name!r} is a reserved engine command, not a task "
+                            "name", tasks_doc, key, of_key=True, task=name,
+                            path=f"tasks.{name}")
+            continue
+        if not _TASK_NAME.match(name):
+            reporter.report("T206", f"task name {name!r} may only hold letters, digits "
+                            "and underscores", tasks_doc, key, of_key=True, task=name,
+                            path=f"tasks.{name}")
+        if not isinstance(body, dict):
+            reporter.report("T103", "a task must be a mapping", tasks_doc, key, task=name,
+                            path=f"tasks.{name}")
+            continue
+        containers[name] = body
+        tasks[name] = load_task(name, body, reporter, mark_of(tasks_doc, key, of_key=True),
+                                sites)
+    return tasks, containers, sites
 
 
 def _inputs(value: Any, doc: Any, reporter: Reporter) -> list[InputDef]:
@@ -203,253 +198,3 @@ def _one_key_list(doc: Any, key: str, reporter: Reporter) -> list[tuple[str, Any
         if node is not None:
             result.append((str(name), node))
     return result
-
-
-def _task(name: str, body: Any, reporter: Reporter, mark: Any,
-          sites: dict[tuple[str, int], tuple[Any, Any]]) -> TaskDef:
-    check_keys(reporter, body, TASK_KEYS, task=name, path=f"tasks.{name}")
-    action_node = None
-    action_ref = None
-    input_node = None
-    raw_action = body.get("action")
-    raw_input = body.get("input")
-    if raw_action is not None:
-        if not isinstance(raw_action, str):
-            reporter.report("T103", "action must be a string", body, "action", task=name,
-                            path=f"tasks.{name}.action")
-        else:
-            ref, rest = _split_action(raw_action.strip())
-            if rest.strip():
-                try:
-                    inline = parse_inline_args(rest)
-                except ValueError as exc:
-                    reporter.report("T402", f"inline arguments: {exc}", body, "action",
-                                    task=name, path=f"tasks.{name}.action")
-                    inline = {}
-                if isinstance(raw_input, dict):
-                    raw_input = {**inline, **raw_input}
-                elif raw_input is None:
-                    raw_input = inline
-            action_node = compile_or_report(reporter, ref, D, body, "action", task=name,
-                                            field="action")
-            if action_node is not None and action_node.constant:
-                action_ref = ref
-    if raw_input is not None:
-        if not isinstance(raw_input, (dict, str)):
-            reporter.report("T103", "input must be a mapping or an expression", body, "input",
-                            task=name, path=f"tasks.{name}.input")
-        else:
-            input_node = compile_or_report(reporter, raw_input, D, body, "input", task=name,
-                                           field="input")
-    transitions, retry_from_do = _transitions(name, body, reporter)
-    for transition in transitions:
-        sites[(name, transition.index)] = (body["next"][transition.index], "do")
-    retry = _retry(name, body, reporter) or retry_from_do
-    return TaskDef(
-        name=name,
-        action=action_node,
-        action_ref=action_ref,
-        input=input_node,
-        delay=_scalar(name, body, "delay", reporter),
-        timeout=_scalar(name, body, "timeout", reporter),
-        join=_join(name, body, reporter),
-        iteration=_with(name, body, reporter),
-        retry=retry,
-        transitions=tuple(transitions),
-        line=mark.line if mark else None,
-    )
-
-
-def _split_action(text: str) -> tuple[str, str]:
-    """Split ``ref key=value...`` at the first blank outside ``{{ }}`` and ``<% %>``."""
-    close: str | None = None
-    pos = 0
-    while pos < len(text):
-        if close is not None:
-            if text.startswith(close, pos):
-                close = None
-                pos += 2
-                continue
-        elif text.startswith(("{{", "<%"), pos):
-            close = "}}" if text[pos] == "{" else "%>"
-            pos += 2
-            continue
-        elif text[pos].isspace():
-            return text[:pos], text[pos + 1 :]
-        pos += 1
-    return text, ""
-
-
-def _scalar(name: str, body: Any, key: str, reporter: Reporter) -> Any:
-    value = body.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        reporter.report("T103", f"{key} must be a number or an expression", body, key,
-                        task=name, path=f"tasks.{name}.{key}")
-        return None
-    if isinstance(value, (int, float)) and value < 0:
-        reporter.report("T106", f"{key} cannot be negative", body, key, task=name,
-                        path=f"tasks.{name}.{key}")
-        return None
-    return compile_or_report(reporter, value, D, body, key, task=name, field=key)
-
-
-def _join(name: str, body: Any, reporter: Reporter) -> str | int | None:
-    value = body.get("join")
-    if value is None:
-        return None
-    if value == "all":
-        return "all"
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-        return value
-    reporter.report("T106", f"join must be 'all' or a positive number, got {value!r}", body,
-                    "join", task=name, path=f"tasks.{name}.join")
-    return None
-
-
-def _with(name: str, body: Any, reporter: Reporter) -> Iteration | None:
-    value = body.get("with")
-    if value is None:
-        return None
-    concurrency = None
-    container, key = body, "with"
-    if isinstance(value, dict):
-        check_keys(reporter, value, ("items", "concurrency"), task=name,
-                   path=f"tasks.{name}.with", required=("items",))
-        raw_conc = value.get("concurrency")
-        if raw_conc is not None:
-            concurrency = compile_or_report(reporter, raw_conc, D, value, "concurrency",
-                                            task=name, field="with.concurrency")
-        container, key = value, "items"
-        value = value.get("items")
-    if not isinstance(value, str):
-        reporter.report("T103", "with items must be an expression string", container, key,
-                        task=name, path=f"tasks.{name}.with")
-        return None
-    names: tuple[str, ...] = ()
-    expr = value
-    match = _WITH.match(value)
-    if match and not match["names"].strip().startswith("{"):
-        names = tuple(n.strip() for n in match["names"].split(","))
-        expr = match["expr"].strip()
-    items = compile_or_report(reporter, expr, D, container, key, task=name, field="with.items")
-    if items is None:
-        return None
-    return Iteration(items=items, names=names, concurrency=concurrency, source=value)
-
-
-def _retry(name: str, body: Any, reporter: Reporter) -> Retry | None:
-    value = body.get("retry")
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        reporter.report("T103", "retry must be a mapping {count, delay, when}", body, "retry",
-                        task=name, path=f"tasks.{name}.retry")
-        return None
-    check_keys(reporter, value, ("count", "delay", "when"), task=name,
-               path=f"tasks.{name}.retry", required=("count",))
-    count = compile_or_report(reporter, value.get("count", 0), D, value, "count", task=name,
-                              field="retry.count")
-    delay = None
-    if value.get("delay") is not None:
-        delay = compile_or_report(reporter, value["delay"], D, value, "delay", task=name,
-                                  field="retry.delay")
-    when = None
-    if value.get("when") is not None:
-        when = compile_or_report(reporter, value["when"], D, value, "when", task=name,
-                                 field="retry.when")
-    if count is None:
-        return None
-    return Retry(count=count, delay=delay, when=when)
-
-
-def _transitions(name: str, body: Any, reporter: Reporter) -> tuple[list[Transition],
-                                                                      Retry | None]:
-    value = body.get("next")
-    if value is None:
-        return [], None
-    if not isinstance(value, list):
-        reporter.report("T103", "next must be a list of transitions", body, "next", task=name,
-                        path=f"tasks.{name}.next")
-        return [], None
-    result: list[Transition] = []
-    retry: Retry | None = None
-    for index, entry in enumerate(value):
-        path = f"tasks.{name}.next[{index}]"
-        if not isinstance(entry, dict):
-            reporter.report("T103", "a transition is a mapping {when, publish, do}", value,
-                            index, task=name, path=path)
-            continue
-        check_keys(reporter, entry, TRANSITION_KEYS, task=name, path=path)
-        when_source = entry.get("when")
-        when = None
-        if when_source is not None:
-            when = compile_or_report(reporter, when_source, D, entry, "when", task=name,
-                                     field=f"next[{index}].when")
-        publish = _publish(name, index, entry, reporter)
-        targets = _do(name, index, entry, reporter)
-        if "retry" in targets:
-            from runtime.templating import compile_value
-
-            retry = Retry(
-                count=compile_value(3, D),
-                when=when or compile_value("{{ completed() }}", D),
-            )
-            targets = tuple(t for t in targets if t != "retry")
-            if not targets:
-                continue
-        result.append(Transition(index=index, when=when,
-                                 when_source=str(when_source) if when_source else None,
-                                 publish=publish, targets=targets))
-    return result, retry
-
-
-def _publish(name: str, index: int, entry: Any, reporter: Reporter) -> tuple[tuple[str, Any],
-                                                                               ...]:
-    value = entry.get("publish")
-    if value is None:
-        return ()
-    pairs: list[tuple[str, Any]] = []
-    if isinstance(value, str):
-        try:
-            pairs = list(parse_inline_args(value).items())
-        except ValueError as exc:
-            reporter.report("T402", f"inline publish: {exc}", entry, "publish", task=name,
-                            path=f"tasks.{name}.next[{index}].publish")
-            return ()
-    elif isinstance(value, dict):
-        pairs = list(value.items())
-    elif isinstance(value, list):
-        for position, item in enumerate(value):
-            if isinstance(item, dict) and len(item) == 1:
-                pairs.append(next(iter(item.items())))
-            else:
-                reporter.report("T103", "each publish entry is a one-key mapping", value,
-                                position, task=name,
-                                path=f"tasks.{name}.next[{index}].publish[{position}]")
-    else:
-        reporter.report("T103", "publish must be a list, a mapping or key=value text", entry,
-                        "publish", task=name, path=f"tasks.{name}.next[{index}].publish")
-    result = []
-    for key, raw in pairs:
-        node = compile_or_report(reporter, raw, D, entry, "publish", task=name,
-                                 field=f"next[{index}].publish.{key}")
-        if node is not None:
-            result.append((str(key), node))
-    return tuple(result)
-
-
-def _do(name: str, index: int, entry: Any, reporter: Reporter) -> tuple[str, ...]:
-    value = entry.get("do")
-    if value is None:
-        return ("continue",)
-    if isinstance(value, str):
-        targets = [t.strip() for t in value.split(",") if t.strip()]
-    elif isinstance(value, list) and all(isinstance(t, str) for t in value):
-        targets = [t.strip() for t in value]
-    else:
-        reporter.report("T103", "do must be a task name, a comma-separated list or a list",
-                        entry, "do", task=name, path=f"tasks.{name}.next[{index}].do")
-        return ()
-    return tuple(targets) or ("continue",)

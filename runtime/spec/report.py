@@ -39,6 +39,7 @@ CODES = {
     "T303": "YAQL expression (not supported)",
     "T401": "unknown action",
     "T402": "bad inline action arguments",
+    "T403": "parameter schema is not a valid JSON-schema",
 }
 
 

@@ -13,7 +13,7 @@ silently overwritten.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -56,11 +56,14 @@ def _mark(node: yaml.Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-_BASE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's parser when PyYAML was built with it (about 8x faster), else the pure-Python one."""
+if TYPE_CHECKING:
+    _BaseLoader = yaml.SafeLoader
+else:
+    # libyaml's parser when PyYAML was built with it (about 8x faster), else the pure-Python one.
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _MarkingLoader(_BASE_LOADER):
+class _MarkingLoader(_BaseLoader):
     """SafeLoader whose mappings and sequences carry marks."""
 
 

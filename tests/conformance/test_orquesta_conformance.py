@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import IN_CI
-
 from tests.conformance.runner import (
     Case,
     compare,
@@ -27,6 +25,7 @@ from tests.conformance.runner import (
     run_case,
     suite_case_files,
 )
+from tests.conftest import IN_CI
 
 CASE_TIMEOUT = 30
 """Seconds one case may take (pytest-timeout); a normal case takes well under one."""

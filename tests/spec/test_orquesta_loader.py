@@ -545,6 +545,35 @@ def test_yaql_is_rejected() -> None:
         """) == [("T303", 5, "t"), ("T303", 7, "t")]
 
 
+def test_publish_entries_are_located_each_at_its_own_line_and_column() -> None:
+    """T30x diagnostics inside a publish list or mapping name that entry's value, not the first."""
+    _, diagnostics = check("""\
+        version: 1.0
+        tasks:
+          t:
+            action: core.noop
+            next:
+              - publish:
+                  - a: <% result() %>
+                  - b: "{{ ctx('nothing') }}"
+                  - c:   "{{ 1 + }}"
+                do: u
+          u:
+            action: core.noop
+            next:
+              - publish:
+                  x: "{{ 1 }}"
+                  y: <% 2 %>
+        """)
+    found = [(d.code, d.line, d.column, d.path) for d in diagnostics]
+    assert found == [
+        ("T303", 7, 16, "tasks.t.next[0].publish.a"),
+        ("T302", 8, 16, "tasks.t.next[0].publish.b"),
+        ("T301", 9, 18, "tasks.t.next[0].publish.c"),
+        ("T303", 16, 14, "tasks.u.next[0].publish.y"),
+    ]
+
+
 def test_ctx_names_defined_nowhere_upstream_are_reported() -> None:
     """ctx() must read an input, a var or a name published on a path leading here."""
     assert errors("""\
