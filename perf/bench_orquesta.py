@@ -106,7 +106,8 @@ def cell(m: int, n: int, s: int) -> dict[str, Any]:
 def run(runner: Any, quick: bool, troupe_rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Orquesta cells; ratios against the Troupe cells of section 2 measured in this run."""
     if not available():
-        return {"skipped": "orquesta is not installed (pip install -e '.[perf]')", "rows": []}
+        return {"skipped": "orquesta is not installed (pip install -e '.[perf]' && "
+                "pip install --no-deps orquesta==1.2.0)", "rows": []}
     s = 10 * KB
     if quick:
         plan = [(0, 10, 1), (0, 100, 1), (100, 10, 1), (100, 100, 1)]
