@@ -12,7 +12,7 @@ from typing import Any
 
 import jinja2
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyrsistent import PMap, PVector, pmap
 
@@ -201,6 +201,14 @@ def test_missing_attributes_and_indexes_raise() -> None:
     fails("{{ type_of(undefined_name) }}", "attune")
 
 
+def test_a_function_is_not_a_value() -> None:
+    """A method or function left uncalled raises instead of leaking a Python object."""
+    fails("{{ ctx().d.keys }}")
+    fails("v={{ ctx().l.index }}")
+    fails("{{ ctx }}")
+    fails("{{ [succeeded] }}")
+
+
 def test_defined_tests_and_defaults_still_see_undefined_values() -> None:
     """`is defined` and `| default` work on missing attributes, as in Orquesta."""
     assert render("{{ ctx().d.nope is defined }}") is False
@@ -230,6 +238,7 @@ def _walk(value: Any) -> None:
             _walk(v)
 
 
+@settings(deadline=None)  # the first render of a shape compiles it: no timing here
 @given(st.sampled_from(_SHAPES), st.sampled_from(_ROOTS), st.lists(st.sampled_from(_ACCESS),
        max_size=3), st.sampled_from(["orquesta", "attune"]))
 def test_no_rendered_value_is_ever_undefined(shape: str, root: str, access: list[str],

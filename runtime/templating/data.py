@@ -135,6 +135,14 @@ def _undefined(value: jinja2.Undefined) -> NoReturn:
     raise ExpressionError(value._undefined_message, expression="")
 
 
+def _not_a_value(value: Callable[..., Any]) -> NoReturn:
+    name = getattr(value, "__name__", None) or type_name(value)
+    raise ExpressionError(
+        f"the expression yields the function {name!r}, not a value (call it with ())",
+        expression="",
+    )
+
+
 def _freeze_list(value: Any) -> PVector[Any]:
     return pvector([to_data(v) for v in value])
 
@@ -191,7 +199,8 @@ _CONVERT_KINDS: tuple[tuple[type, Callable[[Any], Any]], ...] = (
 def to_data(value: Any) -> Any:
     """Return an expression's value as frozen engine data (see the module docstring).
 
-    Values of other kinds (objects an action returned) pass through unchanged.
+    A function or method (``ctx().d.keys`` without the call) raises; values of other kinds
+    (objects an action returned) pass through unchanged.
     """
     kind = type(value)
     if kind in _DATA:
@@ -202,6 +211,8 @@ def to_data(value: Any) -> Any:
     for base, candidate in _CONVERT_KINDS:
         if isinstance(value, base):
             return candidate(value)
+    if callable(value):
+        _not_a_value(value)
     return value
 
 

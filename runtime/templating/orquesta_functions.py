@@ -47,7 +47,7 @@ def ctx(context: Context, name: Any = _ABSENT) -> Any:
         return scope.ctx
     if not isinstance(name, str):
         raise ExpressionError(
-            f"ctx() takes a variable name, got a {type_name(name)}", expression="")
+            f"ctx() takes a variable name (a string), got {type_name(name)}", expression="")
     if name.startswith("__"):
         raise ExpressionError(f"variable {name!r} is private", expression="")
     try:
