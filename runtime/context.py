@@ -25,13 +25,13 @@ __all__ = ["Context"]
 class Context:
     """An immutable branch context: the visible variables and this branch's writes."""
 
-    view: PMap
-    writes: PMap = pmap()
+    view: PMap[str, Any]
+    writes: PMap[str, Any] = pmap()
     version: int = 0
     """Increments with every publish; travels with the context for tracing."""
 
     @classmethod
-    def root(cls, values: PMap) -> Context:
+    def root(cls, values: PMap[str, Any]) -> Context:
         """Return the root context of an execution."""
         return cls(values, pmap(), 0)
 

@@ -57,7 +57,7 @@ class WorkflowRequested:
     """Start the execution with these parameters (the first event of every execution)."""
 
     execution_id: str
-    parameters: PMap = pmap()
+    parameters: PMap[str, Any] = pmap()
     at: float = 0.0
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any, TypeVar, dataclass_transform
+from typing import Any, TypeVar, cast, dataclass_transform
 
 __all__ = ["evolve", "record"]
 
@@ -58,7 +58,7 @@ def record(cls: type[_T]) -> type[_T]:
     init.__doc__ = made.__init__.__doc__
     init.__annotations__ = dict(made.__init__.__annotations__)
     made.__init__ = init
-    return made
+    return cast("type[_T]", made)
 
 
 def evolve(record: _T, changes: dict[str, Any]) -> _T:

@@ -1,0 +1,37 @@
+"""Jinja templating: one sandboxed environment per dialect, templates compiled once.
+
+The package is layered one way (each module imports only those above it):
+
+- :mod:`~runtime.templating.scope`: :class:`Scope`, what an expression sees;
+- :mod:`~runtime.templating.data`: the boundary between Jinja values and engine data
+  (undefined values, lazy ranges, the size cap, user-facing type names);
+- :mod:`~runtime.templating.orquesta_functions`, :mod:`~runtime.templating.attune_functions`:
+  the functions expressions call;
+- :mod:`~runtime.templating.sandbox`: the shared environments;
+- :mod:`~runtime.templating.nodes`: compiled values and rendering (the error boundary);
+- :mod:`~runtime.templating.analysis`: static reading of templates.
+
+Misuse: import from this package, not from its modules, outside ``runtime.templating``;
+never call ``Environment.from_string`` on a hot path (compile once with
+:func:`compile_value`).
+"""
+
+from runtime.templating.analysis import iter_expressions, referenced_ctx_names
+from runtime.templating.data import MAX_ITEMS, type_name
+from runtime.templating.nodes import Const, Node, compile_value, is_template
+from runtime.templating.sandbox import environment
+from runtime.templating.scope import SCOPE_KEY, Scope
+
+__all__ = [
+    "MAX_ITEMS",
+    "SCOPE_KEY",
+    "Const",
+    "Node",
+    "Scope",
+    "compile_value",
+    "environment",
+    "is_template",
+    "iter_expressions",
+    "referenced_ctx_names",
+    "type_name",
+]

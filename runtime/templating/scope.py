@@ -1,0 +1,86 @@
+"""The evaluation scope: what an expression can see while it is evaluated.
+
+A :class:`Scope` is handed to Jinja as one named variable (:data:`SCOPE_KEY`); the expression
+functions (``ctx()``, ``result()``, ``succeeded()``...) read it from there. It holds
+references only, so building one per evaluation site is cheap.
+
+Misuse: never copy or thaw ``ctx`` into a scope (pass the pyrsistent map itself); never pass
+a scope's fields as the top-level render mapping (that copies them on every render).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pyrsistent import PMap, pmap
+
+__all__ = ["SCOPE_KEY", "Scope"]
+
+SCOPE_KEY = "__troupe_scope"
+"""Name of the render variable that carries the :class:`Scope`."""
+
+_EMPTY: PMap[str, Any] = pmap()
+
+
+class Scope:
+    """What an expression can see while it is evaluated.
+
+    Built afresh for each evaluation site (cheap: a slotted object with references only).
+    ``ctx`` is the visible workflow context (a pyrsistent map, never copied).
+    """
+
+    __slots__ = (
+        "ctx",
+        "failed_includes_timeout",
+        "has_item",
+        "has_result",
+        "index",
+        "item",
+        "params",
+        "result",
+        "status",
+        "system",
+        "task",
+        "task_statuses",
+        "tasks",
+    )
+
+    def __init__(
+        self,
+        ctx: PMap[str, Any],
+        *,
+        task: str | None = None,
+        status: str | None = None,
+        result: Any = None,
+        has_result: bool = False,
+        item: Any = None,
+        index: int | None = None,
+        has_item: bool = False,
+        task_statuses: Callable[[str], str] | None = None,
+        params: PMap[str, Any] | None = None,
+        tasks: PMap[str, Any] | None = None,
+        system: PMap[str, Any] | None = None,
+        failed_includes_timeout: bool = True,
+    ) -> None:
+        self.ctx = ctx
+        self.task = task
+        self.status = status
+        self.result = result
+        self.has_result = has_result
+        self.item = item
+        self.index = index
+        self.has_item = has_item
+        self.task_statuses = task_statuses
+        self.params = params if params is not None else _EMPTY
+        self.tasks = tasks if tasks is not None else _EMPTY
+        self.system = system if system is not None else _EMPTY
+        self.failed_includes_timeout = failed_includes_timeout
+
+    def with_ctx(self, ctx: PMap[str, Any]) -> Scope:
+        """Return a scope that sees ``ctx`` instead (for rolling publishes)."""
+        clone = Scope.__new__(Scope)
+        for name in Scope.__slots__:
+            setattr(clone, name, getattr(self, name))
+        clone.ctx = ctx
+        return clone
