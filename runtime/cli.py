@@ -223,14 +223,20 @@ def _result_json(result: Any, masker: Any) -> dict[str, Any]:
 
 
 def _print_result(result: Any, masker: Any, out: IO[str], err: IO[str]) -> None:
+    """Errors first: ``error`` for those that failed the run; ``handled`` for failures a
+    transition remediated; ``warning`` for those the dialect tolerates in a run that
+    succeeded (an Attune ``output_map`` key that did not render is left out, a ``when``
+    that did not evaluate fires on success)."""
+    succeeded = result.status is WorkflowStatus.SUCCEEDED
     for error in result.errors:
         where = f" [task {error.task}" + (f" item {error.item}" if error.item is not None
                                           else "") + "]" if error.task else ""
-        if error.handled_by is not None:  # remediated by a transition: not why a run failed
-            err.write(f"handled {error.kind}{where}: {masker.text(error.message)} "
+        message = masker.text(error.message)
+        if error.handled_by is not None:
+            err.write(f"handled {error.kind}{where}: {message} "
                       f"(handled by {error.handled_by})\n")
         else:
-            err.write(f"error {error.kind}{where}: {masker.text(error.message)}\n")
+            err.write(f"{'warning' if succeeded else 'error'} {error.kind}{where}: {message}\n")
     err.write(f"workflow {result.execution_id} {result.status}\n")
     if result.output:
         out.write(yaml.safe_dump(masker.data(result.output), sort_keys=False,

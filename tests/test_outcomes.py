@@ -162,7 +162,7 @@ def test_statuses_are_enum_members_that_compare_equal_to_their_names() -> None:
                for e in events if e.status is not None)
 
 
-@pytest.mark.parametrize("delay", ["'{{ 1 / 0 }}'", "abc"])
+@pytest.mark.parametrize("delay", ["'{{ ctx().nope }}'", "'{{ 1 / 0 }}'", "abc"])
 def test_an_expression_error_in_a_retry_delay_fails_the_workflow(delay: str) -> None:
     text = textwrap.dedent(f"""\
         version: 1.0
@@ -178,3 +178,128 @@ def test_an_expression_error_in_a_retry_delay_fails_the_workflow(delay: str) -> 
     assert ("expression", "work", "retry.delay") in [(e.kind, e.task, e.field)
                                                      for e in result.errors]
     assert [t.status for t in result.tasks] == [TaskStatus.FAILED]
+
+
+def _echo(value: Any = None) -> Any:
+    return value
+
+
+EXPRESSION_FIELDS = {
+    "when": ("""\
+        version: 1.0
+        tasks:
+          work:
+            action: t.echo
+            input: {value: text}
+            next:
+              - when: '{{ succeeded() and result().value }}'
+                do: after
+          after:
+            action: core.noop
+        """, "work", "next[0].when"),
+    "publish": ("""\
+        version: 1.0
+        tasks:
+          work:
+            action: t.echo
+            input: {value: text}
+            next:
+              - publish:
+                  - x: '{{ result().nope }}'
+                do: after
+          after:
+            action: core.noop
+        """, "work", "next[0].publish.x"),
+    "input": ("""\
+        version: 1.0
+        input: [s]
+        tasks:
+          work:
+            action: t.echo
+            input: {value: '{{ ctx().s.nope }}'}
+        """, "work", "input.value"),
+    "with-items": ("""\
+        version: 1.0
+        input: [s]
+        tasks:
+          work:
+            with: '{{ ctx().s.nope }}'
+            action: t.echo
+        """, "work", "with.items"),
+    "output": ("""\
+        version: 1.0
+        input: [s]
+        tasks:
+          work:
+            action: t.echo
+        output:
+          - out: '{{ ctx().s.nope }}'
+        """, None, "output.out"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPRESSION_FIELDS))
+def test_an_expression_error_in_any_field_fails_with_a_record_never_a_crash(name: str) -> None:
+    text, task, field = EXPRESSION_FIELDS[name]
+    result = start_workflow(textwrap.dedent(text), {"s": {"a": 1}},
+                            actions={"t.echo": _echo}).wait(timeout=30)
+    assert result.status is WorkflowStatus.FAILED
+    records = [(e.kind, e.task, e.field) for e in result.errors]
+    assert ("expression", task, field) in records
+    assert "engine" not in [e.kind for e in result.errors]
+    assert all(e.expression for e in result.errors if e.kind == "expression")
+    assert TaskStatus.RUNNING not in [t.status for t in result.tasks]
+
+
+def test_a_missing_key_in_an_output_is_an_error_not_undefined(tmp_path: Path) -> None:
+    (tmp_path / "wf.yaml").write_text(textwrap.dedent("""\
+        version: 1.0
+        input:
+          - s: {a: 1}
+          - l: [1, 2]
+        tasks:
+          work:
+            action: core.noop
+        output:
+          - a: '{{ ctx().s.nope }}'
+          - b: '{{ ctx().l[9] }}'
+        """))
+    done = _troupe("run", "wf.yaml", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "Undefined" not in done.stdout
+    as_json = json.loads(_troupe("run", "wf.yaml", "--json", cwd=tmp_path).stdout)
+    assert as_json["status"] == "failed"
+    assert [e["field"] for e in as_json["errors"]] == ["output.a", "output.b"]
+    assert "Undefined" not in json.dumps(as_json)
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("with", "'{{ ctx().d }}'"), ("delay", "'{{ ctx().d }}'"), ("action", "'{{ ctx().l }}'")])
+def test_machine_messages_name_json_types_not_pyrsistent_ones(field: str, value: str) -> None:
+    task = {"with": f"with: {value}\n    action: core.noop",
+            "delay": f"delay: {value}\n    action: core.noop",
+            "action": f"action: {value}"}[field]
+    text = f"version: 1.0\ninput: [d, l]\ntasks:\n  work:\n    {task}\n"
+    result = start_workflow(text, {"d": {"a": 1}, "l": [1]}).wait(timeout=30)
+    assert result.status is WorkflowStatus.FAILED
+    [error] = result.errors
+    assert error.kind == "expression"
+    assert not any(word in error.message for word in ("PMap", "PVector", "pmap", "pvector"))
+
+
+def test_the_cli_prints_what_a_succeeded_run_tolerated_as_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "wf.yaml").write_text(textwrap.dedent("""\
+        version: "1.0.0"
+        ref: tests.tolerant
+        tasks:
+          - name: work
+            action: core.noop
+        output_map:
+          good: 'yes'
+          bad: '{{ undefined_name }}'
+        """))
+    done = _troupe("run", "wf.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [line.split(":")[0] for line in done.stderr.splitlines()[:-1]] == [
+        "warning expression"]
+    assert done.stdout == "good: 'yes'\n"

@@ -18,7 +18,7 @@ from runtime.commands import ErrorRecord
 from runtime.errors import ExpressionError
 from runtime.spec.model import TaskDef
 from runtime.status import TaskStatus
-from runtime.templating import Node, Scope
+from runtime.templating import Node, Scope, type_name
 
 from .state import TaskRun
 
@@ -34,7 +34,7 @@ def action_ref(task: TaskDef, scope: Scope) -> str | None:
     value = task.action.render(scope)
     if not isinstance(value, str) or not value:
         raise ExpressionError(
-            f"action must render to an action reference, got {value!r}",
+            f"action must render to an action reference, got {_shown(value)}",
             expression=next(iter(task.action.sources()), ""),
             task=task.name,
             field="action",
@@ -52,12 +52,19 @@ def number(node: Node, scope: Scope, field: str) -> float:
             pass
     if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
         raise ExpressionError(
-            f"{field} must be a number, got {value!r}",
+            f"{field} must be a number, got {_shown(value)}",
             expression=next(iter(node.sources()), repr(value)),
             task=scope.task,
             field=field,
         )
     return value
+
+
+def _shown(value: Any) -> str:
+    """A scalar as written (``'abc'``, ``nan``); a collection by its JSON type."""
+    if isinstance(value, (str, int, float)) or value is None:
+        return repr(value)
+    return type_name(value)
 
 
 def expr_record(run: TaskRun, exc: ExpressionError, item: int | None = None) -> ErrorRecord:

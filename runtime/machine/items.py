@@ -27,7 +27,7 @@ from runtime.commands import ItemFinished
 from runtime.errors import ExpressionError
 from runtime.spec.model import TaskDef
 from runtime.status import TaskStatus, WorkflowStatus, is_abended
-from runtime.templating import Scope
+from runtime.templating import Scope, type_name
 from runtime.values import freeze
 
 from .attempts import emit_attempt, forget_timeout
@@ -55,7 +55,7 @@ def expand_items(tx: Tx, task: TaskDef, scope: Scope) -> ItemsProgress:
     if isinstance(value, (str, bytes)) or not _is_sequence(value):
         if not tx.policies.wrap_non_list_items:
             raise ExpressionError(
-                f"with-items value must be a list, got {_json_type(value)}",
+                f"with-items value must be a list, got {type_name(value)}",
                 expression=iteration.source,
                 task=task.name,
                 field="with.items",
@@ -212,16 +212,6 @@ def items_outcome(tx: Tx, work: ItemsWork) -> TaskStatus | None:
 
 def _is_sequence(value: Any) -> bool:
     return isinstance(value, Sequence) and not isinstance(value, Mapping)
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return "dict"
-    if isinstance(value, bool):
-        return "bool"
-    if value is None:
-        return "null"
-    return type(value).__name__
 
 
 def _name_item(names: tuple[str, ...], value: Any, task: TaskDef) -> Any:
