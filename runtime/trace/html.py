@@ -28,15 +28,7 @@ from typing import Any, TextIO
 import jinja2
 from jinja2.utils import htmlsafe_json_dumps
 
-from runtime.trace.model import (
-    ActorRecord,
-    ExecutionRecord,
-    Flow,
-    Span,
-    TaskRunRecord,
-    TraceAggregator,
-    iter_spans,
-)
+from runtime.trace.aggregate import TraceAggregator
 from runtime.trace.reader import (
     DEFAULT_MAX_ERRORS,
     ErrorHandler,
@@ -48,6 +40,8 @@ from runtime.trace.reader import (
     resolve_execution,
     scan_executions,
 )
+from runtime.trace.records import ActorRecord, ExecutionRecord, TaskRunRecord
+from runtime.trace.spans import Flow, Span, iter_spans
 
 __all__ = ["HtmlExport", "embed_json", "export_html"]
 
