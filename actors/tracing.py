@@ -44,7 +44,7 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), default=json_default)
 
 
 def _serialize(event_dict: Any, **_dumps_kw: Any) -> str:
-    """``json.dumps`` through one reused encoder (``json.dumps`` with options builds one a call).
+    """``json.dumps`` through one reused encoder (with options it would build one per call).
 
     :class:`structlog.processors.JSONRenderer` passes its fallback ``default``; the encoder has
     its own (:func:`runtime.values.json_default`), so the keywords are ignored.
