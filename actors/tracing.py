@@ -1,18 +1,21 @@
 """The actor trace: every actor event of an execution as one JSON line, through structlog.
 
 A :class:`TraceSink` owns one trace file (shared by an execution and its sub-workflows); a
-:class:`Tracer` is one actor's writer of lines for one execution: it adds the fields every
-line carries (see ``docs/trace-format.md``) and renders them through its own structlog logger
-into its own buffer, which the actor flushes when it has handled a message
+:class:`Tracer` is one actor's writer of lines for one execution. Each tracer has its own
+structlog logger whose processor chain is the pipeline of a line: the ``ts`` and ``mono``
+stamps, masking (:class:`runtime.masking.Masker`: secret values become ``***``) and JSON
+rendering (fields and their order in ``docs/trace-format.md``). The rendered lines go into
+the tracer's own buffer, which the actor flushes when it has handled a message
 (:meth:`Tracer.flush`): the lines of one message handling go out in one ``write(2)``. A
 supervisor handling a batch of item reports thus makes one system call, not one per line
 (each ``write`` releases the GIL mid-batch to the 32 workers waiting for it). With no sink
-the tracer is disabled and every call returns at its first check.
+the tracer is disabled and every call returns at its first check. structlog's global
+configuration (the application's own logs) is neither read nor changed.
 
 Misuse: call ``Tracer.enabled`` before building expensive fields; never pass secret values
-(the tracer masks ``inputs``, ``output``, ``error`` and ``errors`` fields, nothing else);
-never share a tracer between actors (:meth:`Tracer.for_actor` makes each its own); flush
-before the actor waits for its next message, or its lines wait with it.
+(the tracer masks ``inputs``, ``output``, ``error``, ``errors`` and ``traceback`` fields,
+nothing else); never share a tracer between actors (:meth:`Tracer.for_actor` makes each its
+own); flush before the actor waits for its next message, or its lines wait with it.
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ import os
 import time
 import traceback
 import weakref
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import structlog
+from structlog.typing import EventDict, Processor
 
 from runtime.masking import NO_MASK, Masker
 from runtime.values import json_default
@@ -36,12 +40,43 @@ __all__ = ["TraceSink", "Tracer"]
 
 _MASKED_FIELDS = ("inputs", "output", "error", "errors", "traceback")
 
-
 _ENCODER = json.JSONEncoder(separators=(",", ":"), default=json_default)
 
 
-def _render(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> str:
+def _serialize(event_dict: Any, **_dumps_kw: Any) -> str:
+    """``json.dumps`` through one reused encoder (with options it would build one per call).
+
+    :class:`structlog.processors.JSONRenderer` passes its fallback ``default``; the encoder has
+    its own (:func:`runtime.values.json_default`), so the keywords are ignored.
+    """
     return _ENCODER.encode(event_dict)
+
+
+_STAMP_TS = structlog.processors.TimeStamper(fmt=None, utc=True, key="ts")
+"""``ts``: wall-clock epoch seconds (fills the slot bound first, see :meth:`TraceSink.logger`)."""
+
+_RENDER = structlog.processors.JSONRenderer(serializer=_serialize)
+
+
+def _stamp_mono(_logger: Any, _name: str, event_dict: EventDict) -> EventDict:
+    """``mono``: ``time.monotonic()`` seconds, for durations and ordering across actors."""
+    event_dict["mono"] = time.monotonic()
+    return event_dict
+
+
+class _Mask:
+    """structlog processor: secret values of the fields that carry user data become ``***``."""
+
+    __slots__ = ("masker",)
+
+    def __init__(self, masker: Masker) -> None:
+        self.masker = masker
+
+    def __call__(self, _logger: Any, _name: str, event_dict: EventDict) -> EventDict:
+        for name in _MASKED_FIELDS:
+            if name in event_dict:
+                event_dict[name] = self.masker.data(event_dict[name])
+        return event_dict
 
 
 class _LineWriter:
@@ -101,17 +136,28 @@ class TraceSink:
         # sink): closing it earlier could let a late line land in a file that reused the fd.
         weakref.finalize(self._writer, os.close, fd)
 
-    def open_lines(self) -> tuple[Callable[..., Any], _Lines]:
-        """A structlog log method writing into a new line buffer, and that buffer."""
+    def logger(self, execution_id: str, masker: Masker) -> tuple[Callable[..., Any], _Lines]:
+        """A structlog log method of one actor and execution, and the buffer it writes into.
+
+        The processor chain is this logger's own (structlog's global configuration, which the
+        application's logs use, is not read or changed): ``ts`` and ``mono`` stamps, masking
+        when ``masker`` knows secrets, JSON rendering. ``ts``, ``mono`` and ``execution`` are
+        bound first so they lead every line in that order (the stamps fill their slots).
+        """
+        processors: list[Processor] = [_STAMP_TS, _stamp_mono]
+        if masker:
+            processors.append(_Mask(masker))
+        processors.append(_RENDER)
         lines = _Lines(self._writer)
         logger = structlog.wrap_logger(
             lines,
-            processors=[_render],
+            processors=processors,
             context_class=dict,
             cache_logger_on_first_use=True,
             wrapper_class=structlog.make_filtering_bound_logger(0),
-        ).bind()
-        return logger.info, lines
+        ).bind(ts=None, mono=None, execution=execution_id)
+        log: Callable[..., Any] = logger.info
+        return log, lines
 
     def close(self) -> None:
         """Stop writing: lines flushed afterwards are dropped."""
@@ -135,7 +181,7 @@ class Tracer:
         self._log: Callable[..., Any] | None = None
         self._lines: _Lines | None = None
         if sink is not None:
-            self._log, self._lines = sink.open_lines()
+            self._log, self._lines = sink.logger(execution_id, masker)
 
     def for_actor(self) -> Tracer:
         """A tracer for another actor of the same execution (its own buffer, the same ids)."""
@@ -166,15 +212,8 @@ class Tracer:
         log = self._log
         if log is None:
             return
-        if self.masker:
-            for name in _MASKED_FIELDS:
-                if name in fields:
-                    fields[name] = self.masker.data(fields[name])
         log(
             event,
-            ts=time.time(),
-            mono=time.monotonic(),
-            execution=self.execution_id,
             actor=actor,
             task=task,
             route=route,

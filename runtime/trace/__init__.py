@@ -2,7 +2,9 @@
 
 The engine writes one JSON line per actor event (``docs/trace-format.md``); this package
 reads such files as a stream (:mod:`~runtime.trace.reader`), folds them into per-execution
-records (:mod:`~runtime.trace.model`) and presents them: ``summary``, ``tree``,
+records (:mod:`~runtime.trace.aggregate` into :mod:`~runtime.trace.records`; spans for the
+visual exporters in :mod:`~runtime.trace.spans`; :mod:`~runtime.trace.model` loads one
+execution and re-exports the model's names) and presents them: ``summary``, ``tree``,
 ``timeline``, ``stats``, ``why``, ``follow``, a Perfetto export and a self-contained HTML
 timeline. :mod:`~runtime.trace.cli` is the command line.
 
@@ -12,13 +14,8 @@ do not load a whole trace into memory to use it (every entry point streams).
 
 from __future__ import annotations
 
-from runtime.trace.model import (
-    ExecutionRecord,
-    LoadedExecution,
-    TaskRunRecord,
-    TraceAggregator,
-    load_execution,
-)
+from runtime.trace.aggregate import TraceAggregator
+from runtime.trace.model import LoadedExecution, load_execution
 from runtime.trace.reader import (
     AmbiguousExecution,
     ExecutionNotFound,
@@ -27,6 +24,7 @@ from runtime.trace.reader import (
     iter_events,
     scan_executions,
 )
+from runtime.trace.records import ExecutionRecord, TaskRunRecord
 
 __all__ = [
     "AmbiguousExecution",

@@ -136,7 +136,8 @@ def _filter(args: argparse.Namespace) -> TraceFilter:
 
 def _prefix(args: argparse.Namespace) -> str | None:
     """The execution an ``EXEC`` command is about (positional, else ``--execution``)."""
-    return getattr(args, "exec_id", None) or args.execution
+    prefix: str | None = getattr(args, "exec_id", None) or args.execution
+    return prefix
 
 
 def _check_execution(args: argparse.Namespace, execution: str) -> None:

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, TextIO
 
-from runtime.trace.model import format_duration
+from runtime.trace.formatting import format_duration
 from runtime.trace.reader import (
     DEFAULT_MAX_ERRORS,
     ErrorHandler,

@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from runtime.trace.model import Flow, Span, iter_spans
 from runtime.trace.reader import (
     DEFAULT_MAX_ERRORS,
     ErrorHandler,
@@ -33,6 +32,7 @@ from runtime.trace.reader import (
     scan_executions,
     with_descendants,
 )
+from runtime.trace.spans import Flow, Span, iter_spans
 
 __all__ = ["PerfettoExport", "export_perfetto", "select_executions"]
 

@@ -9,7 +9,7 @@ that indexes the executions of a file (id, workflow, parent, status) without par
 line, and :func:`resolve_execution` turns a user's id prefix into one execution id.
 
 Misuse: do not collect the events into a list (``list(iter_events(...))``) to "look at them
-twice": read the file twice, or aggregate as you go (:mod:`runtime.trace.model`). Do not
+twice": read the file twice, or aggregate as you go (:mod:`runtime.trace.aggregate`). Do not
 mutate the yielded dicts and keep them around; they are fresh per line but meant to be
 consumed. Do not rely on event order across actors: lines of different threads interleave,
 order by ``mono`` where it matters.

@@ -18,8 +18,10 @@ from array import array
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from runtime.trace.model import FAILED_STATUSES, Distribution, TraceAggregator, format_duration
+from runtime.trace.aggregate import TraceAggregator
+from runtime.trace.formatting import format_duration
 from runtime.trace.reader import DEFAULT_MAX_ERRORS, ErrorHandler, TraceFilter, iter_events
+from runtime.trace.records import FAILED_STATUSES, Distribution
 
 __all__ = ["GroupStats", "TraceStats", "compute_stats", "render_stats", "stats_to_json"]
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from runtime.trace.model import TraceAggregator, format_duration, format_time
+from runtime.trace.aggregate import TraceAggregator
+from runtime.trace.formatting import format_duration, format_time
 from runtime.trace.reader import DEFAULT_MAX_ERRORS, ErrorHandler, TraceFilter, iter_events
 
 __all__ = ["ExecutionSummary", "render_summary", "summarize", "summary_to_json"]

@@ -17,7 +17,8 @@ import shutil
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from runtime.trace.model import FAILED_STATUSES, format_duration, format_offset
+from runtime.trace.formatting import format_duration, format_offset
+from runtime.trace.records import FAILED_STATUSES
 from runtime.trace.tree import ExecutionTree
 
 __all__ = [

@@ -16,14 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from runtime.trace.model import (
-    ExecutionRecord,
-    ItemRecord,
-    LoadedExecution,
-    TaskRunRecord,
-    format_duration,
-    format_time,
-)
+from runtime.trace.formatting import format_duration, format_time
+from runtime.trace.model import LoadedExecution
+from runtime.trace.records import ExecutionRecord, ItemRecord, TaskRunRecord
 
 __all__ = ["ExecutionTree", "RunNode", "build_tree", "render_tree", "tree_to_json"]
 

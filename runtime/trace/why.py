@@ -22,14 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from runtime.trace.model import (
-    ExecutionRecord,
-    StagedRecord,
-    TaskRunRecord,
-    TransitionRecord,
-    format_duration,
-    format_offset,
-)
+from runtime.trace.formatting import format_duration, format_offset
+from runtime.trace.records import ExecutionRecord, StagedRecord, TaskRunRecord, TransitionRecord
 
 __all__ = ["WhyStep", "explain", "render_why", "why_to_json"]
 

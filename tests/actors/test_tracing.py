@@ -7,8 +7,10 @@ import threading
 from pathlib import Path
 
 import pytest
+import structlog
 
 from actors.tracing import Tracer, TraceSink
+from runtime.masking import Masker
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -80,3 +82,47 @@ def test_batches_from_many_threads_never_interleave(tmp_path: Path) -> None:
     for index in range(8):
         items = [ln["item"] for ln in found if ln["actor"] == f"wf/fan@0/w{index}"]
         assert items == list(range(1000))  # one actor's lines keep their order
+
+
+def test_lines_lead_with_the_common_fields_and_end_with_the_event(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    tracer = Tracer(TraceSink(path), "e1")
+    tracer.emit("task.started", "wf/a@0", task="a", route=0, run=1)
+    tracer.flush()
+    (line,) = path.read_text(encoding="utf-8").splitlines()
+    assert list(json.loads(line)) == ["ts", "mono", "execution", "actor", "task", "route",
+                                      "item", "attempt", "ctx_version", "run", "event"]
+
+
+def test_the_masking_processor_masks_user_data_fields_only(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    tracer = Tracer(TraceSink(path), "e1", Masker(["hunter2-secret"]))
+    tracer.emit("workflow.started", "wf", inputs={"token": "hunter2-secret"},
+                workflow="hunter2-secret.yaml")
+    tracer.failure("wf", "supervisor", ValueError("bad token hunter2-secret"))
+    tracer.flush()
+    started, failed = lines_of(path)
+    assert started["inputs"] == {"token": "***"}
+    assert started["workflow"] == "hunter2-secret.yaml"  # not a masked field
+    assert failed["error"] == "bad token ***"
+    assert "hunter2" not in failed["traceback"]
+
+
+def test_the_trace_pipeline_ignores_structlogs_global_configuration(tmp_path: Path) -> None:
+    """The application's log configuration neither shapes trace lines nor is changed."""
+
+    def refuse(_logger: object, _name: str, _event_dict: object) -> object:
+        raise AssertionError("the global processor chain ran for a trace line")
+
+    before = structlog.get_config()
+    structlog.configure(processors=[refuse])
+    try:
+        configured = structlog.get_config()
+        path = tmp_path / "t.jsonl"
+        tracer = Tracer(TraceSink(path), "e1")
+        tracer.emit("task.started", "wf/a@0", task="a")
+        tracer.flush()
+        assert [ln["event"] for ln in lines_of(path)] == ["task.started"]
+        assert structlog.get_config() == configured
+    finally:
+        structlog.configure(**before)

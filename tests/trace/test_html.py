@@ -266,3 +266,43 @@ def test_page_of_a_large_execution_renders(tmp_path: Path) -> None:
     assert run_cli("html", demo.path, "-o", page).rc == 0
     dom = _chromium(tmp_path, page, "--dump-dom").stdout
     assert f"<title>ok:{len(demo.root_actors)}</title>" in dom
+
+
+EVIL_TASK = "</script><script>document.title='pwned';alert(1)</script>"
+
+
+def _evil_task_page(tmp_path: Path) -> tuple[Path, str, int]:
+    """The demo page with the task ``check`` renamed to a script-closing string."""
+    demo = write_demo_trace(tmp_path / "t.jsonl", other=False)
+    text = demo.path.read_text(encoding="utf-8")
+    assert '"check"' in text
+    text = text.replace('"check"', json.dumps(EVIL_TASK)).replace(
+        '"wf/check@0"', json.dumps(f"wf/{EVIL_TASK}@0"))
+    demo.path.write_text(text, encoding="utf-8")
+    page = tmp_path / "page.html"
+    assert run_cli("html", demo.path, "e1", "-o", page).rc == 0
+    return page, page.read_text(encoding="utf-8"), len(demo.root_actors)
+
+
+def test_a_task_named_like_a_closing_script_tag_is_only_data(tmp_path: Path) -> None:
+    _, html, _ = _evil_task_page(tmp_path)
+    # the page's own script tags only: the user's "</script>" never appears as markup
+    assert html.count("</script>") == html.count("<script") == 4
+    assert "alert(1)" in html and "<script>document.title='pwned'" not in html
+    meta = _script_json(html, "troupe-meta")
+    assert isinstance(meta, dict)
+    assert EVIL_TASK in {task["task"] for task in meta["tasks"]}
+    assert f"wf/{EVIL_TASK}@0" in {actor["path"] for actor in meta["actors"]}
+
+
+@needs_chromium
+@pytest.mark.timeout(120)
+def test_a_task_named_like_a_closing_script_tag_renders_inert(tmp_path: Path) -> None:
+    page, _, rows = _evil_task_page(tmp_path)
+    result = _chromium(tmp_path, page, "--dump-dom", "--enable-logging=stderr", "--v=0")
+    title = re.search(r"<title>(.*?)</title>", result.stdout)
+    assert title is not None, result.stderr[-2000:]
+    assert title.group(1) == f"ok:{rows}"  # the page's script ran to its end, no other did
+    # the name is one row's text, not markup: no element of the user's was created
+    assert len(re.findall(r'<div class="row[^"]*" data-actor="', result.stdout)) == rows
+    assert result.stdout.count("<script") == 4
