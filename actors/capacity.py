@@ -113,7 +113,8 @@ class WorkerBudget:
         """``(permits in use, limit, requests waiting)``, as the budget sees them now."""
         done: pykka.ThreadingFuture[tuple[int, int, int]] = pykka.ThreadingFuture()
         self._inbox.put(_Usage(done))
-        return done.get(timeout=10)
+        usage: tuple[int, int, int] = done.get(timeout=10)
+        return usage
 
     def _loop(self, limit: int) -> None:
         used = 0

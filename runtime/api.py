@@ -37,6 +37,7 @@ from runtime.results import ExecutionResult, TaskRecord, WorkflowStatusName
 from runtime.spec import load_workflow
 from runtime.spec.model import WorkflowDef
 from runtime.spec.report import Reporter
+from runtime.spec.subworkflows import is_workflow_file, resolve_subworkflows
 from runtime.values import freeze
 
 __all__ = [
@@ -183,20 +184,21 @@ def start_workflow(
     for ref, value in (actions or {}).items():
         if isinstance(value, WorkflowDef):
             workflows[ref] = value
-        elif isinstance(value, (str, os.PathLike)) and str(value).endswith((".yaml", ".yml")):
+        elif isinstance(value, (str, os.PathLike)) and is_workflow_file(str(value)):
             workflows[ref] = load_workflow(value)
         else:
             callables[ref] = value
     registry = options.get("registry") or ActionRegistry(
         callables, entry_points=options.get("entry_points", True))
-    base_dir = _base_dir(workflow)
 
     def exists(ref: str) -> bool:
-        return ref in workflows or ref.endswith((".yaml", ".yml")) or registry.has(ref)
+        return ref in workflows or is_workflow_file(ref) or registry.has(ref)
 
     defn = load_workflow(workflow, dialect=options.get("dialect"), action_exists=exists)
     if isinstance(workflow, WorkflowDef):
         _check_loaded_actions(defn, exists)
+    subworkflows = resolve_subworkflows(defn, _base_dir(workflow), workflows,
+                                        action_exists=exists)
     params = freeze(dict(parameters or {}))
     check_parameters(defn, params)
     masker = Masker.for_inputs(defn.inputs, params)
@@ -213,9 +215,8 @@ def start_workflow(
         events = queue.SimpleQueue()
         listeners.append(events.put)
     execution_id = str(options.get("execution_id") or uuid.uuid4().hex[:12])
-    config = SupervisorConfig(registry=registry, workflows=workflows, sink=sink,
-                              listeners=tuple(listeners), journal=options.get("journal", True),
-                              base_dir=base_dir)
+    config = SupervisorConfig(registry=registry, workflows=subworkflows, sink=sink,
+                              listeners=tuple(listeners), journal=options.get("journal", True))
     done: pykka.ThreadingFuture[Any] = pykka.ThreadingFuture()
     supervisor = WorkflowSupervisor.start(defn=defn, parameters=params,
                                           execution_id=execution_id, config=config, done=done,
