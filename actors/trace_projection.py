@@ -8,9 +8,9 @@ item lines need from earlier messages: when each attempt was sent and the report
 it (its worker and mailbox wait). It writes through the :class:`~actors.tracing.Tracer`
 interface only.
 
-Misuse: build a projection only for an enabled tracer (the supervisor does not call it
-otherwise: every method assumes lines are wanted); pass the state the notice came with, not
-an older one (lines read the run's context version and times from it).
+Misuse: call it only when the tracer is enabled (every method assumes lines are wanted,
+and the supervisor checks ``tracer.enabled`` first, off the hot path); pass the state the
+notice came with, not an older one (lines read the run's context version and times).
 """
 
 from __future__ import annotations

@@ -179,15 +179,7 @@ def start_workflow(
     from actors.supervisor import SupervisorConfig, WorkflowSupervisor
     from actors.tracing import TraceSink
 
-    callables: dict[str, Any] = {}
-    workflows: dict[str, WorkflowDef] = dict(options.get("workflows") or {})
-    for ref, value in (actions or {}).items():
-        if isinstance(value, WorkflowDef):
-            workflows[ref] = value
-        elif isinstance(value, (str, os.PathLike)) and is_workflow_file(str(value)):
-            workflows[ref] = load_workflow(value)
-        else:
-            callables[ref] = value
+    callables, workflows = _split_actions(actions, options.get("workflows"))
     registry = options.get("registry") or ActionRegistry(
         callables, entry_points=options.get("entry_points", True))
 
@@ -238,6 +230,21 @@ def set_worker_limit(limit: int) -> None:
     from actors.capacity import WORKERS
 
     WORKERS.set_limit(int(limit))
+
+
+def _split_actions(actions: Mapping[str, Any] | None, named: Mapping[str, WorkflowDef] | None
+                   ) -> tuple[dict[str, Any], dict[str, WorkflowDef]]:
+    """(action callables, workflows named by reference) from ``actions=`` and ``workflows=``."""
+    callables: dict[str, Any] = {}
+    workflows: dict[str, WorkflowDef] = dict(named or {})
+    for ref, value in (actions or {}).items():
+        if isinstance(value, WorkflowDef):
+            workflows[ref] = value
+        elif isinstance(value, (str, os.PathLike)) and is_workflow_file(str(value)):
+            workflows[ref] = load_workflow(value)
+        else:
+            callables[ref] = value
+    return callables, workflows
 
 
 def _base_dir(workflow: Any) -> Path | None:

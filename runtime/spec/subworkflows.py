@@ -109,9 +109,10 @@ def resolve_subworkflows(
                 loaded[path] = None if sub_defn is None else SubWorkflow(
                     defn=sub_defn, base_dir=path.parent)
                 if sub_defn is None:
+                    problems.append(_located(current, name, ref, path))
                     problems.extend(diagnostics)
-                else:
-                    pending.append((sub_defn, path.parent))
+                    continue
+                pending.append((sub_defn, path.parent))
             found = loaded[path]
             if found is None:
                 problems.append(_located(current, name, ref, path))
