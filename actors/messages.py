@@ -22,6 +22,7 @@ from runtime.status import Outcome
 __all__ = [
     "AttemptKey",
     "Cancel",
+    "Inspect",
     "Kill",
     "Pause",
     "Perform",
@@ -35,6 +36,11 @@ __all__ = [
 
 AttemptKey = tuple[int, int | None, int]
 """(run, item, attempt): identifies one action attempt within an execution."""
+
+
+@record
+class Inspect:
+    """Supervisor, asked: return ``(status value, number of events consumed)``."""
 
 
 @record

@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ import pykka
 import structlog
 
 from runtime.actions import ActionRegistry
-from runtime.commands import ErrorRecord, RunAction, WorkflowFinished
+from runtime.commands import Command, ErrorRecord, RunAction, WorkflowFinished
 from runtime.events import (
     ActionCompleted,
     AttemptReturned,
@@ -44,11 +44,10 @@ from runtime.events import (
 from runtime.machine import WorkflowState, advance, advance_many, initial_state
 from runtime.masking import Masker
 from runtime.progress import ProgressEvent
-from runtime.records import record
 from runtime.results import build_result
 from runtime.spec.model import WorkflowDef
 from runtime.spec.subworkflows import SubWorkflow, SubWorkflows
-from runtime.status import WorkflowStatus
+from runtime.status import Outcome, WorkflowStatus
 from runtime.values import freeze
 
 from .cancellation import Cancellation, Reaper, tell_ref
@@ -60,6 +59,7 @@ from .mailbox import BatchingActor
 from .messages import (
     AttemptKey,
     Cancel,
+    Inspect,
     Pause,
     Performed,
     RegisterCanceller,
@@ -79,11 +79,6 @@ log = structlog.get_logger("troupe.supervisor")
 
 _MAX_BATCH = 64
 """Most reports fed to the machine in one step."""
-
-
-@record
-class Inspect:
-    """Ask: return ``(status value, number of events consumed)``."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -143,6 +138,8 @@ class WorkflowSupervisor(CommandExecution, BatchingActor):
         self.quiet = not config.listeners and config.sink is None
         """No progress listener and no trace: item notices need no handling."""
         self.finished = False
+        self.answered = False
+        """The waiters got the result (or the error the end could not be built for)."""
         self.started_mono = time.monotonic()
 
     # ---- lifecycle ----------------------------------------------------------------------
@@ -187,22 +184,20 @@ class WorkflowSupervisor(CommandExecution, BatchingActor):
         query = _QUERIES.get(kind)
         if query is not None:
             return query(self, message)
-        handler = _HANDLERS.get(kind)
+        handler = _HANDLERS.get(kind, WorkflowSupervisor._ignore)
         tracer = self.tracer
         if not tracer.enabled:
-            if handler is not None:
-                try:
-                    handler(self, message)
-                except Exception as exc:  # an engine bug: the execution fails (`engine`)
-                    self._crash(exc)
+            try:
+                handler(self, message)
+            except Exception as exc:  # an engine bug: the execution fails (`engine`)
+                self._crash(exc)
             return None
         received = time.monotonic()
         traced = tracer.detail or not (kind is Performed and message.item is not None)
         if traced:
             self.projection.received(message, received, self.state)
         try:
-            if handler is not None:
-                handler(self, message)
+            handler(self, message)
         except Exception as exc:  # an engine bug: the execution fails with an `engine` error
             self._crash(exc)
         if traced:
@@ -266,8 +261,8 @@ class WorkflowSupervisor(CommandExecution, BatchingActor):
         self.cancellation.cascade(Resume())
         self._feed(ResumeRequested(at=time.time()))
 
-    def _on_start(self, message: Start) -> None:
-        """Nothing to do: the execution began in :meth:`on_start`."""
+    def _ignore(self, message: Any) -> None:
+        """Nothing to do (:class:`Start`: the execution began in :meth:`on_start`)."""
 
     def _return_waiting(self) -> None:
         """The workflow no longer starts work (pausing, or a cancel that lets running
@@ -292,24 +287,25 @@ class WorkflowSupervisor(CommandExecution, BatchingActor):
         Commands may produce events of their own (an action-less task completes at once);
         those are fed next, in order.
         """
+        notices = not self.quiet
+        follow_ups: deque[Event] = deque()
         if self.config.journal:
             self.events.extend(events)
-        notices = not self.quiet
-        self.state, commands = advance_many(self.state, events, item_notices=notices)
-        follow_ups: deque[Event] = deque()
-        for command in commands:
-            follow_up = self._execute(command)
-            if follow_up is not None:
-                follow_ups.append(follow_up)
+        self._carry_out(advance_many(self.state, events, item_notices=notices), follow_ups)
         while follow_ups:
             current = follow_ups.popleft()
             if self.config.journal:
                 self.events.append(current)
-            self.state, commands = advance(self.state, current, item_notices=notices)
-            for command in commands:
-                follow_up = self._execute(command)
-                if follow_up is not None:
-                    follow_ups.append(follow_up)
+            self._carry_out(advance(self.state, current, item_notices=notices), follow_ups)
+
+    def _carry_out(self, step: tuple[WorkflowState, Sequence[Command]],
+                   follow_ups: deque[Event]) -> None:
+        """Take the machine's new state and carry out its commands, in order."""
+        self.state, commands = step
+        for command in commands:
+            follow_up = self._execute(command)
+            if follow_up is not None:
+                follow_ups.append(follow_up)
 
     def _start_child(self, sub: SubWorkflow, command: RunAction, key: AttemptKey) -> None:
         """Start a supervisor for the sub-workflow attempt; it masks its own secrets too."""
@@ -342,38 +338,58 @@ class WorkflowSupervisor(CommandExecution, BatchingActor):
             result = close_open_runs(result, self.masker.text(engine_error))
         if self.tracer.enabled:
             self.projection.finished(command, time.monotonic() - self.started_mono)
-        self.timers.close()
-        self.crew.close()
-        self.pools.close()
-        self.cancellation.close()
+        self._release()
         if self.parent is not None:
             tell_ref(self.parent.ref, report_for_parent(command, self.parent,
                                                         self.execution_id, self.masker))
         self.tracer.flush()  # the execution's lines are in the file when its waiters wake
         self.done.set(result)
+        self.answered = True
         self.listeners.notify(command)
         self.stop()
+
+    def _release(self) -> None:
+        """Cancel the timers, stop the workers, give back the permits, stop the reaper."""
+        self.timers.close()
+        self.crew.close()
+        self.pools.close()
+        self.cancellation.close()
 
     def _crash(self, exc: BaseException) -> None:
         """An engine bug: fail the execution loudly rather than hang its waiters."""
         log.error("supervisor crashed", execution=self.execution_id, exc_info=exc)
         if self.tracer.enabled:
             self.tracer.failure("wf", "supervisor", exc)
-        if self.finished:
-            return
         message = f"{type(exc).__name__}: {exc}"
+        if self.finished:
+            if not self.answered:  # the end itself failed midway
+                self._give_up(exc, message)
+            return
         self.cancellation.abort(f"engine error: {message}")
         error = ErrorRecord(kind="engine", message=message)
         finished = WorkflowFinished(status="failed", output={},
                                     errors=(*self.state.errors, error))
         try:
             self._finish(finished, engine_error=message)
-        except Exception:  # the end itself failed: still wake the waiters, with the error
+        except Exception as second:  # the end failed too: still wake the waiters
             log.error("supervisor could not finish", execution=self.execution_id,
-                      exc_info=True)
-            self.pools.close()
-            self.done.set_exception()
-            self.stop()
+                      exc_info=second)
+            self._give_up(second, message)
+
+    def _give_up(self, exc: BaseException, message: str) -> None:
+        """No result can be built: release everything, fail the parent's attempt, and give
+        the waiters the exception."""
+        self.answered = True
+        self.cancellation.abort(f"engine error: {message}")
+        self._release()
+        if self.parent is not None:
+            run, item, attempt = self.parent.key
+            tell_ref(self.parent.ref, Performed(
+                run=run, item=item, attempt=attempt, outcome=Outcome.FAILED,
+                error=self.masker.text(f"sub-workflow {self.execution_id}: {message}"),
+                worker="wf/child"))
+        self.done.set_exception((type(exc), exc, exc.__traceback__))
+        self.stop()
 
 
 _QUERIES: dict[type, Callable[[WorkflowSupervisor, Any], Any]] = {
@@ -389,6 +405,6 @@ _HANDLERS: dict[type, Callable[[WorkflowSupervisor, Any], None]] = {
     Cancel: WorkflowSupervisor._on_cancel,
     Pause: WorkflowSupervisor._on_pause,
     Resume: WorkflowSupervisor._on_resume,
-    Start: WorkflowSupervisor._on_start,
+    Start: WorkflowSupervisor._ignore,
 }
 """Message type -> its handler (other messages are ignored)."""

@@ -150,7 +150,7 @@ class WorkflowHandle:
 
 
 def _inspect() -> Any:
-    from actors.supervisor import Inspect
+    from actors.messages import Inspect
 
     return Inspect()
 

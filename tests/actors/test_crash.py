@@ -61,3 +61,21 @@ def test_a_crashed_subworkflow_tells_its_parent(monkeypatch: pytest.MonkeyPatch,
     assert result.status == "failed"
     call = result.task("call")
     assert call.status == "failed" and call.error is not None and "EngineBug" in call.error
+
+
+def test_an_end_that_cannot_be_built_still_wakes_the_waiters(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building the result raising: the caller gets the exception instead of a hang, and
+    the workers and permits are released all the same."""
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise EngineBug("no result")
+
+    monkeypatch.setattr(actors.supervisor, "build_result", broken)
+    handle = start_workflow("""
+tasks:
+  fan:
+    with: {items: '{{ range(4) | list }}', concurrency: 2}
+    action: core.noop
+""")
+    with pytest.raises(EngineBug):
+        handle.wait(timeout=20)
