@@ -53,7 +53,7 @@ class Start:
 
 @record
 class Perform:
-    """Worker: run one action attempt and report :class:`Performed` to ``reply_to``."""
+    """Worker: run one action attempt and report :class:`Performed` to its supervisor."""
 
     command: RunAction
     action: Any = None

@@ -74,3 +74,16 @@ def test_an_actor_takes_the_tells_queued_behind_the_message_it_handles() -> None
     assert seen.get(timeout=10) == "question"
     assert seen.get(timeout=10) == 4
     ref.stop()
+
+
+def test_only_the_mailbox_module_knows_pykka_internals() -> None:
+    """The envelope format and the inbox are used in actors/mailbox.py and nowhere else."""
+    from pathlib import Path
+
+    import actors
+
+    root = Path(actors.__file__).parent
+    private = ("actor_inbox", "reply_to", "pykka._", "Envelope")
+    users = {path.name for path in root.glob("*.py")
+             if any(word in path.read_text(encoding="utf-8") for word in private)}
+    assert users == {"mailbox.py"}
