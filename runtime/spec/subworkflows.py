@@ -110,7 +110,8 @@ def resolve_subworkflows(
                     defn=sub_defn, base_dir=path.parent)
                 if sub_defn is None:
                     problems.append(_located(current, name, ref, path))
-                    problems.extend(diagnostics)
+                    if path.is_file():  # else "cannot read" says less than "not found"
+                        problems.extend(diagnostics)
                     continue
                 pending.append((sub_defn, path.parent))
             found = loaded[path]

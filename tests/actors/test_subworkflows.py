@@ -51,8 +51,8 @@ def test_a_missing_subworkflow_file_fails_validation_at_its_task(tmp_path: Path)
                       "  call:\n    action: nope.yaml\n")
     with pytest.raises(ValidationFailed) as failed:
         start_workflow(parent)
-    located = [d for d in failed.value.diagnostics if d.task == "call"]
-    assert [(d.code, d.file, d.line) for d in located] == [("T401", str(parent), 5)]
+    assert [(d.code, d.task, d.file, d.line) for d in failed.value.diagnostics] == [
+        ("T401", "call", str(parent), 5)]
 
 
 def test_an_invalid_subworkflow_file_fails_validation(tmp_path: Path) -> None:
