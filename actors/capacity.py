@@ -31,6 +31,7 @@ import os
 import queue
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,44 +114,77 @@ class WorkerBudget:
         """``(permits in use, limit, requests waiting)``, as the budget sees them now."""
         done: pykka.ThreadingFuture[tuple[int, int, int]] = pykka.ThreadingFuture()
         self._inbox.put(_Usage(done))
-        return done.get(timeout=10)
+        usage: tuple[int, int, int] = done.get(timeout=10)
+        return usage
 
     def _loop(self, limit: int) -> None:
-        used = 0
-        held: dict[str, dict[int, int]] = {}
-        """holder (actor URN) -> run -> permits granted and not given back."""
-        waiting: deque[_Request] = deque()
+        ledger = _Ledger(limit)
+        handlers = _HANDLERS
         while True:
             message = self._inbox.get()
-            if isinstance(message, _Request):
-                waiting.append(message)
-            elif isinstance(message, _Release):
-                runs = held.get(message.holder, {})
-                count = min(message.count, runs.get(message.run, 0))
-                if count < message.count:
-                    log.error("worker permits given back that were not held",
-                              holder=message.holder, run=message.run, count=message.count)
-                if count:
-                    runs[message.run] -= count
-                    used -= count
-            elif isinstance(message, _ReleaseAll):
-                used -= sum(held.pop(message.holder, {}).values())
-                waiting = deque(r for r in waiting if r.target.actor_urn != message.holder)
-            elif isinstance(message, _Limit):
-                limit = message.limit
-                message.done.set(None)
-            elif isinstance(message, _Usage):
-                message.done.set((used, limit, len(waiting)))
-            while waiting and used < limit:
-                request = waiting.popleft()
-                granted = min(request.count, limit - used)
-                try:
-                    request.target.tell(WorkersGranted(run=request.run, count=granted))
-                except pykka.ActorDeadError:
-                    continue  # the execution ended while it waited
-                used += granted
-                runs = held.setdefault(request.target.actor_urn, {})
-                runs[request.run] = runs.get(request.run, 0) + granted
+            handlers[type(message)](ledger, message)
+            ledger.grant()
+
+
+class _Ledger:
+    """The budget thread's books: permits in use, who holds them, who waits."""
+
+    __slots__ = ("held", "limit", "used", "waiting")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self.held: dict[str, dict[int, int]] = {}
+        """holder (actor URN) -> run -> permits granted and not given back."""
+        self.waiting: deque[_Request] = deque()
+
+    def request(self, message: _Request) -> None:
+        self.waiting.append(message)
+
+    def release(self, message: _Release) -> None:
+        runs = self.held.get(message.holder, {})
+        count = min(message.count, runs.get(message.run, 0))
+        if count < message.count:
+            log.error("worker permits given back that were not held",
+                      holder=message.holder, run=message.run, count=message.count)
+        if count:
+            runs[message.run] -= count
+            self.used -= count
+
+    def release_all(self, message: _ReleaseAll) -> None:
+        self.used -= sum(self.held.pop(message.holder, {}).values())
+        self.waiting = deque(r for r in self.waiting if r.target.actor_urn != message.holder)
+
+    def set_limit(self, message: _Limit) -> None:
+        self.limit = message.limit
+        message.done.set(None)
+
+    def usage(self, message: _Usage) -> None:
+        message.done.set((self.used, self.limit, len(self.waiting)))
+
+    def grant(self) -> None:
+        """Answer waiting requests, oldest first, while permits are free."""
+        waiting = self.waiting
+        while waiting and self.used < self.limit:
+            request = waiting.popleft()
+            granted = min(request.count, self.limit - self.used)
+            try:
+                request.target.tell(WorkersGranted(run=request.run, count=granted))
+            except pykka.ActorDeadError:
+                continue  # the execution ended while it waited
+            self.used += granted
+            runs = self.held.setdefault(request.target.actor_urn, {})
+            runs[request.run] = runs.get(request.run, 0) + granted
+
+
+_HANDLERS: dict[type, Callable[[_Ledger, Any], None]] = {
+    _Request: _Ledger.request,
+    _Release: _Ledger.release,
+    _ReleaseAll: _Ledger.release_all,
+    _Limit: _Ledger.set_limit,
+    _Usage: _Ledger.usage,
+}
+"""Budget request type -> how the ledger books it."""
 
 
 def _limit_from_env() -> int:

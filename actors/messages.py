@@ -22,6 +22,7 @@ from runtime.status import Outcome
 __all__ = [
     "AttemptKey",
     "Cancel",
+    "Inspect",
     "Kill",
     "Pause",
     "Perform",
@@ -38,6 +39,11 @@ AttemptKey = tuple[int, int | None, int]
 
 
 @record
+class Inspect:
+    """Supervisor, asked: return ``(status value, number of events consumed)``."""
+
+
+@record
 class Start:
     """Supervisor: begin the execution."""
 
@@ -47,7 +53,7 @@ class Start:
 
 @record
 class Perform:
-    """Worker: run one action attempt and report :class:`Performed` to ``reply_to``."""
+    """Worker: run one action attempt and report :class:`Performed` to its supervisor."""
 
     command: RunAction
     action: Any = None

@@ -4,6 +4,8 @@
 time until the next deadline, so it wakes exactly when a timer is due or a request arrives;
 a due timer is delivered as a message to the actor that set it. Nothing polls.
 
+:class:`ExecutionTimers` is one execution's book of the timers it set.
+
 Misuse: the callback target must be an actor ref (``tell`` is the only thing called); a timer
 whose target died is dropped silently (that execution is over).
 """
@@ -20,7 +22,11 @@ from typing import Any
 
 import pykka
 
-__all__ = ["TIMERS", "TimerService"]
+from runtime.events import TimerKey
+
+from .messages import TimerDue
+
+__all__ = ["TIMERS", "ExecutionTimers", "TimerService"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,3 +95,46 @@ class TimerService:
 
 TIMERS = TimerService()
 """The process's timer service (started at import, under the import lock)."""
+
+
+class ExecutionTimers:
+    """The timers one execution's supervisor has set and not seen fire or forgotten.
+
+    Each key (a :class:`~runtime.events.TimerKey`) has at most one live timer; a
+    :class:`~actors.messages.TimerDue` counts only if it is the live timer of its key (a
+    timer canceled or set again may still arrive: it is ignored).
+
+    Misuse: only the supervisor's thread uses it; :meth:`close` when the execution ends.
+    """
+
+    __slots__ = ("live", "owner")
+
+    def __init__(self, owner: Any) -> None:
+        self.owner = owner
+        self.live: dict[TimerKey, int] = {}
+
+    def set(self, key: TimerKey, delay: float) -> int:
+        """Set the timer of ``key`` (due in ``delay`` seconds); its id."""
+        timer_id = TIMERS.set(delay, self.owner,
+                              lambda tid, key=key: TimerDue(key=key, timer_id=tid))
+        self.live[key] = timer_id
+        return timer_id
+
+    def cancel(self, key: TimerKey) -> None:
+        """Forget the timer of ``key``, if any."""
+        timer_id = self.live.pop(key, None)
+        if timer_id is not None:
+            TIMERS.cancel(timer_id)
+
+    def due(self, message: TimerDue) -> bool:
+        """Tell whether ``message`` is a live timer going off (then it is live no more)."""
+        if self.live.get(message.key) != message.timer_id:
+            return False
+        del self.live[message.key]
+        return True
+
+    def close(self) -> None:
+        """Cancel every live timer."""
+        for timer_id in self.live.values():
+            TIMERS.cancel(timer_id)
+        self.live.clear()

@@ -38,6 +38,7 @@ from runtime.spec import load_workflow
 from runtime.spec.model import WorkflowDef
 from runtime.spec.report import Reporter
 from runtime.spec.source import classify
+from runtime.spec.subworkflows import is_workflow_file, resolve_subworkflows
 from runtime.values import freeze
 
 __all__ = [
@@ -150,7 +151,7 @@ class WorkflowHandle:
 
 
 def _inspect() -> Any:
-    from actors.supervisor import Inspect
+    from actors.messages import Inspect
 
     return Inspect()
 
@@ -179,25 +180,18 @@ def start_workflow(
     from actors.supervisor import SupervisorConfig, WorkflowSupervisor
     from actors.tracing import TraceSink
 
-    callables: dict[str, Any] = {}
-    workflows: dict[str, WorkflowDef] = dict(options.get("workflows") or {})
-    for ref, value in (actions or {}).items():
-        if isinstance(value, WorkflowDef):
-            workflows[ref] = value
-        elif isinstance(value, (str, os.PathLike)) and str(value).endswith((".yaml", ".yml")):
-            workflows[ref] = load_workflow(value)
-        else:
-            callables[ref] = value
+    callables, workflows = _split_actions(actions, options.get("workflows"))
     registry = options.get("registry") or ActionRegistry(
         callables, entry_points=options.get("entry_points", True))
-    base_dir = _base_dir(workflow)
 
     def exists(ref: str) -> bool:
-        return ref in workflows or ref.endswith((".yaml", ".yml")) or registry.has(ref)
+        return ref in workflows or is_workflow_file(ref) or registry.has(ref)
 
     defn = load_workflow(workflow, dialect=options.get("dialect"), action_exists=exists)
     if isinstance(workflow, WorkflowDef):
         _check_loaded_actions(defn, exists)
+    subworkflows = resolve_subworkflows(defn, _base_dir(workflow), workflows,
+                                        action_exists=exists)
     params = freeze(dict(parameters or {}))
     check_parameters(defn, params)
     masker = Masker.for_inputs(defn.inputs, params)
@@ -214,9 +208,8 @@ def start_workflow(
         events = queue.SimpleQueue()
         listeners.append(events.put)
     execution_id = str(options.get("execution_id") or uuid.uuid4().hex[:12])
-    config = SupervisorConfig(registry=registry, workflows=workflows, sink=sink,
-                              listeners=tuple(listeners), journal=options.get("journal", True),
-                              base_dir=base_dir)
+    config = SupervisorConfig(registry=registry, workflows=subworkflows, sink=sink,
+                              listeners=tuple(listeners), journal=options.get("journal", True))
     done: pykka.ThreadingFuture[Any] = pykka.ThreadingFuture()
     supervisor = WorkflowSupervisor.start(defn=defn, parameters=params,
                                           execution_id=execution_id, config=config, done=done,
@@ -238,6 +231,21 @@ def set_worker_limit(limit: int) -> None:
     from actors.capacity import WORKERS
 
     WORKERS.set_limit(int(limit))
+
+
+def _split_actions(actions: Mapping[str, Any] | None, named: Mapping[str, WorkflowDef] | None
+                   ) -> tuple[dict[str, Any], dict[str, WorkflowDef]]:
+    """(action callables, workflows named by reference) from ``actions=`` and ``workflows=``."""
+    callables: dict[str, Any] = {}
+    workflows: dict[str, WorkflowDef] = dict(named or {})
+    for ref, value in (actions or {}).items():
+        if isinstance(value, WorkflowDef):
+            workflows[ref] = value
+        elif isinstance(value, (str, os.PathLike)) and is_workflow_file(str(value)):
+            workflows[ref] = load_workflow(value)
+        else:
+            callables[ref] = value
+    return callables, workflows
 
 
 def _base_dir(workflow: Any) -> Path | None:

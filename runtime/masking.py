@@ -48,6 +48,14 @@ class Masker:
                 values.append(spec.default.value)
         return cls(values)
 
+    def combined(self, other: Masker) -> Masker:
+        """A masker hiding the secrets of both (a sub-workflow's own and its parent's)."""
+        if not other._exact:
+            return self
+        if not self._exact:
+            return other
+        return Masker((*self._exact, *other._exact))
+
     def __bool__(self) -> bool:
         return bool(self._exact)
 

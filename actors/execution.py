@@ -1,0 +1,168 @@
+"""How a workflow supervisor carries out the commands of its state machine.
+
+:class:`CommandExecution` is the half of :class:`~actors.supervisor.WorkflowSupervisor`
+that turns commands into work, through a table keyed by the command's type
+(:meth:`CommandExecution._executors_table`): ``RunAction`` goes to a task actor
+(:mod:`actors.crew`), to an item worker of its run's pool (:mod:`actors.pools`), or to a
+child supervisor for a sub-workflow (looked up in the
+:class:`~runtime.spec.subworkflows.SubWorkflows` resolved when the workflow was loaded);
+``CancelAction`` stops an attempt (:mod:`actors.cancellation`); timers go to the
+execution's :class:`~actors.timers.ExecutionTimers` (a waiting item's timeout is held back
+by its pool); notices go to the progress listeners and the trace
+(:mod:`actors.trace_projection`); ``WorkflowFinished`` ends the execution.
+
+The supervisor owns the parts this class uses (they are declared below) and the two
+actor-specific steps: starting a child supervisor and finishing.
+
+Misuse: only the supervisor's thread runs this; carry out commands in the order the machine
+gave them (a ``SetTimer`` may refer to the ``RunAction`` just before it).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from runtime.commands import (
+    CancelAction,
+    CancelTimer,
+    Command,
+    RunAction,
+    SetTimer,
+    TaskFinished,
+    WorkflowFinished,
+)
+from runtime.errors import ActionNotFound
+from runtime.events import ActionCompleted, Event, TimerKey
+from runtime.machine import WorkflowState
+from runtime.spec.subworkflows import SubWorkflow
+from runtime.status import Outcome
+
+from .cancellation import Cancellation
+from .crew import Crew
+from .listeners import Listeners
+from .messages import AttemptKey, Perform
+from .pools import Pools
+from .timers import ExecutionTimers
+from .trace_projection import TraceProjection
+from .tracing import Tracer
+
+if TYPE_CHECKING:
+    from .supervisor import SupervisorConfig
+
+__all__ = ["CommandExecution"]
+
+Executor = Callable[[Any], Event | None]
+
+
+class CommandExecution:
+    """Carries out the state machine's commands (mixed into the supervisor)."""
+
+    config: SupervisorConfig
+    state: WorkflowState
+    tracer: Tracer
+    projection: TraceProjection
+    crew: Crew
+    pools: Pools
+    cancellation: Cancellation
+    timers: ExecutionTimers
+    listeners: Listeners
+    base_dir: Path
+    resolved: dict[str, tuple[Any, SubWorkflow | None]]
+    _executors: dict[type, Executor]
+
+    def _executors_table(self) -> dict[type, Executor]:
+        """Command type -> how it is carried out (others are notices: :meth:`_notice`)."""
+        return {
+            RunAction: self._run_action,
+            CancelAction: self._cancel_attempt,
+            SetTimer: self._set_timer_command,
+            CancelTimer: self._cancel_timer,
+            WorkflowFinished: self._finish,
+            TaskFinished: self._task_finished,
+        }
+
+    def _start_child(self, sub: SubWorkflow, command: RunAction, key: AttemptKey) -> None:
+        """Start a child supervisor for a sub-workflow attempt (the supervisor's own)."""
+        raise NotImplementedError
+
+    def _finish(self, command: WorkflowFinished, engine_error: str | None = None) -> None:
+        """End the execution (the supervisor's own)."""
+        raise NotImplementedError
+
+    def _execute(self, command: Command) -> Event | None:
+        """Carry out one command; an event to feed next, if it completed at once."""
+        return self._executors.get(type(command), self._notice)(command)
+
+    def _run_action(self, command: RunAction) -> Event | None:
+        key = (command.run, command.item, command.attempt)
+        if command.action is None:
+            return ActionCompleted(run=command.run, item=command.item, attempt=command.attempt,
+                                   outcome=Outcome.SUCCEEDED, at=time.time())
+        try:
+            action, sub = self._resolve(command.action, command.task)
+        except ActionNotFound as exc:
+            return ActionCompleted(run=command.run, item=command.item, attempt=command.attempt,
+                                   outcome=Outcome.FAILED, error=str(exc), at=time.time())
+        if sub is not None:
+            self._start_child(sub, command, key)
+        elif command.item is not None:
+            self.cancellation.started(key)
+            self.pools.dispatch(command, action, key)
+        else:
+            self.cancellation.started(key)
+            self._send(self.crew.task_worker(command), command, action, key)
+        return None
+
+    def _cancel_attempt(self, command: CancelAction) -> None:
+        key = (command.run, command.item, command.attempt)
+        self.cancellation.cancel(key, command.reason)
+        if command.item is None:
+            self.crew.cancel_task(command.run)
+        else:
+            self.pools.cancel(key)
+
+    def _set_timer_command(self, command: SetTimer) -> None:
+        if not self.pools.hold_timeout(command.key, command.delay):
+            self._set_timer(command.key, command.delay)
+
+    def _cancel_timer(self, command: CancelTimer) -> None:
+        self.timers.cancel(command.key)
+
+    def _set_timer(self, key: TimerKey, delay: float) -> None:
+        timer_id = self.timers.set(key, delay)
+        if self.tracer.enabled:
+            self.projection.timer_set(key, timer_id, delay, self.state)
+
+    def _send(self, worker: Any, command: RunAction, action: Any, key: AttemptKey) -> None:
+        """Tell ``worker`` to perform the attempt (and trace the message)."""
+        now = time.monotonic()
+        msg_id = 0
+        if self.tracer.enabled:
+            msg_id = self.projection.sending(key, command, self.crew.path_of(worker), now,
+                                             self.state)
+        worker.tell(Perform(command=command, action=action, msg_id=msg_id, sent=now))
+
+    def _resolve(self, ref: str, task: str) -> tuple[Any, SubWorkflow | None]:
+        """(action, None) for an action, (None, sub-workflow) for a sub-workflow; cached."""
+        known = self.resolved.get(ref)
+        if known is None:
+            sub = self.config.workflows.find(self.base_dir, ref)
+            action = None if sub is not None else self.config.registry.resolve(ref, task=task)
+            known = self.resolved[ref] = (action, sub)
+        return known
+
+    # ---- notices ------------------------------------------------------------------------
+
+    def _notice(self, command: Command) -> None:
+        self.listeners.notify(command)
+        if self.tracer.enabled:
+            self.projection.notice(command, self.state)
+
+    def _task_finished(self, command: TaskFinished) -> None:
+        """Free the workers of the finished run (its task actor waits for the next run)."""
+        self.crew.run_ended(command.run)
+        self.pools.release(command.run)
+        self._notice(command)
