@@ -20,13 +20,12 @@ from runtime.commands import WorkflowFinished
 from runtime.masking import Masker
 from runtime.records import record
 from runtime.results import ExecutionResult, TaskRecord
-from runtime.status import TASK_DONE, Outcome
+from runtime.status import TASK_DONE, Outcome, TaskStatus, WorkflowStatus
 
 from .messages import AttemptKey, Performed
 
 __all__ = ["ParentLink", "close_open_runs", "report_for_parent"]
 
-_DONE_TASK = frozenset(status.value for status in TASK_DONE)
 
 
 @record
@@ -42,7 +41,7 @@ class ParentLink:
 def report_for_parent(command: WorkflowFinished, parent: ParentLink, execution_id: str,
                       masker: Masker) -> Performed:
     """The sub-workflow's end as the report of the parent's attempt (errors masked)."""
-    outcome = Outcome.SUCCEEDED if command.status == "succeeded" else Outcome.FAILED
+    outcome = Outcome.SUCCEEDED if command.status is WorkflowStatus.SUCCEEDED else Outcome.FAILED
     run, item, attempt = parent.key
     error = None if outcome is Outcome.SUCCEEDED else masker.text(
         f"sub-workflow {execution_id} {command.status}: "
@@ -54,8 +53,8 @@ def report_for_parent(command: WorkflowFinished, parent: ParentLink, execution_i
 def close_open_runs(result: ExecutionResult, error: str) -> ExecutionResult:
     """``result`` with every task run still open reported failed with ``error``."""
     def close(records: list[TaskRecord]) -> list[TaskRecord]:
-        return [r if r.status in _DONE_TASK else dataclasses.replace(
-            r, status="failed", error=f"engine error: {error}") for r in records]
+        return [r if r.status in TASK_DONE else dataclasses.replace(
+            r, status=TaskStatus.FAILED, error=f"engine error: {error}") for r in records]
 
     return dataclasses.replace(result, tasks=close(result.tasks),
                                sequence=close(result.sequence))

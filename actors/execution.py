@@ -50,7 +50,7 @@ from .trace_projection import TraceProjection
 from .tracing import Tracer
 
 if TYPE_CHECKING:
-    from .supervisor import SupervisorConfig
+    from .config import SupervisorConfig
 
 __all__ = ["CommandExecution"]
 

@@ -22,14 +22,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pykka
 import structlog
 
-from runtime.actions import ActionRegistry
 from runtime.commands import Command, ErrorRecord, RunAction, WorkflowFinished
 from runtime.events import (
     ActionCompleted,
@@ -43,14 +41,14 @@ from runtime.events import (
 )
 from runtime.machine import WorkflowState, advance, advance_many, initial_state
 from runtime.masking import Masker
-from runtime.progress import ProgressEvent
 from runtime.results import build_result
 from runtime.spec.model import WorkflowDef
-from runtime.spec.subworkflows import SubWorkflow, SubWorkflows
+from runtime.spec.subworkflows import SubWorkflow
 from runtime.status import Outcome, WorkflowStatus
 from runtime.values import freeze
 
 from .cancellation import Cancellation, Reaper, tell_ref
+from .config import SupervisorConfig
 from .crew import Crew
 from .ending import ParentLink, close_open_runs, report_for_parent
 from .execution import CommandExecution
@@ -71,7 +69,7 @@ from .messages import (
 from .pools import Pools
 from .timers import ExecutionTimers
 from .trace_projection import TraceProjection
-from .tracing import Tracer, TraceSink
+from .tracing import Tracer
 
 __all__ = ["Inspect", "ParentLink", "Reaper", "SupervisorConfig", "WorkflowSupervisor"]
 
@@ -79,19 +77,6 @@ log = structlog.get_logger("troupe.supervisor")
 
 _MAX_BATCH = 64
 """Most reports fed to the machine in one step."""
-
-
-@dataclass(slots=True, kw_only=True)
-class SupervisorConfig:
-    """Everything a supervisor needs besides the workflow and its parameters."""
-
-    registry: ActionRegistry
-    workflows: SubWorkflows = field(default_factory=lambda: SubWorkflows(base_dir=Path.cwd()))
-    """The sub-workflows of the execution tree, resolved when the workflow was loaded."""
-    sink: TraceSink | None = None
-    listeners: tuple[Callable[[ProgressEvent], None], ...] = ()
-    journal: bool = True
-    """Keep the events consumed (for replay and, later, persistence)."""
 
 
 def _any_report(message: Any) -> bool:
@@ -367,7 +352,7 @@ class WorkflowSupervisor(CommandExecution, BatchingActor):
             return
         self.cancellation.abort(f"engine error: {message}")
         error = ErrorRecord(kind="engine", message=message)
-        finished = WorkflowFinished(status="failed", output={},
+        finished = WorkflowFinished(status=WorkflowStatus.FAILED, output={},
                                     errors=(*self.state.errors, error))
         try:
             self._finish(finished, engine_error=message)

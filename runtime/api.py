@@ -177,7 +177,8 @@ def start_workflow(
     unknown = set(options) - _OPTIONS
     if unknown:
         raise TypeError(f"start_workflow() got unknown option(s): {', '.join(sorted(unknown))}")
-    from actors.supervisor import SupervisorConfig, WorkflowSupervisor
+    from actors.config import SupervisorConfig
+    from actors.supervisor import WorkflowSupervisor
     from actors.tracing import TraceSink
 
     callables, workflows = _split_actions(actions, options.get("workflows"))
@@ -197,16 +198,7 @@ def start_workflow(
     masker = Masker.for_inputs(defn.inputs, params)
     trace = options.get("trace")
     sink = TraceSink(trace, options.get("trace_level", "info")) if trace else None
-    listeners: list[Callable[[ProgressEvent], None]] = []
-    on_event = options.get("on_event")
-    if callable(on_event):
-        listeners.append(on_event)
-    elif on_event:
-        listeners.extend(on_event)
-    events: queue.SimpleQueue[ProgressEvent] | None = None
-    if options.get("events"):
-        events = queue.SimpleQueue()
-        listeners.append(events.put)
+    listeners, events = _listeners(options.get("on_event"), bool(options.get("events")))
     execution_id = str(options.get("execution_id") or uuid.uuid4().hex[:12])
     config = SupervisorConfig(registry=registry, workflows=subworkflows, sink=sink,
                               listeners=tuple(listeners), journal=options.get("journal", True))
@@ -216,6 +208,21 @@ def start_workflow(
                                           masker=masker)
     return WorkflowHandle(execution_id=execution_id, supervisor=supervisor, done=done,
                           events=events, sink=sink)
+
+
+def _listeners(on_event: Any, iterate: bool) -> tuple[
+        list[Callable[[ProgressEvent], None]], queue.SimpleQueue[ProgressEvent] | None]:
+    """The progress listeners ``on_event`` names, and the queue ``handle.events()`` reads."""
+    listeners: list[Callable[[ProgressEvent], None]] = []
+    if callable(on_event):
+        listeners.append(on_event)
+    elif on_event:
+        listeners.extend(on_event)
+    events: queue.SimpleQueue[ProgressEvent] | None = None
+    if iterate:
+        events = queue.SimpleQueue()
+        listeners.append(events.put)
+    return listeners, events
 
 
 def set_worker_limit(limit: int) -> None:

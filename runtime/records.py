@@ -71,7 +71,7 @@ def evolve(record: _T, changes: dict[str, Any]) -> _T:
     make = _EVOLVERS.get(kind)
     if make is None:
         make = _EVOLVERS[kind] = _compile_evolver(kind)
-    return make(record, changes)
+    return cast(_T, make(record, changes))
 
 
 _EVOLVERS: dict[type, Callable[[Any, dict[str, Any]], Any]] = {}
@@ -102,4 +102,5 @@ def _compile_evolver(kind: type) -> Callable[[Any, dict[str, Any]], Any]:
         )
     lines.append("    return copy")
     exec("\n".join(lines), namespace)  # the code is built from the class's own slot names
-    return namespace["evolve"]
+    made: Callable[[Any, dict[str, Any]], Any] = namespace["evolve"]
+    return made

@@ -75,3 +75,108 @@ def test_engine_holds_no_mutex_no_deepcopy_and_no_sleep_polling() -> None:
         if "time.sleep(" in text:
             offenders.append(f"{rel}: time.sleep")
     assert offenders == []
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _import_graph(*packages: str) -> dict[str, set[str]]:
+    """Module -> the project modules it imports (at the top or inside functions).
+
+    ``from a.b import c`` counts as importing ``a.b.c`` when that is a module, else ``a.b``;
+    relative imports are resolved. The implicit import of a module's parent package is not
+    counted (it is how Python loads any submodule, not a dependency the code chose).
+    """
+    paths = _sources(*packages)
+    modules = {_module_name(p): p for p in paths}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets.update(a.name for a in node.names if a.name in modules)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*anchor, *([base] if base else [])])
+                for alias in node.names:
+                    full = f"{base}.{alias.name}"
+                    targets.add(full if full in modules else base)
+        graph[name] = {t for t in targets if t in modules and t != name}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every strongly connected component of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for other in sorted(graph[node]):
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in on_stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_runtime_and_actors_have_no_import_cycles() -> None:
+    """Modules import one way only, lazy (function-level) imports included."""
+    assert _cycles(_import_graph("runtime", "actors")) == []
+
+
+def test_the_cycle_check_finds_a_cycle() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60
+
+
+def test_modules_stay_small() -> None:
+    """No module of the engine holds more than ~400 lines."""
+    sizes = {p.relative_to(ROOT).as_posix(): len(p.read_text(encoding="utf-8").splitlines())
+             for p in _sources("runtime", "actors")}
+    assert {name: n for name, n in sizes.items() if n > MAX_MODULE_LINES} == {}
+
+
+def test_long_functions_say_why_in_their_docstring() -> None:
+    """A function over ~60 lines says why it is long (``Long because ...``) or is split."""
+    offenders = []
+    for path in _sources("runtime", "actors"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            length = (node.end_lineno or node.lineno) - node.lineno + 1
+            reason = "long because" in (ast.get_docstring(node) or "").lower()
+            if length > MAX_FUNCTION_LINES and not reason:
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} "
+                                 f"({length} lines)")
+    assert offenders == []
