@@ -17,6 +17,7 @@ import itertools
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,11 +74,8 @@ class TimerService:
                 request = self._inbox.get(timeout=timeout)
             except queue.Empty:
                 request = None
-            if isinstance(request, _Set):
-                heapq.heappush(heap, (request.deadline, request.timer_id, request.target,
-                                      request.message))
-            elif isinstance(request, _Drop):
-                dropped.add(request.timer_id)
+            if request is not None:
+                _REQUESTS[type(request)](request, heap, dropped)
             now = time.monotonic()
             while heap and heap[0][0] <= now:
                 _, timer_id, target, message = heapq.heappop(heap)
@@ -138,3 +136,18 @@ class ExecutionTimers:
         for timer_id in self.live.values():
             TIMERS.cancel(timer_id)
         self.live.clear()
+
+
+def _push(request: Any, heap: list[tuple[float, int, Any, Any]], dropped: set[int]) -> None:
+    heapq.heappush(heap, (request.deadline, request.timer_id, request.target, request.message))
+
+
+def _forget(request: Any, heap: list[tuple[float, int, Any, Any]], dropped: set[int]) -> None:
+    dropped.add(request.timer_id)
+
+
+_REQUESTS: dict[type, Callable[[Any, list[tuple[float, int, Any, Any]], set[int]], None]] = {
+    _Set: _push,
+    _Drop: _forget,
+}
+"""What the timer thread does with each kind of request."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from array import array
 
+from runtime.status import TaskStatus
 from runtime.trace.fields import as_int
 from runtime.trace.reader import TraceEvent, parse_actor
 from runtime.trace.records import (
@@ -34,7 +35,8 @@ from runtime.trace.records import (
 
 __all__ = ["STATUS_NAMES", "ActorBuilder", "ExecBuilder", "RunBuilder", "status_code"]
 
-STATUS_NAMES: list[str] = ["succeeded", "failed", "timed_out", "canceled"]
+STATUS_NAMES: list[str] = [status.value for status in (
+    TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.TIMED_OUT, TaskStatus.CANCELED)]
 _STATUS_CODES: dict[str, int] = {name: code for code, name in enumerate(STATUS_NAMES)}
 
 

@@ -9,8 +9,9 @@ comparable.
 Misuse: do not build them by hand from trace lines (feed the aggregator: it knows the
 fallbacks of partial traces); do not treat a record of a running execution as final
 (``finished`` is false, durations so far are measured up to the last line seen); statuses
-are the trace's strings (a newer engine may add some), compare with :data:`FAILED_STATUSES`
-and :data:`RUNNING`, not with a closed list.
+are the trace's strings (a newer engine may add some): the values of
+:mod:`runtime.status`'s enums, compared with :data:`FAILED_STATUSES` and :data:`RUNNING`
+(derived from those enums), never with a closed list.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from runtime.status import ABENDED, TaskStatus
 from runtime.trace.formatting import format_time
 
 __all__ = [
@@ -37,10 +39,10 @@ __all__ = [
     "task_actor_path",
 ]
 
-RUNNING = "running"
+RUNNING: str = TaskStatus.RUNNING.value
 """Status of an execution, task run or actor that has not finished (yet) in the trace."""
 
-FAILED_STATUSES = frozenset({"failed", "timed_out"})
+FAILED_STATUSES: frozenset[str] = frozenset(status.value for status in ABENDED)
 """Statuses counted as failures (``canceled`` is not one)."""
 
 

@@ -90,15 +90,23 @@ class SuiteLocation:
     looked: tuple[Path, ...]
 
 
+VENDORED_DIR = Path(__file__).resolve().parent / "suite"
+"""A snapshot of ``shared/conformance`` (Apache-2.0, attribution in its README and LICENSE)."""
+
+
 def locate_suite(environ: Mapping[str, str] | None = None) -> SuiteLocation:
     """Find the directory holding ``orquesta/index.yaml``.
 
     ``$TROUPE_CONFORMANCE_DIR`` may name the ``conformance`` directory or its ``orquesta``
-    subdirectory; without it, ``../shared/conformance`` next to the repository is used.
+    subdirectory, and is then the only place looked at; without it, ``../shared/conformance``
+    next to the repository (the team's current copy), else the snapshot vendored in
+    ``tests/conformance/suite`` (so a clean clone anywhere runs the suite).
     """
     env = (os.environ if environ is None else environ).get(ENV_VAR)
-    base = Path(env).expanduser() if env else REPO_ROOT.parent / "shared" / "conformance"
-    looked = (base / "orquesta" / "index.yaml", base / "index.yaml")
+    bases = ([Path(env).expanduser()] if env
+             else [REPO_ROOT.parent / "shared" / "conformance", VENDORED_DIR])
+    looked = tuple(index for base in bases
+                   for index in (base / "orquesta" / "index.yaml", base / "index.yaml"))
     for index in looked:
         if index.is_file():
             return SuiteLocation(index.parent, looked)

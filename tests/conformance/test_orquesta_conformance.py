@@ -4,8 +4,9 @@ Every case listed in the suite's ``index.yaml`` and every ``extra_cases/*.yaml``
 with mock actions and driven in waves by :mod:`tests.conformance.runner`; the outcome is
 compared level by level (status, output, errors; task runs; action executions; order and
 terminal tasks where defined). The suite is found through ``$TROUPE_CONFORMANCE_DIR`` or at
-``../shared/conformance`` next to the repository (see ``docs/conformance.md``); when it is
-missing the module is skipped, except under ``CI=true``, where that is a failure.
+``../shared/conformance`` next to the repository, else in the snapshot vendored in
+``tests/conformance/suite`` (see ``docs/conformance.md``); when none holds it the module is
+skipped, except under ``CI=true``, where that is a failure.
 
 Cases whose expectation Troupe deliberately does not meet are listed in ``DIVERGENCES``,
 which mirrors the table in ``docs/conformance.md``; they are strict xfails, so a case that
