@@ -128,6 +128,8 @@ def test_an_expression_error_fails_the_workflow_with_a_located_record(
     assert result.status == "failed"
     errors = [e for e in result.errors if e.kind == "expression"]
     assert [(e.task, e.field) for e in errors] == [(task, field)]
+    assert all(e.expression for e in errors)  # the expression that failed, as written
+    assert "engine" not in [e.kind for e in result.errors]
     assert all(t.status != "running" for t in result.tasks)
 
 
