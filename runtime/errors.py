@@ -279,3 +279,23 @@ class ActionTimedOut(TroupeError):
 
 class EngineBug(TroupeError):
     """An invariant of the engine was broken: a bug in Troupe, not in the workflow."""
+
+
+class StoreError(TroupeError):
+    """A store could not be opened, read or written.
+
+    ``url`` is the store's URL (credentials masked), ``problem`` what went wrong in words.
+    """
+
+    def __init__(self, *, url: str, problem: str) -> None:
+        self.url = url
+        self.problem = problem
+        super().__init__(f"store {url}: {problem}")
+
+
+class UnknownExecution(TroupeError):
+    """No execution with this id is known (to the engine or its store)."""
+
+    def __init__(self, execution_id: str) -> None:
+        self.execution_id = execution_id
+        super().__init__(f"no execution {execution_id!r}")

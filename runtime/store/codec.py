@@ -1,0 +1,96 @@
+"""Journal entries to JSON and back: the machine's events and the journal's own records.
+
+An entry is stored as its type's name (``kind``) and a JSON object of its fields
+(``body``). Data fields (parameters, results) are frozen values: they are written as plain
+JSON and frozen again when read, so a replayed event equals the one the machine consumed.
+Timer keys and enums are written as their parts and values; decoding is driven by the
+record's type, never by markers in the data (a result may hold any key).
+
+Misuse: only records listed in :data:`KINDS` can be journaled; values that are not JSON data
+(objects, sets, bytes) are written as the engine prints them (``runtime.values.json_default``)
+and do not come back as they were.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+from collections.abc import Callable
+from typing import Any
+
+from runtime.events import (
+    ActionCompleted,
+    AttemptReturned,
+    CancelRequested,
+    PauseRequested,
+    ResumeRequested,
+    TimerFired,
+    TimerKey,
+    TimerKind,
+    WorkflowRequested,
+)
+from runtime.status import Outcome
+from runtime.values import freeze, json_default
+
+from .entries import AttemptStarted, TimerArmed, TimerCleared
+
+__all__ = ["KINDS", "decode", "encode"]
+
+KINDS: dict[str, type] = {kind.__name__: kind for kind in (
+    WorkflowRequested, ActionCompleted, AttemptReturned, TimerFired, CancelRequested,
+    PauseRequested, ResumeRequested, AttemptStarted, TimerArmed, TimerCleared)}
+"""Every record a journal holds, by the name it is stored under."""
+
+
+def encode(entry: Any) -> tuple[str, str]:
+    """``(kind, body)`` of a journal entry."""
+    kind = type(entry).__name__
+    if kind not in KINDS:
+        raise TypeError(f"{kind} is not a journal entry")
+    body = {f.name: _plain(getattr(entry, f.name)) for f in dataclasses.fields(entry)}
+    return kind, json.dumps(body, default=json_default, separators=(",", ":"))
+
+
+def decode(kind: str, body: str) -> Any:
+    """The record ``encode`` gave ``(kind, body)`` for."""
+    cls = KINDS.get(kind)
+    if cls is None:
+        raise ValueError(f"unknown journal entry kind {kind!r}")
+    fields = json.loads(body)
+    return cls(**{name: _DECODERS.get(name, freeze)(value) for name, value in fields.items()})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, TimerKey):
+        return {"kind": value.kind.value, "run": value.run, "item": value.item,
+                "attempt": value.attempt}
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _timer_key(value: Any) -> TimerKey:
+    return TimerKey(kind=TimerKind(value["kind"]), run=value["run"], item=value["item"],
+                    attempt=value["attempt"])
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "key": _timer_key,
+    "outcome": Outcome,
+    "run": _same,
+    "item": _same,
+    "attempt": _same,
+    "at": _same,
+    "deadline": _same,
+    "execution_id": _same,
+    "reason": _same,
+    "force": _same,
+    "error": _same,
+}
+"""How a field comes back, by name (the journal's records share their field names); any
+other field is data, frozen."""

@@ -1,0 +1,78 @@
+"""A store that keeps everything in the process's memory (``memory://``).
+
+For tests and for callers who want the Engine's API without a file: it forgets everything
+when the process ends, so nothing is recovered after a crash.
+
+Misuse: do not expect durability; use it from one thread only, like every store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .base import UNFINISHED, Batch, EntryRow, ExecutionRow, Page
+from .paging import page_of
+
+__all__ = ["MemoryStore"]
+
+
+class MemoryStore:
+    """Executions and journals in dicts."""
+
+    def __init__(self, url: str = "memory://") -> None:
+        self.url = url
+        self._executions: dict[str, ExecutionRow] = {}
+        self._entries: dict[str, list[EntryRow]] = {}
+
+    def open(self) -> None:
+        """Nothing to connect to."""
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def write(self, batch: Batch) -> None:
+        """Apply the batch (all of it: nothing here can fail halfway)."""
+        for row in batch.executions:
+            self._executions[row.id] = row
+            self._entries.setdefault(row.id, [])
+        for entry in batch.entries:
+            self._entries.setdefault(entry.execution_id, []).append(entry)
+        for update in batch.updates:
+            row = self._executions.get(update.execution_id)
+            if row is not None:
+                self._executions[row.id] = replace(
+                    row, status=update.status, updated_at=update.updated_at,
+                    finished_at=update.finished_at or row.finished_at,
+                    result=update.result if update.result is not None else row.result)
+
+    def execution(self, execution_id: str) -> ExecutionRow | None:
+        """The execution ``execution_id``, or None."""
+        return self._executions.get(execution_id)
+
+    def executions(self, *, status: str | None = None, workflow: str | None = None,
+                   since: float | None = None, limit: int = 100,
+                   cursor: str | None = None) -> Page:
+        """Executions newest first, filtered, paged."""
+        rows = [r for r in self._executions.values()
+                if (status is None or r.status == status)
+                and (workflow is None or r.workflow == workflow)
+                and (since is None or r.created_at >= since)]
+        return page_of(rows, limit, cursor)
+
+    def entries(self, execution_id: str) -> tuple[EntryRow, ...]:
+        """The journal of ``execution_id``, in order."""
+        return tuple(sorted(self._entries.get(execution_id, ()), key=lambda e: e.seq))
+
+    def unfinished(self) -> tuple[ExecutionRow, ...]:
+        """Executions not finished, oldest first."""
+        rows = [r for r in self._executions.values() if r.status in UNFINISHED]
+        return tuple(sorted(rows, key=lambda r: (r.created_at, r.id)))
+
+    def purge(self, *, finished_before: float) -> int:
+        """Forget finished executions that finished before ``finished_before``."""
+        gone = [r.id for r in self._executions.values()
+                if r.finished_at is not None and r.finished_at < finished_before]
+        for execution_id in gone:
+            del self._executions[execution_id]
+            self._entries.pop(execution_id, None)
+        return len(gone)
