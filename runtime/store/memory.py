@@ -38,12 +38,12 @@ class MemoryStore:
         for entry in batch.entries:
             self._entries.setdefault(entry.execution_id, []).append(entry)
         for update in batch.updates:
-            row = self._executions.get(update.execution_id)
-            if row is not None:
-                self._executions[row.id] = replace(
-                    row, status=update.status, updated_at=update.updated_at,
-                    finished_at=update.finished_at or row.finished_at,
-                    result=update.result if update.result is not None else row.result)
+            current = self._executions.get(update.execution_id)
+            if current is not None:
+                self._executions[current.id] = replace(
+                    current, status=update.status, updated_at=update.updated_at,
+                    finished_at=update.finished_at or current.finished_at,
+                    result=update.result if update.result is not None else current.result)
 
     def execution(self, execution_id: str) -> ExecutionRow | None:
         """The execution ``execution_id``, or None."""
