@@ -9,17 +9,19 @@ reads it from its own thread).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from runtime.actions import ActionRegistry
 from runtime.progress import ProgressEvent
 from runtime.spec.subworkflows import SubWorkflows
+from runtime.store.replaying import Journaled
 
 from .tracing import TraceSink
 
-__all__ = ["SupervisorConfig"]
+__all__ = ["DurableConfig", "SupervisorConfig"]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -32,4 +34,19 @@ class SupervisorConfig:
     sink: TraceSink | None = None
     listeners: tuple[Callable[[ProgressEvent], None], ...] = ()
     journal: bool = True
-    """Keep the events consumed (for replay and, later, persistence)."""
+    """Keep the events consumed in memory (for replay and the result's event count)."""
+    durable: DurableConfig | None = None
+    """Journal the execution tree to the engine's store (None: in memory only)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DurableConfig:
+    """How the supervisors of a durable execution tree reach the engine's journal."""
+
+    journal: Any
+    """The engine's :class:`~actors.journal.Journal` actor."""
+    texts: Mapping[str, str] = field(default_factory=dict)
+    """Sub-workflow file -> its text, read when the workflow was loaded (for the children's
+    execution records: the actors never read files)."""
+    recovering: Mapping[str, Journaled] = field(default_factory=dict)
+    """Child execution id -> its journal, for the children recovered with their parent."""

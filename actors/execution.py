@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,9 +40,11 @@ from runtime.events import ActionCompleted, Event, TimerKey
 from runtime.machine import WorkflowState
 from runtime.spec.subworkflows import SubWorkflow
 from runtime.status import Outcome
+from runtime.store.entries import AttemptStarted, TimerArmed, TimerCleared
 
 from .cancellation import Cancellation
 from .crew import Crew
+from .durability import Durability
 from .listeners import Listeners
 from .messages import AttemptKey, Perform
 from .pools import Pools
@@ -52,7 +55,13 @@ from .tracing import Tracer
 if TYPE_CHECKING:
     from .config import SupervisorConfig
 
-__all__ = ["CommandExecution"]
+__all__ = ["CommandExecution", "is_idempotent"]
+
+
+def is_idempotent(action: Any, rendered: Any) -> bool:
+    """Tell whether running this attempt twice is harmless (the action says so)."""
+    declared = getattr(action, "idempotent", False)
+    return bool(declared(rendered) if callable(declared) else declared)
 
 Executor = Callable[[Any], Event | None]
 
@@ -69,6 +78,7 @@ class CommandExecution:
     cancellation: Cancellation
     timers: ExecutionTimers
     listeners: Listeners
+    durable: Durability | None
     base_dir: Path
     resolved: dict[str, tuple[Any, SubWorkflow | None]]
     _executors: dict[type, Executor]
@@ -108,16 +118,29 @@ class CommandExecution:
                                    outcome=Outcome.FAILED, error=str(exc), at=time.time())
         if sub is not None:
             self._start_child(sub, command, key)
-        elif command.item is not None:
-            self.cancellation.started(key)
+            return None
+        self.cancellation.started(key)
+        durable = self.durable
+        if durable is not None and not is_idempotent(action, command.input):
+            now = time.time()  # fence: the attempt starts once its start is durable
+            durable.record(AttemptStarted(run=command.run, item=command.item,
+                                          attempt=command.attempt, at=now), now)
+            durable.fence(key, partial(self._hand_over, command, action, key))
+            return None
+        self._hand_over(command, action, key)
+        return None
+
+    def _hand_over(self, command: RunAction, action: Any, key: AttemptKey) -> None:
+        """Give the attempt to an item worker of its run's pool, or to its task actor."""
+        if command.item is not None:
             self.pools.dispatch(command, action, key)
         else:
-            self.cancellation.started(key)
             self._send(self.crew.task_worker(command), command, action, key)
-        return None
 
     def _cancel_attempt(self, command: CancelAction) -> None:
         key = (command.run, command.item, command.attempt)
+        if self.durable is not None:
+            self.durable.unfence(key)  # canceled before its start was durable: never sent
         self.cancellation.cancel(key, command.reason)
         if command.item is None:
             self.crew.cancel_task(command.run)
@@ -130,8 +153,14 @@ class CommandExecution:
 
     def _cancel_timer(self, command: CancelTimer) -> None:
         self.timers.cancel(command.key)
+        if self.durable is not None:
+            now = time.time()
+            self.durable.record(TimerCleared(key=command.key, at=now), now)
 
     def _set_timer(self, key: TimerKey, delay: float) -> None:
+        if self.durable is not None:
+            now = time.time()
+            self.durable.record(TimerArmed(key=key, deadline=now + delay, at=now), now)
         timer_id = self.timers.set(key, delay)
         if self.tracer.enabled:
             self.projection.timer_set(key, timer_id, delay, self.state)
@@ -157,7 +186,10 @@ class CommandExecution:
     # ---- notices ------------------------------------------------------------------------
 
     def _notice(self, command: Command) -> None:
-        self.listeners.notify(command)
+        if self.durable is None or not self.listeners.listeners:
+            self.listeners.notify(command)
+        else:  # a caller is told only what a crash cannot take back
+            self.durable.after(partial(self.listeners.notify, command))
         if self.tracer.enabled:
             self.projection.notice(command, self.state)
 

@@ -28,7 +28,8 @@ from typing import Any
 import pykka
 import structlog
 
-from runtime.commands import Command, ErrorRecord, RunAction, WorkflowFinished
+from runtime.commands import Command, RunAction
+from runtime.errors import StoreError
 from runtime.events import (
     ActionCompleted,
     AttemptReturned,
@@ -41,17 +42,22 @@ from runtime.events import (
 )
 from runtime.machine import WorkflowState, advance, advance_many, initial_state
 from runtime.masking import Masker
-from runtime.results import build_result
 from runtime.spec.model import WorkflowDef
 from runtime.spec.subworkflows import SubWorkflow
-from runtime.status import Outcome, WorkflowStatus
+from runtime.status import WorkflowStatus
+from runtime.store import ExecutionRow
+from runtime.store.replaying import Journaled
+from runtime.store.rows import execution_row
 from runtime.values import freeze
 
-from .cancellation import Cancellation, Reaper, tell_ref
+from .cancellation import Cancellation, Reaper
 from .config import SupervisorConfig
 from .crew import Crew
-from .ending import ParentLink, close_open_runs, report_for_parent
+from .durability import Durability
+from .ending import ParentLink
 from .execution import CommandExecution
+from .finishing import Finishing
+from .journal import Committed
 from .listeners import Listeners
 from .mailbox import BatchingActor
 from .messages import (
@@ -67,6 +73,7 @@ from .messages import (
     WorkersGranted,
 )
 from .pools import Pools
+from .resume import resume
 from .timers import ExecutionTimers
 from .trace_projection import TraceProjection
 from .tracing import Tracer
@@ -87,14 +94,17 @@ def _item_report(message: Any) -> bool:
     return type(message) is Performed and message.item is not None
 
 
-class WorkflowSupervisor(CommandExecution, BatchingActor):
+class WorkflowSupervisor(Finishing, CommandExecution, BatchingActor):
     """Owns one execution: its state machine, its context, its children."""
 
     use_daemon_thread = True
 
     def __init__(self, *, defn: WorkflowDef, parameters: Any, execution_id: str,
                  config: SupervisorConfig, done: pykka.ThreadingFuture[Any], masker: Masker,
-                 parent: ParentLink | None = None, base_dir: Path | None = None) -> None:
+                 parent: ParentLink | None = None, base_dir: Path | None = None,
+                 row: ExecutionRow | None = None, recovered: Journaled | None = None) -> None:
+        """``row``: a durable execution's record (new executions); ``recovered``: its
+        journal as read back (recovered executions)."""
         super().__init__()
         self.defn = defn
         self.parameters = freeze(parameters or {})
@@ -115,6 +125,12 @@ class WorkflowSupervisor(CommandExecution, BatchingActor):
         self.cancellation = Cancellation()
         self.timers = ExecutionTimers(self.actor_ref)
         self.listeners = Listeners(config.listeners, execution_id, masker)
+        self.recovered = recovered
+        self.durable: Durability | None = None
+        if config.durable is not None:
+            self.durable = Durability(
+                journal=config.durable.journal, owner=self.actor_ref, execution_id=execution_id,
+                seq=recovered.seq if recovered is not None else 0, new_row=row)
         self.resolved: dict[str, tuple[Any, SubWorkflow | None]] = {}
         """Action reference -> (action, sub-workflow); the registry is shared, this is ours."""
         self.batchable = _item_report if tracer.enabled else _any_report
@@ -140,11 +156,16 @@ class WorkflowSupervisor(CommandExecution, BatchingActor):
                     parent_task=parent.task if parent else None,
                     inputs=dict(self.parameters.items()),
                     thread=threading.current_thread().name)
-            self._feed(WorkflowRequested(execution_id=self.execution_id,
-                                         parameters=self.parameters, at=time.time()))
+            if self.recovered is not None:
+                resume(self, self.recovered)
+            else:
+                self._feed(WorkflowRequested(execution_id=self.execution_id,
+                                             parameters=self.parameters, at=time.time()))
         except Exception as exc:  # an engine bug: the execution fails with an `engine` error
             self._crash(exc)
         finally:
+            if self.durable is not None:
+                self.durable.send()
             self.tracer.flush()
 
     def on_failure(self, exc_type: Any, exc_value: Any, tb: Any) -> None:
@@ -176,6 +197,8 @@ class WorkflowSupervisor(CommandExecution, BatchingActor):
                 handler(self, message)
             except Exception as exc:  # an engine bug: the execution fails (`engine`)
                 self._crash(exc)
+            if self.durable is not None:
+                self.durable.send()
             return None
         received = time.monotonic()
         traced = tracer.detail or not (kind is Performed and message.item is not None)
@@ -187,6 +210,8 @@ class WorkflowSupervisor(CommandExecution, BatchingActor):
             self._crash(exc)
         if traced:
             self.projection.handled(message, received, self.state)
+        if self.durable is not None:
+            self.durable.send()
         tracer.flush()  # this handling's lines, in one write
         return None
 
@@ -246,6 +271,16 @@ class WorkflowSupervisor(CommandExecution, BatchingActor):
         self.cancellation.cascade(Resume())
         self._feed(ResumeRequested(at=time.time()))
 
+    def _on_committed(self, message: Committed) -> None:
+        """The journal made entries durable: release what waited; a failed write fails the
+        execution (it can no longer keep its promises)."""
+        durable = self.durable
+        if durable is None:
+            return
+        durable.committed_upto(message)
+        if message.error is not None and not self.finished:
+            self._crash(StoreError(url="journal", problem=message.error))
+
     def _ignore(self, message: Any) -> None:
         """Nothing to do (:class:`Start`: the execution began in :meth:`on_start`)."""
 
@@ -272,16 +307,27 @@ class WorkflowSupervisor(CommandExecution, BatchingActor):
         Commands may produce events of their own (an action-less task completes at once);
         those are fed next, in order.
         """
+        if self.finished:
+            return  # late reports after the end are not part of the execution
         notices = not self.quiet
         follow_ups: deque[Event] = deque()
+        durable = self.durable
+        before = self.state.status
         if self.config.journal:
             self.events.extend(events)
+        if durable is not None:
+            for event in events:
+                durable.record(event, event.at)
         self._carry_out(advance_many(self.state, events, item_notices=notices), follow_ups)
         while follow_ups:
             current = follow_ups.popleft()
             if self.config.journal:
                 self.events.append(current)
+            if durable is not None:
+                durable.record(current, current.at)
             self._carry_out(advance(self.state, current, item_notices=notices), follow_ups)
+        if durable is not None and self.state.status is not before and not self.finished:
+            durable.status(self.state.status.value)
 
     def _carry_out(self, step: tuple[WorkflowState, Sequence[Command]],
                    follow_ups: deque[Event]) -> None:
@@ -301,80 +347,22 @@ class WorkflowSupervisor(CommandExecution, BatchingActor):
             child_id += f".a{command.attempt}"
         parameters = freeze(command.input or {})
         masker = Masker.for_inputs(sub.defn.inputs, parameters).combined(self.masker)
+        row = recovered = None
+        durable = self.config.durable
+        if durable is not None:  # a child recovered with its parent continues its journal
+            recovered = durable.recovering.get(child_id)
+            if recovered is None:
+                row = execution_row(
+                    execution_id=child_id, defn=sub.defn,
+                    text=durable.texts.get(sub.defn.file or "", ""), parameters=parameters,
+                    parent=self.execution_id, parent_task=command.task,
+                    base_dir=sub.base_dir)
         ref = WorkflowSupervisor.start(
             defn=sub.defn, parameters=parameters, execution_id=child_id, config=self.config,
             done=pykka.ThreadingFuture(), masker=masker, base_dir=sub.base_dir,
             parent=ParentLink(ref=self.actor_ref, key=key, execution=self.execution_id,
-                              task=command.task))
+                              task=command.task), row=row, recovered=recovered)
         self.cancellation.started(key, ref)
-
-    # ---- the end ------------------------------------------------------------------------
-
-    def _finish(self, command: WorkflowFinished, engine_error: str | None = None) -> None:
-        """The execution ended: release everything, tell the parent, wake the waiters.
-
-        ``engine_error``: it ended on an engine bug, and runs still open are failed with it.
-        """
-        if self.finished:
-            return
-        self.finished = True
-        result = build_result(self.state, command, self.masker, self.events)
-        if engine_error is not None:
-            result = close_open_runs(result, self.masker.text(engine_error))
-        if self.tracer.enabled:
-            self.projection.finished(command, time.monotonic() - self.started_mono)
-        self._release()
-        if self.parent is not None:
-            tell_ref(self.parent.ref, report_for_parent(command, self.parent,
-                                                        self.execution_id, self.masker))
-        self.tracer.flush()  # the execution's lines are in the file when its waiters wake
-        self.done.set(result)
-        self.answered = True
-        self.listeners.notify(command)
-        self.stop()
-
-    def _release(self) -> None:
-        """Cancel the timers, stop the workers, give back the permits, stop the reaper."""
-        self.timers.close()
-        self.crew.close()
-        self.pools.close()
-        self.cancellation.close()
-
-    def _crash(self, exc: BaseException) -> None:
-        """An engine bug: fail the execution loudly rather than hang its waiters."""
-        log.error("supervisor crashed", execution=self.execution_id, exc_info=exc)
-        if self.tracer.enabled:
-            self.tracer.failure("wf", "supervisor", exc)
-        message = f"{type(exc).__name__}: {exc}"
-        if self.finished:
-            if not self.answered:  # the end itself failed midway
-                self._give_up(exc, message)
-            return
-        self.cancellation.abort(f"engine error: {message}")
-        error = ErrorRecord(kind="engine", message=message)
-        finished = WorkflowFinished(status=WorkflowStatus.FAILED, output={},
-                                    errors=(*self.state.errors, error))
-        try:
-            self._finish(finished, engine_error=message)
-        except Exception as second:  # the end failed too: still wake the waiters
-            log.error("supervisor could not finish", execution=self.execution_id,
-                      exc_info=second)
-            self._give_up(second, message)
-
-    def _give_up(self, exc: BaseException, message: str) -> None:
-        """No result can be built: release everything, fail the parent's attempt, and give
-        the waiters the exception."""
-        self.answered = True
-        self.cancellation.abort(f"engine error: {message}")
-        self._release()
-        if self.parent is not None:
-            run, item, attempt = self.parent.key
-            tell_ref(self.parent.ref, Performed(
-                run=run, item=item, attempt=attempt, outcome=Outcome.FAILED,
-                error=self.masker.text(f"sub-workflow {self.execution_id}: {message}"),
-                worker="wf/child"))
-        self.done.set_exception((type(exc), exc, exc.__traceback__))
-        self.stop()
 
 
 _QUERIES: dict[type, Callable[[WorkflowSupervisor, Any], Any]] = {
@@ -391,5 +379,6 @@ _HANDLERS: dict[type, Callable[[WorkflowSupervisor, Any], None]] = {
     Pause: WorkflowSupervisor._on_pause,
     Resume: WorkflowSupervisor._on_resume,
     Start: WorkflowSupervisor._ignore,
+    Committed: WorkflowSupervisor._on_committed,
 }
 """Message type -> its handler (other messages are ignored)."""

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+import actors.finishing
 import actors.supervisor
 from runtime import start_workflow
 from runtime.events import ActionCompleted, Event
@@ -70,7 +71,7 @@ def test_an_end_that_cannot_be_built_still_wakes_the_waiters(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise EngineBug("no result")
 
-    monkeypatch.setattr(actors.supervisor, "build_result", broken)
+    monkeypatch.setattr(actors.finishing, "build_result", broken)
     handle = start_workflow("""
 tasks:
   fan:

@@ -1,0 +1,75 @@
+"""How a supervisor continues an execution recovered from its journal.
+
+The journal replayed gives the state as it was (:mod:`runtime.store.replaying`). To go on:
+
+- a finished execution (its end was journaled, its answer not given) just answers;
+- the timers armed and not cleared are set again with the time they have left (a deadline
+  already past fires at once);
+- every attempt in flight (:func:`runtime.machine.recovery.in_flight`) is sent again,
+  unless it is an attempt of a non-idempotent action whose start was journaled: that one
+  may have run, so it ends with an ``outcome_unknown`` failure the workflow routes like any
+  other (a non-idempotent attempt whose start was not journaled never started: the fence
+  held it back, so it is sent);
+- a sub-workflow attempt is started again: its child continues from its own journal.
+
+Misuse: call :func:`resume` once, from ``on_start``, instead of starting the execution.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from runtime.commands import WorkflowFinished
+from runtime.events import ActionCompleted, Event
+from runtime.machine.recovery import in_flight
+from runtime.status import WORKFLOW_DONE, Outcome
+from runtime.store.replaying import Journaled
+from runtime.values import thaw
+
+from .execution import is_idempotent
+
+__all__ = ["OUTCOME_UNKNOWN", "resume"]
+
+OUTCOME_UNKNOWN = ("outcome unknown: the engine stopped while this attempt of a "
+                   "non-idempotent action ran, so it may or may not have taken effect")
+
+
+def resume(supervisor: Any, journaled: Journaled) -> None:
+    """Continue the execution of ``supervisor`` (a
+    :class:`~actors.supervisor.WorkflowSupervisor`, which imports this module) from its
+    journal."""
+    state = supervisor.state = journaled.state
+    supervisor.events = list(journaled.events)
+    durable = supervisor.durable
+    if state.status in WORKFLOW_DONE:
+        outputs = state.output or {}
+        supervisor._finish(WorkflowFinished(
+            status=state.status, errors=tuple(state.errors),
+            output={name: thaw(outputs[name]) for name, _ in state.defn.outputs
+                    if name in outputs}))
+        return
+    if durable is not None:
+        durable.status(state.status.value)
+    now = time.time()
+    for timer, deadline in journaled.timers:
+        supervisor._set_timer(timer, max(deadline - now, 0.0))
+    settled: list[Event] = []
+    for command in in_flight(state):
+        key = (command.run, command.item, command.attempt)
+        if key in journaled.started and command.action is not None:
+            action, sub = supervisor._resolve(command.action, command.task)
+            if sub is None and not is_idempotent(action, command.input):
+                settled.append(ActionCompleted(
+                    run=command.run, item=command.item, attempt=command.attempt,
+                    outcome=_UNKNOWN, error=OUTCOME_UNKNOWN, at=now))
+                continue
+        follow_up = supervisor._run_action(command)
+        if follow_up is not None:
+            settled.append(follow_up)
+    if settled:
+        supervisor._feed(*settled)
+
+
+_UNKNOWN: Outcome = getattr(Outcome, "UNKNOWN", Outcome.FAILED)
+"""The outcome of an attempt that may have run (``Outcome.UNKNOWN`` once it exists)."""

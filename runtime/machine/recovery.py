@@ -1,0 +1,56 @@
+"""What was in flight when an execution stopped: the attempts to send again or settle.
+
+An execution recovered from its journal is rebuilt by replaying its events
+(:func:`runtime.machine.replay`); the attempts it had dispatched and not seen report are
+then still in flight in the state. :func:`in_flight` rebuilds their ``RunAction`` commands
+exactly as the machine emitted them (an item's input is rendered again: rendering is pure,
+so it is the same input), for the driver to send again or to end as ``outcome unknown``.
+
+Misuse: call it on a replayed state before feeding it anything new; the commands are not
+new attempts (the machine already counts them in flight), so the driver must not feed
+anything for them but their completion.
+"""
+
+from __future__ import annotations
+
+from runtime.commands import RunAction
+from runtime.errors import ExpressionError
+from runtime.status import TaskStatus
+
+from .state import ITEM_RUNNING, WorkflowState
+from .tx import Tx
+
+__all__ = ["in_flight"]
+
+
+def in_flight(state: WorkflowState) -> tuple[RunAction, ...]:
+    """The ``RunAction`` of every attempt the state has in flight, in run and item order."""
+    if not state.inflight:
+        return ()
+    tx = Tx(state, state.finished_at or 0.0)  # read-only: only used to render item inputs
+    commands: list[RunAction] = []
+    for run in state.runs:
+        if run.status is not TaskStatus.RUNNING:
+            continue
+        progress = run.items
+        if progress is None:
+            commands.append(RunAction(run=run.id, task=run.task, route=run.route,
+                                      attempt=run.attempt, action=run.action, input=run.input,
+                                      timeout=run.timeout))
+            continue
+        task = state.defn.task(run.task)
+        for index, status in enumerate(progress.statuses):
+            if status != ITEM_RUNNING:
+                continue
+            rendered = None
+            if task.input is not None:
+                scope = tx.scope(run, item=progress.values[index], index=index, has_item=True)
+                try:
+                    rendered = task.input.render(scope)
+                except ExpressionError:  # it rendered when it was sent: cannot happen
+                    rendered = None
+            commands.append(RunAction(run=run.id, task=run.task, route=run.route,
+                                      attempt=progress.attempt_of(index), action=run.action,
+                                      input=rendered, item=index, timeout=run.timeout,
+                                      concurrency=progress.concurrency))
+    return tuple(commands)
