@@ -1,0 +1,177 @@
+"""Starting an execution: from the caller's arguments to a running supervisor.
+
+:func:`prepare` does everything that can fail on the caller's input before anything runs:
+it loads and validates the workflow and every sub-workflow it can reach, checks the
+parameters, builds the masker, the trace sink and the progress listeners. :func:`launch`
+then starts the execution's supervisor (in memory, or durable: journaled by an engine's
+journal, or continued from its journal) and returns its handle. ``start_workflow`` and
+:class:`runtime.engine.Engine` are both made of these two steps.
+
+Misuse: a :class:`Prepared` is for one execution (its listeners and its trace sink are
+its own); launch it once.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pykka
+import yaml
+
+from runtime.actions import ActionRegistry
+from runtime.errors import ValidationFailed
+from runtime.handle import WorkflowHandle
+from runtime.masking import Masker
+from runtime.parameters import check_parameters
+from runtime.progress import ProgressEvent
+from runtime.spec import load_workflow
+from runtime.spec.model import WorkflowDef
+from runtime.spec.report import Reporter
+from runtime.spec.source import SourceKind, classify, read
+from runtime.spec.subworkflows import SubWorkflows, is_workflow_file, resolve_subworkflows
+from runtime.values import freeze
+
+__all__ = ["OPTIONS", "Prepared", "launch", "prepare", "workflow_text"]
+
+OPTIONS = frozenset(
+    {"trace", "trace_level", "on_event", "execution_id", "dialect", "registry", "events",
+     "workflows", "journal", "entry_points"}
+)
+"""The options ``start_workflow`` accepts (see its docstring)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Prepared:
+    """An execution checked and ready to start."""
+
+    defn: WorkflowDef
+    params: Any
+    """The parameters, frozen."""
+    masker: Masker
+    registry: ActionRegistry
+    subworkflows: SubWorkflows
+    sink: Any
+    """The trace sink (None: no trace)."""
+    listeners: tuple[Callable[[ProgressEvent], None], ...]
+    events: queue.SimpleQueue[ProgressEvent] | None
+    execution_id: str
+    journal: bool
+
+
+def prepare(workflow: Any, parameters: Mapping[str, Any] | None,
+            actions: Mapping[str, Any] | None, options: Mapping[str, Any]) -> Prepared:
+    """Check everything about an execution before it runs (see ``start_workflow``)."""
+    unknown = set(options) - OPTIONS
+    if unknown:
+        raise TypeError(f"start_workflow() got unknown option(s): {', '.join(sorted(unknown))}")
+    from actors.tracing import TraceSink
+
+    callables, workflows = _split_actions(actions, options.get("workflows"))
+    registry = options.get("registry") or ActionRegistry(
+        callables, entry_points=options.get("entry_points", True))
+
+    def exists(ref: str) -> bool:
+        return ref in workflows or is_workflow_file(ref) or registry.has(ref)
+
+    defn = load_workflow(workflow, dialect=options.get("dialect"), action_exists=exists)
+    if isinstance(workflow, WorkflowDef):
+        _check_loaded_actions(defn, exists)
+    subworkflows = resolve_subworkflows(defn, _base_dir(workflow), workflows,
+                                        action_exists=exists)
+    params = freeze(dict(parameters or {}))
+    check_parameters(defn, params)
+    trace = options.get("trace")
+    listeners, events = _listeners(options.get("on_event"), bool(options.get("events")))
+    return Prepared(
+        defn=defn, params=params, masker=Masker.for_inputs(defn.inputs, params),
+        registry=registry, subworkflows=subworkflows,
+        sink=TraceSink(trace, options.get("trace_level", "info")) if trace else None,
+        listeners=tuple(listeners), events=events,
+        execution_id=str(options.get("execution_id") or uuid.uuid4().hex[:12]),
+        journal=bool(options.get("journal", True)))
+
+
+def launch(prepared: Prepared, *, durable: Any = None, row: Any = None,
+           recovered: Any = None) -> WorkflowHandle:
+    """Start the prepared execution's supervisor and return its handle.
+
+    ``durable`` (an :class:`actors.config.DurableConfig`) journals it; ``row`` is its new
+    execution record, or ``recovered`` its journal read back (to continue it).
+    """
+    from actors.config import SupervisorConfig
+    from actors.supervisor import WorkflowSupervisor
+
+    config = SupervisorConfig(registry=prepared.registry, workflows=prepared.subworkflows,
+                              sink=prepared.sink, listeners=prepared.listeners,
+                              journal=prepared.journal, durable=durable)
+    done: pykka.ThreadingFuture[Any] = pykka.ThreadingFuture()
+    supervisor = WorkflowSupervisor.start(
+        defn=prepared.defn, parameters=prepared.params, execution_id=prepared.execution_id,
+        config=config, done=done, masker=prepared.masker, row=row, recovered=recovered)
+    return WorkflowHandle(execution_id=prepared.execution_id, supervisor=supervisor,
+                          done=done, events=prepared.events, sink=prepared.sink)
+
+
+def workflow_text(workflow: Any) -> str | None:
+    """The YAML text of a workflow argument (None for a loaded definition without a file)."""
+    if isinstance(workflow, WorkflowDef):
+        return read(classify(Path(workflow.file))) if workflow.file else None
+    source = classify(workflow)
+    if source.kind is SourceKind.MAPPING:
+        return yaml.safe_dump(dict(source.value), sort_keys=False)
+    return read(source)
+
+
+def _listeners(on_event: Any, iterate: bool) -> tuple[
+        list[Callable[[ProgressEvent], None]], queue.SimpleQueue[ProgressEvent] | None]:
+    """The progress listeners ``on_event`` names, and the queue ``handle.events()`` reads."""
+    listeners: list[Callable[[ProgressEvent], None]] = []
+    if callable(on_event):
+        listeners.append(on_event)
+    elif on_event:
+        listeners.extend(on_event)
+    events: queue.SimpleQueue[ProgressEvent] | None = None
+    if iterate:
+        events = queue.SimpleQueue()
+        listeners.append(events.put)
+    return listeners, events
+
+
+def _split_actions(actions: Mapping[str, Any] | None, named: Mapping[str, WorkflowDef] | None
+                   ) -> tuple[dict[str, Any], dict[str, WorkflowDef]]:
+    """(action callables, workflows named by reference) from ``actions=`` and ``workflows=``."""
+    callables: dict[str, Any] = {}
+    workflows: dict[str, WorkflowDef] = dict(named or {})
+    for ref, value in (actions or {}).items():
+        if isinstance(value, WorkflowDef):
+            workflows[ref] = value
+        elif isinstance(value, (str, os.PathLike)) and is_workflow_file(str(value)):
+            workflows[ref] = load_workflow(value)
+        else:
+            callables[ref] = value
+    return callables, workflows
+
+
+def _base_dir(workflow: Any) -> Path | None:
+    """The directory relative sub-workflow paths are resolved from (None for text)."""
+    if isinstance(workflow, WorkflowDef):
+        return Path(workflow.file).parent if workflow.file else None
+    path = classify(workflow).path
+    return path.resolve().parent if path is not None else None
+
+
+def _check_loaded_actions(defn: WorkflowDef, exists: Callable[[str], bool]) -> None:
+    reporter = Reporter(defn.file)
+    for name in defn.task_order:
+        task = defn.task(name)
+        if task.action_ref is not None and not exists(task.action_ref):
+            reporter.report("T401", f"unknown action {task.action_ref!r}", task=name,
+                            path=f"tasks.{name}.action")
+    if reporter.failed:
+        raise ValidationFailed(reporter.sorted())
