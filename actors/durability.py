@@ -26,6 +26,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+import pykka
+
 from runtime.store import EntryRow, ExecutionRow, StatusUpdate
 from runtime.store.codec import encode
 
@@ -83,7 +85,10 @@ class Durability:
                          entries=tuple(self.pending), execution=self.new_row,
                          update=self.update, appender=self.owner, sent=time.monotonic())
         self.pending, self.update, self.new_row = [], None, None
-        self.journal.tell(message)
+        try:
+            self.journal.tell(message)
+        except pykka.ActorDeadError:  # the engine closed: this execution stays unfinished
+            self.failed = self.failed or "the engine's journal is closed"
 
     def after(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once everything journaled so far is durable (now if it is)."""

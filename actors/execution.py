@@ -60,7 +60,9 @@ __all__ = ["CommandExecution", "is_idempotent"]
 
 def is_idempotent(action: Any, rendered: Any) -> bool:
     """Tell whether running this attempt twice is harmless (the action says so)."""
-    declared = getattr(action, "idempotent", False)
+    declared = getattr(action, "idempotent", None)
+    if declared is None:
+        declared = getattr(getattr(action, "fn", None), "idempotent", False)
     return bool(declared(rendered) if callable(declared) else declared)
 
 Executor = Callable[[Any], Event | None]

@@ -21,7 +21,6 @@ later batches are still tried.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -150,7 +149,6 @@ class Journal(pykka.ThreadingActor):
             updates=tuple(m.update for m in pending if m.update is not None),
         )
         error: str | None = None
-        started = time.monotonic()
         try:
             self.store.write(batch)
             self.commits += 1
@@ -160,8 +158,6 @@ class Journal(pykka.ThreadingActor):
         except Exception as exc:  # a backend bug: the executions cannot stay durable
             error = f"{type(exc).__name__}: {exc}"
             log.error("journal write failed", store=self.store.url, exc_info=exc)
-        log.debug("journal committed", entries=len(batch.entries),
-                  executions=len(batch.executions), duration=time.monotonic() - started)
         self._acknowledge(pending, error)
 
     @staticmethod

@@ -6,9 +6,10 @@ Public entry points::
     handle = start_workflow("deploy.yaml", {"env": "prod"})
     result = handle.wait(timeout=60)
 
-Everything under ``runtime`` except :mod:`runtime.api` and :mod:`runtime.cli` is the pure core:
-it imports neither pykka nor threading. ``start_workflow`` is resolved lazily so that importing
-the core never starts or imports the actor runtime.
+Everything under ``runtime`` except the API (:mod:`runtime.api`, :mod:`runtime.engine`,
+:mod:`runtime.launch`, :mod:`runtime.handle`) and :mod:`runtime.cli` is the pure core: it
+imports neither pykka nor threading. ``start_workflow`` and ``Engine`` are resolved lazily so
+that importing the core never starts or imports the actor runtime.
 """
 
 from __future__ import annotations
@@ -37,12 +38,14 @@ if TYPE_CHECKING:
         set_worker_limit,
         start_workflow,
     )
+    from runtime.engine import Engine
 
 __all__ = [
     "ActionFailed",
     "ActionNotFound",
     "ActionTimedOut",
     "Diagnostic",
+    "Engine",
     "ExecutionResult",
     "ExpressionError",
     "ParameterError",
@@ -65,6 +68,10 @@ _API_NAMES = frozenset(
 
 
 def __getattr__(name: str) -> Any:
+    if name == "Engine":
+        from runtime.engine import Engine
+
+        return Engine
     if name in _API_NAMES:
         from runtime import api
 

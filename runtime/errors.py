@@ -299,3 +299,14 @@ class UnknownExecution(TroupeError):
     def __init__(self, execution_id: str) -> None:
         self.execution_id = execution_id
         super().__init__(f"no execution {execution_id!r}")
+
+
+class ExecutionNotRunning(TroupeError):
+    """The store holds this execution unfinished, but this engine does not run it (it was
+    left by an engine that stopped: ``Engine.recover`` continues it)."""
+
+    def __init__(self, execution_id: str, status: str) -> None:
+        self.execution_id = execution_id
+        self.status = status
+        super().__init__(f"execution {execution_id!r} is {status} in the store but not "
+                         f"running here (recover it)")

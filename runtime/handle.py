@@ -109,6 +109,16 @@ class WorkflowHandle:
             if event.kind == "workflow_finished":
                 return
 
+    def abandon(self) -> None:
+        """Stop the execution's supervisor without ending the execution: a durable one
+        stays unfinished in its store, for the next engine's ``recover``. (An engine that
+        closes before its executions finished does this; the waiters never wake.)"""
+        if self._supervisor is not None:
+            try:
+                self._supervisor.stop(block=False)
+            except pykka.ActorDeadError:
+                pass  # it already ended
+
     def _tell(self, message: Any) -> None:
         if self._supervisor is None:
             return  # read back from a store, finished: nothing to tell

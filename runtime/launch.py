@@ -65,8 +65,13 @@ class Prepared:
 
 
 def prepare(workflow: Any, parameters: Mapping[str, Any] | None,
-            actions: Mapping[str, Any] | None, options: Mapping[str, Any]) -> Prepared:
-    """Check everything about an execution before it runs (see ``start_workflow``)."""
+            actions: Mapping[str, Any] | None, options: Mapping[str, Any], *,
+            base_dir: Path | None = None) -> Prepared:
+    """Check everything about an execution before it runs (see ``start_workflow``).
+
+    ``base_dir``: where relative sub-workflow paths resolve (default: the workflow file's
+    directory; the current one for text).
+    """
     unknown = set(options) - OPTIONS
     if unknown:
         raise TypeError(f"start_workflow() got unknown option(s): {', '.join(sorted(unknown))}")
@@ -82,7 +87,7 @@ def prepare(workflow: Any, parameters: Mapping[str, Any] | None,
     defn = load_workflow(workflow, dialect=options.get("dialect"), action_exists=exists)
     if isinstance(workflow, WorkflowDef):
         _check_loaded_actions(defn, exists)
-    subworkflows = resolve_subworkflows(defn, _base_dir(workflow), workflows,
+    subworkflows = resolve_subworkflows(defn, base_dir or _base_dir(workflow), workflows,
                                         action_exists=exists)
     params = freeze(dict(parameters or {}))
     check_parameters(defn, params)

@@ -1,0 +1,249 @@
+"""The Engine: the owner of one process's durable executions and of their store.
+
+    from runtime import Engine
+
+    with Engine(store="sqlite:///var/lib/troupe/troupe.db", actions=ACTIONS) as engine:
+        handle = engine.start_workflow("deploy.yaml", {"env": "prod"})
+        ...
+    # after a crash, in a new process:
+    with Engine(store="sqlite:///var/lib/troupe/troupe.db", actions=ACTIONS) as engine:
+        for handle in engine.recover():
+            print(handle.execution_id, handle.wait().status)
+
+An engine starts one journal actor (:mod:`actors.journal`), the only reader and writer of
+its store; every execution it starts is journaled there (the workflow's text, parameters,
+every event its state machine consumes), so that :meth:`Engine.recover` continues, after a
+crash, every execution the store holds as unfinished, without running again a task that
+completed and without running an attempt of a non-idempotent action twice. What callers are
+told (progress, results) is durable first.
+
+Misuse: one engine per store at a time (two engines on one SQLite file would both recover
+the same executions); give :meth:`recover` the same actions the executions were started
+with; close the engine (or use it as a context manager) to write the last batch.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from runtime.commands import WorkflowFinished
+from runtime.errors import ExecutionNotRunning, UnknownExecution
+from runtime.handle import WorkflowHandle, finished_handle
+from runtime.launch import Prepared, launch, prepare, workflow_text
+from runtime.machine.recovery import in_flight
+from runtime.results import ExecutionResult, build_result
+from runtime.spec.subworkflows import SubWorkflows
+from runtime.status import WORKFLOW_DONE
+from runtime.store import ExecutionRow, Page, Store, open_store
+from runtime.store.codec import decode
+from runtime.store.replaying import Journaled, read_journal
+from runtime.store.rows import execution_row
+from runtime.values import thaw
+
+__all__ = ["Engine"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Tree:
+    """A recovered execution and the journals of its sub-workflows in flight."""
+
+    row: ExecutionRow
+    prepared: Prepared
+    journaled: Journaled
+    children: Mapping[str, Journaled]
+
+
+class Engine:
+    """Runs durable executions on one store (see the module docstring)."""
+
+    def __init__(self, store: str | Store | None = None, *,
+                 actions: Mapping[str, Any] | None = None, group_commit: Any = None,
+                 **options: Any) -> None:
+        """``store``: a store URL (default: SQLite in the user's data directory), or a
+        store object (not yet opened: the engine's journal opens it in its thread);
+        ``actions``: the action callables and workflows of every execution (also given to
+        the recovered ones); ``group_commit``: an :class:`actors.journal.GroupCommit`;
+        ``options``: defaults for :meth:`start_workflow`'s options."""
+        from actors.journal import Journal
+
+        self.store: Store = store if store is not None and not isinstance(store, str) \
+            else open_store(store)
+        self.url = self.store.url
+        self._actions = dict(actions or {})
+        self._options = dict(options)
+        self._journal = Journal.start(self.store, group_commit)
+        self._live: dict[str, WorkflowHandle] = {}
+        self._closed = False
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- starting and finding executions ------------------------------------------------
+
+    def start_workflow(self, workflow: Any, parameters: Mapping[str, Any] | None = None, *,
+                       actions: Mapping[str, Any] | None = None,
+                       **options: Any) -> WorkflowHandle:
+        """Validate, journal and start a workflow (the arguments of ``start_workflow``)."""
+        self._check_open()
+        prepared = prepare(workflow, parameters, {**self._actions, **(actions or {})},
+                           {**self._options, **options})
+        text = workflow_text(workflow)
+        if text is None:
+            raise TypeError("a durable execution needs the workflow's text: give a path, "
+                            "YAML text or a mapping, not a definition loaded without a file")
+        base_dir = prepared.subworkflows.base_dir
+        row = execution_row(execution_id=prepared.execution_id, defn=prepared.defn, text=text,
+                            parameters=prepared.params, base_dir=base_dir)
+        handle = launch(prepared, durable=self._durable(prepared.subworkflows), row=row)
+        self._live[handle.execution_id] = handle
+        return handle
+
+    def get(self, execution_id: str) -> WorkflowHandle:
+        """The handle of an execution of this engine, or of one the store holds finished
+        (``UnknownExecution`` if there is none; ``ExecutionNotRunning`` if the store holds it
+        unfinished and no engine runs it: :meth:`recover` continues it)."""
+        live = self._live.get(execution_id)
+        if live is not None:
+            return live
+        row = self._ask(lambda store: store.execution(execution_id))
+        if row is None:
+            raise UnknownExecution(execution_id)
+        return finished_handle(self._stored_result(row))
+
+    def list(self, status: str | None = None, workflow: str | None = None,
+             since: float | None = None, limit: int = 100, cursor: str | None = None) -> Page:
+        """Executions the store holds, newest first (``Page.cursor`` fetches the next)."""
+        result: Page = self._ask(lambda store: store.executions(
+            status=status, workflow=workflow, since=since, limit=limit, cursor=cursor))
+        return result
+
+    def events(self, execution_id: str) -> builtins.list[Any]:
+        """The journal of an execution: its events and the journal's own entries, in order."""
+        rows = self._ask(lambda store: store.entries(execution_id))
+        if not rows and self._ask(lambda store: store.execution(execution_id)) is None:
+            raise UnknownExecution(execution_id)
+        return [decode(row.kind, row.body) for row in rows]
+
+    # ---- recovery -----------------------------------------------------------------------
+
+    def recover(self, *, actions: Mapping[str, Any] | None = None,
+                **options: Any) -> builtins.list[WorkflowHandle]:
+        """Continue every execution the store holds unfinished; their handles.
+
+        Sub-workflows continue with their parents. An execution whose workflow no longer
+        loads (an action gone, a sub-workflow file missing) raises, naming it.
+        """
+        self._check_open()
+        rows = self._ask(lambda store: store.unfinished())
+        handles = []
+        for row in rows:
+            if row.parent is not None or row.id in self._live:
+                continue
+            tree = self._read_tree(row, actions, options)
+            handle = launch(tree.prepared, recovered=tree.journaled, durable=self._durable(
+                tree.prepared.subworkflows, recovering=tree.children))
+            self._live[handle.execution_id] = handle
+            handles.append(handle)
+        return handles
+
+    def _read_tree(self, row: ExecutionRow, actions: Mapping[str, Any] | None,
+                   options: Mapping[str, Any]) -> _Tree:
+        """Load an execution from its record and journal, with its children in flight."""
+        parameters = json.loads(row.parameters)
+        merged = {**self._options, **options, "execution_id": row.id}
+        prepared = prepare(row.text, parameters, {**self._actions, **(actions or {})}, merged,
+                           base_dir=Path(row.base_dir) if row.base_dir else None)
+        journaled = read_journal(prepared.defn, self._ask(lambda store: store.entries(row.id)))
+        children: dict[str, Journaled] = {}
+        self._read_children(row.id, journaled, prepared.subworkflows,
+                            prepared.subworkflows.base_dir, children)
+        return _Tree(row=row, prepared=prepared, journaled=journaled, children=children)
+
+    def _read_children(self, execution_id: str, journaled: Journaled,
+                       subworkflows: SubWorkflows, base_dir: Path,
+                       found: dict[str, Journaled]) -> None:
+        for command in in_flight(journaled.state):
+            sub = subworkflows.find(base_dir, command.action) if command.action else None
+            if sub is None:
+                continue
+            child_id = f"{execution_id}.{command.task}.{command.run}"
+            if command.item is not None:
+                child_id += f".{command.item}"
+            if command.attempt > 1:
+                child_id += f".a{command.attempt}"
+            rows = self._ask(lambda store, cid=child_id: store.entries(cid))
+            if not rows:
+                continue  # the child never started: its parent starts it again
+            child = read_journal(sub.defn, rows)
+            found[child_id] = child
+            self._read_children(child_id, child, subworkflows, sub.base_dir, found)
+
+    def _stored_result(self, row: ExecutionRow) -> ExecutionResult:
+        """The result of a stored execution, rebuilt by replaying its journal."""
+        prepared = prepare(row.text, json.loads(row.parameters), self._actions,
+                           {"execution_id": row.id},
+                           base_dir=Path(row.base_dir) if row.base_dir else None)
+        journaled = read_journal(prepared.defn, self._ask(lambda store: store.entries(row.id)))
+        state = journaled.state
+        outputs = state.output or {}
+        if state.status not in WORKFLOW_DONE:
+            raise ExecutionNotRunning(row.id, row.status)
+        finished = WorkflowFinished(
+            status=state.status, errors=tuple(state.errors),
+            output={name: thaw(outputs[name]) for name, _ in state.defn.outputs
+                    if name in outputs})
+        return build_result(state, finished, prepared.masker, list(journaled.events))
+
+    # ---- the end ------------------------------------------------------------------------
+
+    def close(self, drain_timeout: float | None = 30.0) -> None:
+        """Wait up to ``drain_timeout`` seconds for the running executions, then stop.
+
+        Executions still running then are left unfinished in the store (the next engine's
+        :meth:`recover` continues them); the journal writes its last batch and closes the
+        store.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        deadline = None if drain_timeout is None else time.monotonic() + drain_timeout
+        for handle in list(self._live.values()):
+            left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            try:
+                handle.wait(timeout=left)
+            except TimeoutError:
+                handle.abandon()
+        self._live.clear()
+        self._journal.stop()
+
+    def __iter__(self) -> Iterator[WorkflowHandle]:
+        """The handles of the executions running in this engine."""
+        return iter(list(self._live.values()))
+
+    def _durable(self, subworkflows: SubWorkflows,
+                 recovering: Mapping[str, Journaled] | None = None) -> Any:
+        from actors.config import DurableConfig
+
+        texts = {}
+        for sub in (*subworkflows.named.values(), *subworkflows.files.values()):
+            if sub.defn.file and sub.defn.file not in texts:
+                texts[sub.defn.file] = Path(sub.defn.file).read_text(encoding="utf-8")
+        return DurableConfig(journal=self._journal, texts=texts, recovering=recovering or {})
+
+    def _ask(self, call: Any) -> Any:
+        from actors.journal import Query
+
+        return self._journal.ask(Query(call=call))
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the engine is closed")
