@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, ClassVar
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from runtime.errors import StoreError
 
@@ -41,16 +41,18 @@ MASK = "***"
 def mask_password(url: str) -> str:
     """``url`` with its password (in the authority or a ``password=`` option) masked."""
     parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, hosts = netloc.rpartition("@")
-        user, colon, _password = userinfo.partition(":")
-        netloc = f"{user}:{MASK}@{hosts}" if colon else netloc
-    query = parts.query
+    netloc, query = parts.netloc, parts.query
+    userinfo, at, hosts = netloc.rpartition("@")
+    if at and ":" in userinfo:
+        netloc = f"{userinfo.partition(':')[0]}:{MASK}@{hosts}"
     pairs = parse_qsl(query, keep_blank_values=True)
     if any(key == "password" for key, _ in pairs):
         query = urlencode([(k, MASK if k == "password" else v) for k, v in pairs], safe="*")
-    return urlunsplit(parts._replace(netloc=netloc, query=query))
+    if (netloc, query) == (parts.netloc, parts.query):
+        return url
+    # By hand: urlunsplit would drop an empty authority (postgresql:///db).
+    rest = url[len(parts.scheme) + 3 + len(parts.netloc):].partition("?")[0]
+    return f"{parts.scheme}://{netloc}{rest}{'?' + query if query else ''}"
 
 
 def _password(url: str) -> str | None:

@@ -77,12 +77,14 @@ def _sqlite_urls(tmp: Path) -> Callable[[], str]:
     return lambda: f"sqlite:///{tmp / f'store-{next(counter)}.db'}"
 
 
-def pg_url(dsn: str, schema: str) -> str:
-    """A URL for the DSN's server whose tables live in ``schema``."""
+def pg_url(dsn: str, schema: str, **overrides: str) -> str:
+    """A URL for the DSN's server whose tables live in ``schema`` (libpq parameters in
+    ``overrides`` replace the DSN's)."""
     from psycopg.conninfo import conninfo_to_dict
 
     params = {k: str(v) for k, v in conninfo_to_dict(dsn).items()}
     params["options"] = f"-csearch_path={schema}"
+    params.update(overrides)
     return "postgresql://?" + urlencode(params)
 
 
