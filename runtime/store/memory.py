@@ -8,7 +8,10 @@ Misuse: do not expect durability; use it from one thread only, like every store.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
+
+from runtime.errors import StoreError
 
 from .base import UNFINISHED, Batch, EntryRow, ExecutionRow, Page
 from .paging import page_of
@@ -23,6 +26,7 @@ class MemoryStore:
         self.url = url
         self._executions: dict[str, ExecutionRow] = {}
         self._entries: dict[str, list[EntryRow]] = {}
+        self._seqs: set[tuple[str, int]] = set()
 
     def open(self) -> None:
         """Nothing to connect to."""
@@ -31,7 +35,13 @@ class MemoryStore:
         """Nothing to release."""
 
     def write(self, batch: Batch) -> None:
-        """Apply the batch (all of it: nothing here can fail halfway)."""
+        """Apply the batch, all of it or (an entry already written, as the SQL stores'
+        primary key says) nothing."""
+        seqs = Counter((e.execution_id, e.seq) for e in batch.entries)
+        twice = sorted(k for k, n in seqs.items() if n > 1 or k in self._seqs)
+        if twice:
+            raise StoreError(url=self.url, problem=f"entries written twice: {twice}")
+        self._seqs.update(seqs)
         for row in batch.executions:
             self._executions[row.id] = row
             self._entries.setdefault(row.id, [])
@@ -74,5 +84,6 @@ class MemoryStore:
                 if r.finished_at is not None and r.finished_at < finished_before]
         for execution_id in gone:
             del self._executions[execution_id]
-            self._entries.pop(execution_id, None)
+            for entry in self._entries.pop(execution_id, ()):
+                self._seqs.discard((entry.execution_id, entry.seq))
         return len(gone)

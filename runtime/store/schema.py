@@ -1,0 +1,144 @@
+"""The SQL stores' schema: its migrations, in order, and the statements both backends run.
+
+The schema has a version, the number of migrations applied; ``schema_version`` holds one row
+per applied migration (``version``, ``applied_at``). :data:`MIGRATIONS` is the ordered list
+of steps: step *n* (1-based) takes a store from version *n - 1* to *n*. A store applies the
+steps it lacks in one transaction when it is opened, and refuses to open a store whose
+version is higher than ``len(MIGRATIONS)`` (written by a newer Troupe).
+
+Statements are written once for both backends; the few types that differ are named in braces
+and filled from the backend's :class:`Dialect` (``{key}``: an id column, compared as bytes so
+that ids sort as in Python; ``{real}``: a float of 8 bytes). Statements with parameters use
+``?``; the PostgreSQL backend turns each into ``%s``.
+
+Misuse: never edit a migration that has shipped (stores out there have applied it): append a
+new one. Never put a ``?`` or a ``%`` in a statement other than as a parameter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from .base import ExecutionRow
+
+__all__ = [
+    "DELETE_ENTRIES",
+    "DELETE_EXECUTIONS",
+    "EXECUTION_COLUMNS",
+    "INSERT_ENTRY",
+    "MIGRATIONS",
+    "SELECT_ENTRIES",
+    "SELECT_EXECUTION",
+    "UPDATE_STATUS",
+    "UPSERT_EXECUTION",
+    "Dialect",
+    "select_executions",
+    "select_unfinished",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Dialect:
+    """What differs between the SQL backends."""
+
+    name: str
+    key: str
+    """The type of id columns."""
+    real: str = "DOUBLE PRECISION"
+    lock: str | None = None
+    """A statement that serialises migrations (run first in their transaction), if needed."""
+
+    def render(self, statement: str) -> str:
+        """``statement`` with this dialect's types filled in."""
+        return statement.format(key=self.key, real=self.real)
+
+
+VERSION_TABLE = ("CREATE TABLE IF NOT EXISTS schema_version "
+                 "(version INTEGER PRIMARY KEY, applied_at {real} NOT NULL)")
+CURRENT_VERSION = "SELECT COALESCE(MAX(version), 0) FROM schema_version"
+RECORD_VERSION = "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)"
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: executions and their journals.
+    (
+        """CREATE TABLE executions (
+            id {key} PRIMARY KEY,
+            workflow TEXT NOT NULL,
+            text TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            parameters TEXT NOT NULL,
+            status TEXT NOT NULL,
+            created_at {real} NOT NULL,
+            updated_at {real} NOT NULL,
+            finished_at {real},
+            parent {key},
+            parent_task TEXT,
+            base_dir TEXT,
+            result TEXT
+        )""",
+        "CREATE INDEX executions_by_created ON executions (created_at, id)",
+        "CREATE INDEX executions_by_status ON executions (status, created_at, id)",
+        "CREATE INDEX executions_by_workflow ON executions (workflow, created_at, id)",
+        "CREATE INDEX executions_by_finished ON executions (finished_at)",
+        """CREATE TABLE entries (
+            execution_id {key} NOT NULL,
+            seq INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            body TEXT NOT NULL,
+            at {real} NOT NULL,
+            PRIMARY KEY (execution_id, seq)
+        )""",
+    ),
+)
+"""Step n takes the schema from version n - 1 to n."""
+
+EXECUTION_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ExecutionRow))
+_COLUMNS = ", ".join(EXECUTION_COLUMNS)
+_UPSERT_SET = ", ".join(f"{c} = excluded.{c}" for c in EXECUTION_COLUMNS if c != "id")
+
+UPSERT_EXECUTION = (
+    f"INSERT INTO executions ({_COLUMNS}) VALUES ({', '.join('?' * len(EXECUTION_COLUMNS))}) "
+    f"ON CONFLICT (id) DO UPDATE SET {_UPSERT_SET}"
+)
+"""A new execution; one written again replaces its row (its journal stays), as in memory."""
+
+INSERT_ENTRY = "INSERT INTO entries (execution_id, seq, kind, body, at) VALUES (?, ?, ?, ?, ?)"
+
+UPDATE_STATUS = (
+    "UPDATE executions SET status = ?, updated_at = ?, "
+    "finished_at = COALESCE(?, finished_at), result = COALESCE(?, result) WHERE id = ?"
+)
+
+SELECT_EXECUTION = f"SELECT {_COLUMNS} FROM executions WHERE id = ?"
+
+SELECT_ENTRIES = (
+    "SELECT execution_id, seq, kind, body, at FROM entries WHERE execution_id = ? ORDER BY seq"
+)
+
+_FINISHED_BEFORE = "finished_at IS NOT NULL AND finished_at < ?"
+DELETE_ENTRIES = (
+    f"DELETE FROM entries WHERE execution_id IN (SELECT id FROM executions WHERE "
+    f"{_FINISHED_BEFORE})"
+)
+DELETE_EXECUTIONS = f"DELETE FROM executions WHERE {_FINISHED_BEFORE}"
+
+
+def select_executions(*, status: bool, workflow: bool, since: bool,
+                      after: bool) -> str:
+    """The page query, newest first, with the filters that are given (``?`` each, in the
+    order status, workflow, since, cursor's created_at and id, then the row limit)."""
+    where = [clause for clause, given in (
+        ("status = ?", status),
+        ("workflow = ?", workflow),
+        ("created_at >= ?", since),
+        ("(created_at < ? OR (created_at = ? AND id < ?))", after),
+    ) if given]
+    condition = f" WHERE {' AND '.join(where)}" if where else ""
+    return (f"SELECT {_COLUMNS} FROM executions{condition} "
+            "ORDER BY created_at DESC, id DESC LIMIT ?")
+
+
+def select_unfinished(count: int) -> str:
+    """Executions whose status is one of ``count`` given, oldest first."""
+    marks = ", ".join("?" * count)
+    return f"SELECT {_COLUMNS} FROM executions WHERE status IN ({marks}) ORDER BY created_at, id"
