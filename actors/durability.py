@@ -9,9 +9,12 @@ are :class:`~actors.journal.Committed`:
 
 - what the caller is told (progress events, the final result, the report to a parent), so
   a caller never learns of something a crash could take back;
-- the start of a non-idempotent attempt (the fence: at most one group-commit window, and
-  only for such actions), so after a crash an attempt that may have run is known to have
-  started and is not run blindly again.
+- the start of a non-idempotent attempt (the fence: a commit or two, and only for such
+  actions), so after a crash an attempt that may have run is known to have started and is
+  not run blindly again.
+
+At most one append per execution is outstanding at a time; what is journaled meanwhile
+goes as the next one, so a busy execution sends one message per commit.
 
 Misuse: only the supervisor's thread uses it; call :meth:`send` once the message that
 recorded entries is handled; a callback held here must not raise (it runs when a
@@ -41,7 +44,7 @@ class Durability:
     """Numbers an execution's journal entries and holds back what waits for them."""
 
     __slots__ = ("committed", "execution_id", "failed", "fenced", "journal", "new_row",
-                 "owner", "pending", "seq", "update", "waiting")
+                 "outstanding", "owner", "pending", "seq", "update", "waiting")
 
     def __init__(self, *, journal: Any, owner: Any, execution_id: str, seq: int = 0,
                  new_row: ExecutionRow | None = None) -> None:
@@ -61,6 +64,10 @@ class Durability:
         self.fenced: dict[AttemptKey, tuple[int, Callable[[], None]]] = {}
         self.failed: str | None = None
         """Why the journal could not write this execution's entries, once it failed."""
+        self.outstanding = False
+        """An append was sent and its ``Committed`` has not come back: what is journaled
+        meanwhile waits, and goes as one append when it comes (one message per commit, not
+        one per handled message: a with-items run would otherwise send one per item)."""
 
     def record(self, entry: Any, at: float) -> None:
         """Journal ``entry`` (an event the machine consumed, or a journal record)."""
@@ -78,13 +85,15 @@ class Durability:
             result=None if result is None else json.dumps(result, default=str))
 
     def send(self) -> None:
-        """Send what was journaled since the last send, as one append."""
-        if not (self.pending or self.update or self.new_row):
+        """Send what was journaled since the last send, as one append (unless an append is
+        outstanding: then it goes when that one is committed)."""
+        if self.outstanding or not (self.pending or self.update or self.new_row):
             return
         message = Append(execution_id=self.execution_id, seq=self.seq,
                          entries=tuple(self.pending), execution=self.new_row,
                          update=self.update, appender=self.owner, sent=time.monotonic())
         self.pending, self.update, self.new_row = [], None, None
+        self.outstanding = True
         try:
             self.journal.tell(message)
         except pykka.ActorDeadError:  # the engine closed: this execution stays unfinished
@@ -109,6 +118,7 @@ class Durability:
         """The journal made entries durable up to ``message.seq``: release what waited."""
         if message.error is not None and self.failed is None:
             self.failed = message.error
+        self.outstanding = False
         self.committed = max(self.committed, message.seq)
         committed = self.committed
         if self.fenced:

@@ -21,6 +21,8 @@ later batches are still tried.
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +36,7 @@ from runtime.store import Batch, EntryRow, ExecutionRow, StatusUpdate, Store
 
 from .timers import TIMERS
 
-__all__ = ["Append", "Committed", "GroupCommit", "Journal", "Query"]
+__all__ = ["Append", "Committed", "GroupCommit", "Journal", "JournalStats", "Query", "Stats"]
 
 log = structlog.get_logger("troupe.journal")
 
@@ -85,6 +87,25 @@ class Query:
 
 
 @record
+class Stats:
+    """Journal (ask): a :class:`JournalStats` of what it wrote so far."""
+
+    msg_id: int = 0
+    sent: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JournalStats:
+    """What a journal wrote: transactions, entries, and how long appends waited."""
+
+    commits: int
+    entries: int
+    failed: int
+    waits: tuple[float, ...]
+    """Seconds from each append's send to its commit (the last 10,000)."""
+
+
+@record
 class _Close:
     """Journal: the window of batch ``batch`` is over."""
 
@@ -106,7 +127,13 @@ class Journal(pykka.ThreadingActor):
         self.pending: list[Append] = []
         self.entries = 0
         self.commits = 0
-        """Transactions written (the group-commit benchmark reads it)."""
+        """Transactions written."""
+        self.written = 0
+        """Entries written."""
+        self.failed = 0
+        """Batches that could not be written."""
+        self.waits: deque[float] = deque(maxlen=10_000)
+        """Seconds from an append's send to its commit, the latest ones."""
 
     def on_start(self) -> None:
         self.store.open()
@@ -126,6 +153,10 @@ class Journal(pykka.ThreadingActor):
     def _query(self, message: Query) -> Any:
         self._close_batch()  # a read sees everything appended before it
         return message.call(self.store)
+
+    def _stats(self, message: Stats) -> JournalStats:
+        return JournalStats(commits=self.commits, entries=self.written, failed=self.failed,
+                            waits=tuple(self.waits))
 
     def _append(self, message: Append) -> None:
         if not self.pending:
@@ -152,12 +183,17 @@ class Journal(pykka.ThreadingActor):
         try:
             self.store.write(batch)
             self.commits += 1
+            self.written += len(batch.entries)
         except StoreError as exc:
             error = str(exc)
+            self.failed += 1
             log.error("journal write failed", store=self.store.url, error=error)
         except Exception as exc:  # a backend bug: the executions cannot stay durable
             error = f"{type(exc).__name__}: {exc}"
+            self.failed += 1
             log.error("journal write failed", store=self.store.url, exc_info=exc)
+        now = time.monotonic()
+        self.waits.extend(now - m.sent for m in pending if m.sent)
         self._acknowledge(pending, error)
 
     @staticmethod
@@ -180,5 +216,6 @@ _HANDLERS: dict[type, Callable[[Journal, Any], Any]] = {
     Append: Journal._append,
     _Close: Journal._on_close,
     Query: Journal._query,
+    Stats: Journal._stats,
 }
 """Message type -> its handler (others are ignored)."""

@@ -225,6 +225,13 @@ class Engine:
         self._live.clear()
         self._journal.stop()
 
+    def journal_stats(self) -> Any:
+        """What the engine's journal wrote so far (an :class:`actors.journal.JournalStats`:
+        commits, entries, failed batches, and how long appends waited for their commit)."""
+        from actors.journal import Stats
+
+        return self._journal.ask(Stats())
+
     def __iter__(self) -> Iterator[WorkflowHandle]:
         """The handles of the executions running in this engine."""
         return iter(list(self._live.values()))
