@@ -42,9 +42,11 @@ __all__ = [
 class ErrorRecord:
     """One entry of a workflow's error list.
 
-    ``kind`` is stable: ``action_failed``, ``action_timed_out``, ``expression``,
-    ``unreachable_join``, ``fail_command``, ``items``, ``parameters``, ``output``,
-    ``canceled``, ``engine``.
+    ``kind`` is stable: ``action_failed``, ``action_timed_out``, ``outcome_unknown`` (an
+    attempt that started before a crash and left no outcome, of an action that is not
+    idempotent), ``result_too_large`` (a result or published value over a size limit),
+    ``expression``, ``unreachable_join``, ``fail_command``, ``items``, ``parameters``,
+    ``output``, ``canceled``, ``engine``.
 
     ``handled_by`` names the transition that handled a failure (``next[1] -> noop``): the
     entry stays in the workflow's errors, as in Orquesta, but it did not fail the workflow.

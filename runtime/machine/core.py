@@ -37,11 +37,12 @@ from runtime.events import (
     WorkflowRequested,
 )
 from runtime.spec.model import WorkflowDef
-from runtime.status import TaskStatus, WorkflowStatus
+from runtime.status import Outcome, TaskStatus, WorkflowStatus
 from runtime.values import freeze
 
 from .control import on_cancel, on_pause, on_resume
 from .ending import finish, settle
+from .fields import OUTCOME_UNKNOWN
 from .inputs import check_parameters, render_inputs
 from .items import item_returned
 from .runs import attempt_completed, dispatch, item_attempt_completed, items_advanced
@@ -145,7 +146,9 @@ def _on_completed(tx: Tx, event: Event) -> None:
             return
         if event.attempt != run.attempt:
             return
-        attempt_completed(tx, run, event.outcome.task_status, freeze(event.result), event.error)
+        outcome = event.outcome
+        attempt_completed(tx, run, outcome.task_status, freeze(event.result), event.error,
+                          OUTCOME_UNKNOWN if outcome is Outcome.UNKNOWN else None)
         return
     work = tx.open_items(event.run)
     if work is None:
@@ -154,8 +157,10 @@ def _on_completed(tx: Tx, event: Event) -> None:
         return
     if event.attempt != work.progress.attempt_of(item):
         return
-    item_attempt_completed(tx, work, item, event.attempt, event.outcome.task_status,
-                           freeze(event.result), event.error)
+    outcome = event.outcome
+    item_attempt_completed(tx, work, item, event.attempt, outcome.task_status,
+                           freeze(event.result), event.error,
+                           OUTCOME_UNKNOWN if outcome is Outcome.UNKNOWN else None)
 
 
 def _on_returned(tx: Tx, event: Event) -> None:
