@@ -26,6 +26,7 @@ __all__ = [
     "ItemFinished",
     "RunAction",
     "SetTimer",
+    "SizeWarning",
     "TaskFinished",
     "TaskRetrying",
     "TaskStaged",
@@ -203,6 +204,21 @@ class TaskStaged:
 
 
 @record
+class SizeWarning:
+    """A result (``measure="result"``), or the execution's total of results kept and values
+    published (``measure="execution"``, given once), passed its warning threshold
+    (:mod:`runtime.limits`); ``size`` and ``limit`` are in bytes of JSON."""
+
+    task: str
+    route: int
+    run: int
+    size: int
+    limit: int
+    measure: str
+    item: int | None = None
+
+
+@record
 class WorkflowPaused:
     """Nothing is running any more and the execution is paused."""
 
@@ -233,6 +249,7 @@ Command = (
     | TaskFinished
     | TransitionEvaluated
     | TaskStaged
+    | SizeWarning
     | WorkflowPaused
     | WorkflowResumed
     | WorkflowFinished

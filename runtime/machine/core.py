@@ -42,10 +42,11 @@ from runtime.values import freeze
 
 from .control import on_cancel, on_pause, on_resume
 from .ending import finish, settle
-from .fields import OUTCOME_UNKNOWN
+from .fields import OUTCOME_UNKNOWN, RESULT_TOO_LARGE
 from .inputs import check_parameters, render_inputs
 from .items import item_returned
 from .runs import attempt_completed, dispatch, item_attempt_completed, items_advanced
+from .sizes import result_guard
 from .state import ITEM_RUNNING, WorkflowState
 from .timers import on_timer
 from .tx import Tx, create_run
@@ -114,6 +115,7 @@ def replay(defn: WorkflowDef, events: Iterable[Event]) -> WorkflowState:
 def _on_requested(tx: Tx, event: Event) -> None:
     assert isinstance(event, WorkflowRequested)
     tx.execution_id = event.execution_id
+    tx.limits = event.limits
     tx.started_at = event.at
     tx.status = WorkflowStatus.RUNNING
     params = freeze(event.parameters)
@@ -147,8 +149,16 @@ def _on_completed(tx: Tx, event: Event) -> None:
         if event.attempt != run.attempt:
             return
         outcome = event.outcome
-        attempt_completed(tx, run, outcome.task_status, freeze(event.result), event.error,
-                          OUTCOME_UNKNOWN if outcome is Outcome.UNKNOWN else None)
+        status, result, error = outcome.task_status, event.result, event.error
+        kind = OUTCOME_UNKNOWN if outcome is Outcome.UNKNOWN else None
+        if result is not None:
+            refused = result_guard(tx, run, None, result)
+            if refused is None:
+                result = freeze(result)
+            else:
+                status, kind = TaskStatus.FAILED, RESULT_TOO_LARGE
+                error, result = refused
+        attempt_completed(tx, run, status, result, error, kind)
         return
     work = tx.open_items(event.run)
     if work is None:
@@ -158,9 +168,16 @@ def _on_completed(tx: Tx, event: Event) -> None:
     if event.attempt != work.progress.attempt_of(item):
         return
     outcome = event.outcome
-    item_attempt_completed(tx, work, item, event.attempt, outcome.task_status,
-                           freeze(event.result), event.error,
-                           OUTCOME_UNKNOWN if outcome is Outcome.UNKNOWN else None)
+    status, result, error = outcome.task_status, event.result, event.error
+    kind = OUTCOME_UNKNOWN if outcome is Outcome.UNKNOWN else None
+    if result is not None:  # a no-op's None costs nothing more
+        refused = result_guard(tx, work.run, item, result)
+        if refused is None:
+            result = freeze(result)
+        else:
+            status, kind = TaskStatus.FAILED, RESULT_TOO_LARGE
+            error, result = refused
+    item_attempt_completed(tx, work, item, event.attempt, status, result, error, kind)
 
 
 def _on_returned(tx: Tx, event: Event) -> None:
