@@ -8,10 +8,11 @@ handler works on a :class:`~runtime.machine.tx.Tx`, and after each one
 table never branches on dialect names, only on :class:`~runtime.spec.model.Policies`.
 
 The machine is grouped by concept, each module importing only those below it: ``state``
-(the records) and ``tx`` (one step's working copy); ``fields``, ``attempts``, ``inputs`` and
-``transitions`` (conditions, publishes, routes, joins); ``retries``; ``items`` (one item's
-life); ``runs`` (one run's life, and what its end sets moving); ``ending`` (the workflow's
-end and output); ``timers`` and ``control`` (what timers and outside requests do); ``core``.
+(the records) and ``tx`` (one step's working copy); ``fields``, ``attempts``, ``inputs``,
+``sizes`` (results and publishes against the size limits) and ``transitions`` (conditions,
+publishes, routes, joins); ``retries``; ``items`` (one item's life); ``runs`` (one run's
+life, and what its end sets moving); ``ending`` (the workflow's end and output); ``timers``
+and ``control`` (what timers and outside requests do); ``core``.
 
 Replaying the events an execution consumed from :func:`initial_state` rebuilds its state
 exactly (:func:`replay`): the machine reads no clock, no randomness and no globals.
