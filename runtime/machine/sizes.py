@@ -44,12 +44,16 @@ def result_guard(tx: Tx, run: TaskRun, item: int | None, result: Any) -> tuple[s
     if warn and size > warn:
         tx.emit(SizeWarning(task=run.task, route=run.route, run=run.id, item=item,
                             size=size, limit=warn, measure="result"))
-    total = tx.held_bytes + size
+    held = tx.held_bytes
+    total = held + size
     cap = limits.context_max_bytes
     if cap and total > cap:
         fail_workflow(tx)
         return _refused(run, item, total, cap, "context_max_bytes")
-    _count(tx, run, item, total)
+    warn = limits.context_warn_bytes
+    if warn and held <= warn < total:  # _count, inlined: this runs once per item
+        _warn_total(tx, run, item, total, warn)
+    tx.held_bytes = total
     return None
 
 
@@ -79,9 +83,13 @@ def _count(tx: Tx, run: TaskRun, item: int | None, total: int) -> None:
     """The execution now holds ``total`` bytes: warn once, when it crosses the threshold."""
     warn = tx.limits.context_warn_bytes
     if warn and tx.held_bytes <= warn < total:
-        tx.emit(SizeWarning(task=run.task, route=run.route, run=run.id, item=item,
-                            size=total, limit=warn, measure="execution"))
+        _warn_total(tx, run, item, total, warn)
     tx.held_bytes = total
+
+
+def _warn_total(tx: Tx, run: TaskRun, item: int | None, total: int, warn: int) -> None:
+    tx.emit(SizeWarning(task=run.task, route=run.route, run=run.id, item=item,
+                        size=total, limit=warn, measure="execution"))
 
 
 def _refused(run: TaskRun, item: int | None, size: int, limit: int,
