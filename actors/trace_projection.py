@@ -23,6 +23,7 @@ from runtime.commands import (
     Command,
     ItemFinished,
     RunAction,
+    SizeWarning,
     TaskFinished,
     TaskRetrying,
     TaskStaged,
@@ -139,6 +140,12 @@ class TraceProjection:
                          satisfied=command.satisfied, required=command.required,
                          ready=command.ready, target_run=command.run)
 
+    def _size_warning(self, command: SizeWarning, state: WorkflowState) -> None:
+        self.tracer.emit("size.warning", f"wf/{command.task}@{command.route}",
+                         task=command.task, route=command.route, item=command.item,
+                         run=command.run, size=command.size, limit=command.limit,
+                         measure=command.measure)
+
     def _paused(self, command: WorkflowPaused, state: WorkflowState) -> None:
         self.tracer.emit("workflow.paused", "wf")
 
@@ -221,6 +228,7 @@ _NOTICES: dict[type, _Line] = {
     TaskFinished: TraceProjection._task_finished,
     TransitionEvaluated: TraceProjection._transition,
     TaskStaged: TraceProjection._task_staged,
+    SizeWarning: TraceProjection._size_warning,
     WorkflowPaused: TraceProjection._paused,
     WorkflowResumed: TraceProjection._resumed,
 }

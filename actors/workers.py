@@ -18,7 +18,7 @@ from typing import Any
 
 import pykka
 
-from runtime.actions import Action, Call, invoke
+from runtime.actions import Action, Call, idempotency_key, invoke
 from runtime.errors import ActionFailed, ActionTimedOut
 from runtime.status import Outcome
 
@@ -118,6 +118,8 @@ class Worker(pykka.ThreadingActor):
             attempt=command.attempt,
             action=command.action or "",
             timeout=command.timeout,
+            idempotency_key=idempotency_key(self.execution_id, command.task, command.route,
+                                            command.item, command.attempt),
             on_cancel=on_cancel,
         )
 

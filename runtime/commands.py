@@ -26,6 +26,7 @@ __all__ = [
     "ItemFinished",
     "RunAction",
     "SetTimer",
+    "SizeWarning",
     "TaskFinished",
     "TaskRetrying",
     "TaskStaged",
@@ -42,9 +43,11 @@ __all__ = [
 class ErrorRecord:
     """One entry of a workflow's error list.
 
-    ``kind`` is stable: ``action_failed``, ``action_timed_out``, ``expression``,
-    ``unreachable_join``, ``fail_command``, ``items``, ``parameters``, ``output``,
-    ``canceled``, ``engine``.
+    ``kind`` is stable: ``action_failed``, ``action_timed_out``, ``outcome_unknown`` (an
+    attempt that started before a crash and left no outcome, of an action that is not
+    idempotent), ``result_too_large`` (a result or published value over a size limit),
+    ``expression``, ``unreachable_join``, ``fail_command``, ``items``, ``parameters``,
+    ``output``, ``canceled``, ``engine``.
 
     ``handled_by`` names the transition that handled a failure (``next[1] -> noop``): the
     entry stays in the workflow's errors, as in Orquesta, but it did not fail the workflow.
@@ -201,6 +204,21 @@ class TaskStaged:
 
 
 @record
+class SizeWarning:
+    """A result (``measure="result"``), or the execution's total of results kept and values
+    published (``measure="execution"``, given once), passed its warning threshold
+    (:mod:`runtime.limits`); ``size`` and ``limit`` are in bytes of JSON."""
+
+    task: str
+    route: int
+    run: int
+    size: int
+    limit: int
+    measure: str
+    item: int | None = None
+
+
+@record
 class WorkflowPaused:
     """Nothing is running any more and the execution is paused."""
 
@@ -231,6 +249,7 @@ Command = (
     | TaskFinished
     | TransitionEvaluated
     | TaskStaged
+    | SizeWarning
     | WorkflowPaused
     | WorkflowResumed
     | WorkflowFinished

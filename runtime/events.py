@@ -15,6 +15,7 @@ from typing import Any
 
 from pyrsistent import PMap, pmap
 
+from runtime.limits import DEFAULT_LIMITS, Limits
 from runtime.records import record
 from runtime.status import Outcome
 
@@ -59,6 +60,9 @@ class WorkflowRequested:
     execution_id: str
     parameters: PMap[str, Any] = pmap()
     at: float = 0.0
+    limits: Limits = DEFAULT_LIMITS
+    """The execution's size guards (:mod:`runtime.limits`): whoever starts the execution
+    decides them (``Limits.from_env()``), and the journal keeps them for replay."""
 
 
 @record

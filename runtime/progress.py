@@ -16,6 +16,7 @@ from typing import Any
 from runtime.commands import (
     Command,
     ItemFinished,
+    SizeWarning,
     TaskFinished,
     TaskRetrying,
     TaskStarted,
@@ -35,7 +36,12 @@ class ProgressEvent:
     """One step of an execution's progress.
 
     ``kind`` is one of ``task_started``, ``task_retrying``, ``item_finished``,
-    ``task_finished``, ``workflow_paused``, ``workflow_resumed``, ``workflow_finished``.
+    ``task_finished``, ``size_warning``, ``workflow_paused``, ``workflow_resumed``,
+    ``workflow_finished``.
+
+    A ``size_warning`` (:mod:`runtime.limits`) has ``size`` and ``limit`` in bytes, and
+    ``measure``: ``result`` (one result of the task, or of its ``item``) or ``execution``
+    (the execution's total of results kept and values published).
     """
 
     kind: str
@@ -50,6 +56,9 @@ class ProgressEvent:
     attempt: int | None = None
     error: str | None = None
     pseudo: bool = False
+    size: int | None = None
+    limit: int | None = None
+    measure: str | None = None
 
 
 def progress_of(command: Command, execution_id: str, masker: Masker) -> ProgressEvent | None:
@@ -83,6 +92,12 @@ def _task_finished(command: Any, execution_id: str, masker: Masker) -> ProgressE
                          pseudo=command.pseudo)
 
 
+def _size_warning(command: Any, execution_id: str, masker: Masker) -> ProgressEvent:
+    return ProgressEvent(kind="size_warning", execution_id=execution_id, task=command.task,
+                         route=command.route, run=command.run, item=command.item,
+                         size=command.size, limit=command.limit, measure=command.measure)
+
+
 def _workflow_paused(command: Any, execution_id: str, masker: Masker) -> ProgressEvent:
     return ProgressEvent(kind="workflow_paused", execution_id=execution_id)
 
@@ -101,6 +116,7 @@ _BUILDERS: dict[type, Callable[[Any, str, Masker], ProgressEvent]] = {
     TaskRetrying: _task_retrying,
     ItemFinished: _item_finished,
     TaskFinished: _task_finished,
+    SizeWarning: _size_warning,
     WorkflowPaused: _workflow_paused,
     WorkflowResumed: _workflow_resumed,
     WorkflowFinished: _workflow_finished,

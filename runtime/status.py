@@ -79,6 +79,11 @@ class Outcome(enum.StrEnum):
     FAILED = "failed"
     TIMED_OUT = "timed_out"
     CANCELED = "canceled"
+    UNKNOWN = "unknown"
+    """The attempt started and its outcome was never recorded (the engine stopped while it
+    ran, and its action is not idempotent, so it is not run again). Its task status is
+    ``FAILED``: the workflow routes it like any failure; its error record's kind is
+    ``outcome_unknown``."""
 
     @property
     def task_status(self) -> TaskStatus:
@@ -91,4 +96,5 @@ _OUTCOME_STATUS = {
     Outcome.FAILED.value: TaskStatus.FAILED,
     Outcome.TIMED_OUT.value: TaskStatus.TIMED_OUT,
     Outcome.CANCELED.value: TaskStatus.CANCELED,
+    Outcome.UNKNOWN.value: TaskStatus.FAILED,
 }

@@ -3,8 +3,10 @@
 Each is a plain function with a docstring, registered under its reference in
 :data:`BUILTIN_ACTIONS`. ``core.local`` runs a command in its own process group and makes sure
 nothing of that group outlives the action: on success, failure, timeout or cancellation the
-whole group is killed. ``core.sleep`` waits on a pipe with one ``select`` call, so a
-cancellation wakes it at once without a thread or a polling loop.
+whole group is killed. ``core.noop``, ``core.echo`` and ``core.sleep`` are idempotent (an
+attempt may be sent again after a crash), ``core.http`` for ``GET`` and ``HEAD`` only, and
+``core.local`` is not (a command's effects are unknown). ``core.sleep`` waits on a pipe with
+one ``select`` call, so a cancellation wakes it at once without a thread or a polling loop.
 
 Misuse: do not call these with a made-up ``Call`` whose ``on_cancel`` blocks (they register
 their kill function while running); do not expect ``core.local`` to leave background jobs
@@ -27,6 +29,7 @@ from typing import Any
 
 from runtime.actions.call import Call
 from runtime.actions.http import core_http
+from runtime.actions.idempotency import idempotent
 from runtime.errors import ActionFailed, ActionTimedOut
 
 __all__ = [
@@ -49,10 +52,12 @@ def _min_timeout(*limits: float | None) -> float | None:
     return min(given) if given else None
 
 
+@idempotent
 def core_noop(**_ignored: Any) -> None:
     """Do nothing and succeed; every input is accepted and ignored."""
 
 
+@idempotent
 def core_echo(message: Any = None) -> Any:
     """Return ``message`` unchanged."""
     return message
@@ -261,6 +266,7 @@ def _waker(write_fd: int) -> Callable[[], None]:
     return wake
 
 
+@idempotent
 def core_sleep(seconds: float, *, call: Call) -> None:
     """Wait ``seconds`` seconds; cancellable, and bounded by the task's timeout.
 

@@ -3,7 +3,9 @@
 The engine builds one :class:`Call` per attempt and hands it to every action whose function
 declares a keyword-only parameter named ``call``. Besides the identity of the attempt it
 carries the attempt's time limit and the hook through which an action that starts something
-killable (a process, a wait) tells the engine how to stop it.
+killable (a process, a wait) tells the engine how to stop it, and the attempt's
+:attr:`Call.idempotency_key`, which an action hands to external systems so that they can
+deduplicate a request the engine may have sent before a crash.
 
 Misuse: do not keep a ``Call`` past the attempt it describes (a retry gets a new one); do not
 call ``call.on_cancel`` more than once per thing started, and never block inside the function
@@ -16,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Call", "CancelHook"]
+__all__ = ["Call", "CancelHook", "idempotency_key"]
 
 CancelHook = Callable[[Callable[[], None]], None]
 """Type of ``Call.on_cancel``: receives the function that stops what the action started."""
@@ -25,6 +27,19 @@ CancelHook = Callable[[Callable[[], None]], None]
 def _ignore(kill: Callable[[], None]) -> None:
     """Default ``on_cancel``: drop the registration (the attempt cannot be cancelled)."""
     del kill
+
+
+def idempotency_key(execution_id: str, task: str, route: int, item: int | None,
+                    attempt: int) -> str:
+    """The idempotency key of one attempt: ``EXECUTION/TASK/ROUTE/ITEM/ATTEMPT``.
+
+    ``ITEM`` is the with-items index, or ``-`` for a task without items; route, item and
+    attempt are decimal integers. The format is stable (external systems store these keys):
+    it is built only from what the journal holds, so it is the same for the attempt after a
+    crash and recovery, and different for every other attempt (a retry gets a new key). A
+    task name may hold ``/``: split from the right (the last three parts are never names).
+    """
+    return f"{execution_id}/{task}/{route}/{'-' if item is None else item}/{attempt}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,6 +61,9 @@ class Call:
     """The action reference as written, e.g. ``core.local``."""
     timeout: float | None = None
     """Seconds this attempt may take (the task-level timeout), or ``None``."""
+    idempotency_key: str = ""
+    """The attempt's key, :func:`idempotency_key` of the fields above (the engine always
+    sets it; only a ``Call`` built by hand has ``""``)."""
     on_cancel: CancelHook = _ignore
     """Register the function that stops what the action started.
 

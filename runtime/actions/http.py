@@ -3,8 +3,9 @@
 A dict or list body is sent as JSON; a JSON response body is parsed. A status outside 2xx
 fails the action with the full response as its result; a connection problem fails it with
 ``{"error": ...}``; running out of time (the smaller of ``timeout`` and the task's timeout)
-raises ``ActionTimedOut``. A cancellation shuts the connection's socket down, which wakes a
-blocked read at once.
+raises ``ActionTimedOut``. ``GET`` and ``HEAD`` requests are declared idempotent (sent again
+after a crash), every other method is not. A cancellation shuts the connection's socket
+down, which wakes a blocked read at once.
 
 Misuse: do not use it to download large files (the whole body is read into memory); do not
 disable ``verify_ssl`` outside of tests; do not put credentials in the URL (it is part of the
@@ -24,9 +25,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from runtime.actions.call import Call
+from runtime.actions.idempotency import idempotent
 from runtime.errors import ActionFailed, ActionTimedOut
 
-__all__ = ["core_http"]
+__all__ = ["SAFE_METHODS", "core_http", "safe_method"]
+
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+"""The methods whose requests ``core.http`` declares idempotent (sent again after a crash)."""
+
+
+def safe_method(inputs: Mapping[str, Any]) -> bool:
+    """Tell whether a ``core.http`` attempt with these inputs uses a method of
+    :data:`SAFE_METHODS` (``GET`` when none is given)."""
+    return str(inputs.get("method", "GET")).upper() in SAFE_METHODS
 
 
 class _Canceller:
@@ -167,6 +178,7 @@ def _ssl_context(verify_ssl: bool) -> ssl.SSLContext | None:
     return context
 
 
+@idempotent(when=safe_method)
 def core_http(
     url: str,
     method: str = "GET",

@@ -28,6 +28,7 @@ from pyrsistent import thaw
 
 from runtime.actions.builtin import BUILTIN_ACTIONS
 from runtime.actions.call import Call
+from runtime.actions.idempotency import Idempotency, declared
 from runtime.errors import ActionFailed, ActionNotFound
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "ActionRegistry",
     "EntryPointLike",
     "invoke",
+    "is_idempotent",
 ]
 
 ENTRY_POINT_GROUP = "troupe.actions"
@@ -104,6 +106,10 @@ class Action:
     """``True`` when ``fn`` declares a keyword-only parameter named ``call``."""
     source: str = "user"
     """Where it came from: ``builtin``, ``entry-point``, ``python`` or ``user``."""
+    idempotent: Idempotency = False
+    """Whether running it twice for one attempt is harmless: ``True``, ``False`` (the
+    default) or a function of the attempt's rendered input (:func:`is_idempotent`); read
+    from the function's :func:`~runtime.actions.idempotency.idempotent` declaration."""
 
     @classmethod
     def of(cls, ref: str, fn: Callable[..., Any], *, source: str = "user") -> Action:
@@ -114,7 +120,28 @@ class Action:
             description=_first_doc_line(fn),
             wants_call=_wants_call(fn),
             source=source,
+            idempotent=declared(fn),
         )
+
+
+_NO_INPUT: Mapping[str, Any] = {}
+
+
+def is_idempotent(action: Action, inputs: Mapping[str, Any] | None) -> bool:
+    """Tell whether this attempt of ``action``, with these rendered ``inputs``, may run twice.
+
+    ``True``/``False`` declarations answer for every attempt; a function declaration is
+    asked with the inputs (an empty mapping for none). A function that raises, or that
+    answers something other than a bool, makes the attempt not idempotent (the safe side).
+    """
+    declaration = action.idempotent
+    if declaration is True or declaration is False:
+        return declaration
+    try:
+        answer = declaration(inputs if inputs is not None else _NO_INPUT)
+    except Exception:  # a broken declaration must not let an attempt run twice
+        return False
+    return answer is True
 
 
 class ActionRegistry:

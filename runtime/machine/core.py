@@ -8,10 +8,11 @@ handler works on a :class:`~runtime.machine.tx.Tx`, and after each one
 table never branches on dialect names, only on :class:`~runtime.spec.model.Policies`.
 
 The machine is grouped by concept, each module importing only those below it: ``state``
-(the records) and ``tx`` (one step's working copy); ``fields``, ``attempts``, ``inputs`` and
-``transitions`` (conditions, publishes, routes, joins); ``retries``; ``items`` (one item's
-life); ``runs`` (one run's life, and what its end sets moving); ``ending`` (the workflow's
-end and output); ``timers`` and ``control`` (what timers and outside requests do); ``core``.
+(the records) and ``tx`` (one step's working copy); ``fields``, ``attempts``, ``inputs``,
+``sizes`` (results and publishes against the size limits) and ``transitions`` (conditions,
+publishes, routes, joins); ``retries``; ``items`` (one item's life); ``runs`` (one run's
+life, and what its end sets moving); ``ending`` (the workflow's end and output); ``timers``
+and ``control`` (what timers and outside requests do); ``core``.
 
 Replaying the events an execution consumed from :func:`initial_state` rebuilds its state
 exactly (:func:`replay`): the machine reads no clock, no randomness and no globals.
@@ -37,14 +38,16 @@ from runtime.events import (
     WorkflowRequested,
 )
 from runtime.spec.model import WorkflowDef
-from runtime.status import TaskStatus, WorkflowStatus
+from runtime.status import Outcome, TaskStatus, WorkflowStatus
 from runtime.values import freeze
 
 from .control import on_cancel, on_pause, on_resume
 from .ending import finish, settle
+from .fields import OUTCOME_UNKNOWN, RESULT_TOO_LARGE
 from .inputs import check_parameters, render_inputs
 from .items import item_returned
 from .runs import attempt_completed, dispatch, item_attempt_completed, items_advanced
+from .sizes import result_guard
 from .state import ITEM_RUNNING, WorkflowState
 from .timers import on_timer
 from .tx import Tx, create_run
@@ -113,6 +116,7 @@ def replay(defn: WorkflowDef, events: Iterable[Event]) -> WorkflowState:
 def _on_requested(tx: Tx, event: Event) -> None:
     assert isinstance(event, WorkflowRequested)
     tx.execution_id = event.execution_id
+    tx.limits = event.limits
     tx.started_at = event.at
     tx.status = WorkflowStatus.RUNNING
     params = freeze(event.parameters)
@@ -145,7 +149,17 @@ def _on_completed(tx: Tx, event: Event) -> None:
             return
         if event.attempt != run.attempt:
             return
-        attempt_completed(tx, run, event.outcome.task_status, freeze(event.result), event.error)
+        outcome = event.outcome
+        status, result, error = outcome.task_status, event.result, event.error
+        kind = OUTCOME_UNKNOWN if outcome is Outcome.UNKNOWN else None
+        if result is not None:
+            refused = result_guard(tx, run, None, result)
+            if refused is None:
+                result = freeze(result)
+            else:
+                status, kind = TaskStatus.FAILED, RESULT_TOO_LARGE
+                error, result = refused
+        attempt_completed(tx, run, status, result, error, kind)
         return
     work = tx.open_items(event.run)
     if work is None:
@@ -154,8 +168,17 @@ def _on_completed(tx: Tx, event: Event) -> None:
         return
     if event.attempt != work.progress.attempt_of(item):
         return
-    item_attempt_completed(tx, work, item, event.attempt, event.outcome.task_status,
-                           freeze(event.result), event.error)
+    outcome = event.outcome
+    status, result, error = outcome.task_status, event.result, event.error
+    kind = OUTCOME_UNKNOWN if outcome is Outcome.UNKNOWN else None
+    if result is not None:  # a no-op's None costs nothing more
+        refused = result_guard(tx, work.run, item, result)
+        if refused is None:
+            result = freeze(result)
+        else:
+            status, kind = TaskStatus.FAILED, RESULT_TOO_LARGE
+            error, result = refused
+    item_attempt_completed(tx, work, item, event.attempt, status, result, error, kind)
 
 
 def _on_returned(tx: Tx, event: Event) -> None:

@@ -22,7 +22,25 @@ from runtime.templating import Node, Scope, type_name
 
 from .state import TaskRun
 
-__all__ = ["action_ref", "expr_record", "failure_record", "number"]
+__all__ = [
+    "OUTCOME_UNKNOWN",
+    "RESULT_TOO_LARGE",
+    "action_ref",
+    "expr_record",
+    "failure_record",
+    "number",
+]
+
+OUTCOME_UNKNOWN = "outcome_unknown"
+"""Error kind of an attempt whose outcome is :attr:`~runtime.status.Outcome.UNKNOWN`."""
+
+RESULT_TOO_LARGE = "result_too_large"
+"""Error kind of a result (or published value) over a size limit (:mod:`runtime.limits`)."""
+
+_DEFAULT_MESSAGES = {
+    OUTCOME_UNKNOWN: "Outcome unknown: the attempt started and its outcome was not recorded "
+                     "(the action is not idempotent, so it was not run again).",
+}
 
 
 def action_ref(task: TaskDef, scope: Scope) -> str | None:
@@ -82,8 +100,16 @@ def expr_record(run: TaskRun, exc: ExpressionError, item: int | None = None) -> 
 
 
 def failure_record(run: TaskRun, status: TaskStatus, result: Any, error: str | None,
-                   item: int | None = None) -> ErrorRecord:
-    """The error record of an attempt of ``run`` (of item ``item``) that failed or timed out."""
+                   item: int | None = None, kind: str | None = None) -> ErrorRecord:
+    """The error record of an attempt of ``run`` (of item ``item``) that failed or timed out.
+
+    ``kind`` is the record's kind when the attempt's outcome says more than its status
+    (:data:`OUTCOME_UNKNOWN`, :data:`RESULT_TOO_LARGE`); by default it follows the status.
+    """
+    if kind is not None:
+        return ErrorRecord(kind=kind, message=error or _DEFAULT_MESSAGES.get(kind, kind),
+                           task=run.task, route=run.route, run=run.id, item=item,
+                           result=result)
     timed_out = status is TaskStatus.TIMED_OUT
     return ErrorRecord(
         kind="action_timed_out" if timed_out else "action_failed",

@@ -151,8 +151,12 @@ def item_completed(
     status: TaskStatus,
     result: Any,
     error: str | None,
+    kind: str | None = None,
 ) -> ItemsWork | None:
     """Item ``item``'s attempt ended with ``status``: retry it or end it.
+
+    ``kind``: the error record's kind when it does not follow the status
+    (:func:`~runtime.machine.fields.failure_record`).
 
     Returns the run's items work to advance (:func:`runtime.machine.runs.items_advanced`),
     or None when the item waits for a retry timer (nothing else changed).
@@ -161,7 +165,7 @@ def item_completed(
     run = work.run
     forget_timeout(tx, run, attempt, item)
     if is_abended(status):
-        tx.error(failure_record(run, status, result, error, item=item))
+        tx.error(failure_record(run, status, result, error, item=item, kind=kind))
     task = work.task
     if task.retry is not None and status is not TaskStatus.CANCELED and tx.active():
         run = tx.run(run.id)  # the retry path works on the run's record

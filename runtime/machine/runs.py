@@ -125,13 +125,18 @@ def _fail_to_start(tx: Tx, run: TaskRun, exc: ExpressionError) -> None:
 
 
 def attempt_completed(
-    tx: Tx, run: TaskRun, status: TaskStatus, result: Any, error: str | None
+    tx: Tx, run: TaskRun, status: TaskStatus, result: Any, error: str | None,
+    kind: str | None = None,
 ) -> None:
-    """An attempt of a run without items ended with ``status``: retry it or end the run."""
+    """An attempt of a run without items ended with ``status``: retry it or end the run.
+
+    ``kind``: the error record's kind when it does not follow the status
+    (:func:`~runtime.machine.fields.failure_record`).
+    """
     tx.inflight -= 1
     forget_timeout(tx, run, run.attempt)
     if is_abended(status):
-        tx.error(failure_record(run, status, result, error))
+        tx.error(failure_record(run, status, result, error, kind=kind))
     task = tx.defn.task(run.task)
     if task.retry is not None and tx.active():
         delay = retry_decision(tx, run, task, status, result, run.attempt)
@@ -145,10 +150,10 @@ def attempt_completed(
 
 def item_attempt_completed(
     tx: Tx, work: ItemsWork, item: int, attempt: int, status: TaskStatus, result: Any,
-    error: str | None,
+    error: str | None, kind: str | None = None,
 ) -> None:
     """An item's attempt ended: retry or end the item, then move the run's items on."""
-    advanced = item_completed(tx, work, item, attempt, status, result, error)
+    advanced = item_completed(tx, work, item, attempt, status, result, error, kind)
     if advanced is not None:
         items_advanced(tx, advanced)
 

@@ -18,6 +18,7 @@ from pyrsistent import PMap, PVector, pmap, pvector
 
 from runtime.commands import ErrorRecord
 from runtime.context import Context
+from runtime.limits import DEFAULT_LIMITS, Limits
 from runtime.spec.model import WorkflowDef
 from runtime.status import TaskStatus, WorkflowStatus
 
@@ -142,6 +143,11 @@ class WorkflowState:
     finished_at: float | None = None
     events: int = 0
     """How many events this state consumed."""
+    limits: Limits = DEFAULT_LIMITS
+    """The size guards, from the ``WorkflowRequested`` event."""
+    held_bytes: int = 0
+    """Bytes of the results kept and the values published so far (JSON length,
+    :func:`runtime.limits.json_size`), against ``limits.context_*``."""
 
     def run(self, run_id: int) -> TaskRun:
         """Return run ``run_id``."""

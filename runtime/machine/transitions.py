@@ -23,6 +23,7 @@ from runtime.spec.model import TaskDef, Transition
 from runtime.status import TaskStatus
 from runtime.templating import Scope
 
+from .sizes import publish_guard
 from .state import JoinBarrier, TaskRun
 from .tx import Tx, create_run, fail_workflow
 
@@ -150,6 +151,8 @@ def _publish(
                                  expression=exc.expression or None))
             if not tx.policies.lenient_expressions:
                 fail_workflow(tx)
+            continue
+        if not publish_guard(tx, run, key, value, transition.index):
             continue
         keys.append(key)
         if tx.policies.branch_context:

@@ -29,6 +29,7 @@ from pyrsistent.typing import PVectorEvolver
 
 from runtime.commands import Command, ErrorRecord
 from runtime.context import Context
+from runtime.limits import Limits
 from runtime.records import evolve
 from runtime.spec.model import Policies, TaskDef, WorkflowDef
 from runtime.status import TaskStatus, WorkflowStatus
@@ -133,6 +134,8 @@ class Tx:
     output: Any
     started_at: float
     finished_at: float | None
+    limits: Limits
+    held_bytes: int
 
     def __init__(self, state: WorkflowState, at: float, *, item_notices: bool = True) -> None:
         self.base = state

@@ -30,6 +30,7 @@ from runtime.events import (
     TimerKind,
     WorkflowRequested,
 )
+from runtime.limits import Limits
 from runtime.status import Outcome
 from runtime.values import freeze, json_default
 
@@ -62,17 +63,37 @@ def decode(kind: str, body: str) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, TimerKey):
-        return {"kind": value.kind.value, "run": value.run, "item": value.item,
-                "attempt": value.attempt}
+    write = _WRITERS.get(type(value))
+    if write is not None:
+        return write(value)
     if isinstance(value, enum.Enum):
         return value.value
     return value
 
 
+def _timer_key_fields(value: TimerKey) -> dict[str, Any]:
+    return {"kind": value.kind.value, "run": value.run, "item": value.item,
+            "attempt": value.attempt}
+
+
+def _limits_fields(value: Limits) -> dict[str, Any]:
+    return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+
+
+_WRITERS: dict[type, Callable[[Any], Any]] = {
+    TimerKey: _timer_key_fields,
+    Limits: _limits_fields,
+}
+"""Records inside entries, written as their fields (read back by :data:`_DECODERS`)."""
+
+
 def _timer_key(value: Any) -> TimerKey:
     return TimerKey(kind=TimerKind(value["kind"]), run=value["run"], item=value["item"],
                     attempt=value["attempt"])
+
+
+def _limits(value: Any) -> Limits:
+    return Limits(**value)
 
 
 def _same(value: Any) -> Any:
@@ -81,6 +102,7 @@ def _same(value: Any) -> Any:
 
 _DECODERS: dict[str, Callable[[Any], Any]] = {
     "key": _timer_key,
+    "limits": _limits,
     "outcome": Outcome,
     "run": _same,
     "item": _same,

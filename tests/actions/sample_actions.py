@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.actions.call import Call
+from runtime.actions.idempotency import idempotent
 
 NOT_CALLABLE = 3
 
@@ -47,3 +48,9 @@ class Namespace:
     def hello(name: str = "world") -> str:
         """Greet someone."""
         return f"hello {name}"
+
+
+@idempotent
+def lookup(key: str) -> str:
+    """An idempotent action (a read), for plugins and ``python:`` references."""
+    return key
