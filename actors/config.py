@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime.actions import ActionRegistry
+from runtime.limits import DEFAULT_LIMITS, Limits
 from runtime.progress import ProgressEvent
 from runtime.spec.subworkflows import SubWorkflows
 from runtime.store.replaying import Journaled
@@ -37,6 +38,8 @@ class SupervisorConfig:
     """Keep the events consumed in memory (for replay and the result's event count)."""
     durable: DurableConfig | None = None
     """Journal the execution tree to the engine's store (None: in memory only)."""
+    limits: Limits = DEFAULT_LIMITS
+    """The size guards of every execution of the tree."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -26,6 +26,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from runtime.actions import is_idempotent
 from runtime.commands import (
     CancelAction,
     CancelTimer,
@@ -55,15 +56,8 @@ from .tracing import Tracer
 if TYPE_CHECKING:
     from .config import SupervisorConfig
 
-__all__ = ["CommandExecution", "is_idempotent"]
+__all__ = ["CommandExecution"]
 
-
-def is_idempotent(action: Any, rendered: Any) -> bool:
-    """Tell whether running this attempt twice is harmless (the action says so)."""
-    declared = getattr(action, "idempotent", None)
-    if declared is None:
-        declared = getattr(getattr(action, "fn", None), "idempotent", False)
-    return bool(declared(rendered) if callable(declared) else declared)
 
 Executor = Callable[[Any], Event | None]
 

@@ -20,14 +20,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from runtime.actions import is_idempotent
 from runtime.commands import WorkflowFinished
 from runtime.events import ActionCompleted, Event
 from runtime.machine.recovery import in_flight
 from runtime.status import WORKFLOW_DONE, Outcome
 from runtime.store.replaying import Journaled
 from runtime.values import thaw
-
-from .execution import is_idempotent
 
 __all__ = ["OUTCOME_UNKNOWN", "resume"]
 
@@ -62,14 +61,10 @@ def resume(supervisor: Any, journaled: Journaled) -> None:
             if sub is None and not is_idempotent(action, command.input):
                 settled.append(ActionCompleted(
                     run=command.run, item=command.item, attempt=command.attempt,
-                    outcome=_UNKNOWN, error=OUTCOME_UNKNOWN, at=now))
+                    outcome=Outcome.UNKNOWN, error=OUTCOME_UNKNOWN, at=now))
                 continue
         follow_up = supervisor._run_action(command)
         if follow_up is not None:
             settled.append(follow_up)
     if settled:
         supervisor._feed(*settled)
-
-
-_UNKNOWN: Outcome = getattr(Outcome, "UNKNOWN", Outcome.FAILED)
-"""The outcome of an attempt that may have run (``Outcome.UNKNOWN`` once it exists)."""

@@ -160,7 +160,8 @@ class WorkflowSupervisor(Finishing, CommandExecution, BatchingActor):
                 resume(self, self.recovered)
             else:
                 self._feed(WorkflowRequested(execution_id=self.execution_id,
-                                             parameters=self.parameters, at=time.time()))
+                                             parameters=self.parameters,
+                                             limits=self.config.limits, at=time.time()))
         except Exception as exc:  # an engine bug: the execution fails with an `engine` error
             self._crash(exc)
         finally:

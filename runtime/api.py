@@ -55,7 +55,8 @@ def start_workflow(
     (callable or list of callables receiving :class:`ProgressEvent`), ``events`` (True to
     iterate ``handle.events()``),
     ``execution_id``, ``dialect`` (force ``orquesta`` or ``attune``), ``registry`` (an
-    :class:`ActionRegistry`), ``entry_points`` (False to ignore plugins).
+    :class:`ActionRegistry`), ``entry_points`` (False to ignore plugins), ``limits`` (a
+    :class:`runtime.limits.Limits`; default: ``Limits.from_env()``).
     """
     return launch(prepare(workflow, parameters, actions, options))
 

@@ -27,6 +27,7 @@ import yaml
 from runtime.actions import ActionRegistry
 from runtime.errors import ValidationFailed
 from runtime.handle import WorkflowHandle
+from runtime.limits import Limits
 from runtime.masking import Masker
 from runtime.parameters import check_parameters
 from runtime.progress import ProgressEvent
@@ -41,7 +42,7 @@ __all__ = ["OPTIONS", "Prepared", "launch", "prepare", "workflow_text"]
 
 OPTIONS = frozenset(
     {"trace", "trace_level", "on_event", "execution_id", "dialect", "registry", "events",
-     "workflows", "journal", "entry_points"}
+     "workflows", "journal", "entry_points", "limits"}
 )
 """The options ``start_workflow`` accepts (see its docstring)."""
 
@@ -62,6 +63,7 @@ class Prepared:
     events: queue.SimpleQueue[ProgressEvent] | None
     execution_id: str
     journal: bool
+    limits: Limits
 
 
 def prepare(workflow: Any, parameters: Mapping[str, Any] | None,
@@ -99,7 +101,8 @@ def prepare(workflow: Any, parameters: Mapping[str, Any] | None,
         sink=TraceSink(trace, options.get("trace_level", "info")) if trace else None,
         listeners=tuple(listeners), events=events,
         execution_id=str(options.get("execution_id") or uuid.uuid4().hex[:12]),
-        journal=bool(options.get("journal", True)))
+        journal=bool(options.get("journal", True)),
+        limits=options.get("limits") or Limits.from_env())
 
 
 def launch(prepared: Prepared, *, durable: Any = None, row: Any = None,
@@ -114,7 +117,8 @@ def launch(prepared: Prepared, *, durable: Any = None, row: Any = None,
 
     config = SupervisorConfig(registry=prepared.registry, workflows=prepared.subworkflows,
                               sink=prepared.sink, listeners=prepared.listeners,
-                              journal=prepared.journal, durable=durable)
+                              journal=prepared.journal, durable=durable,
+                              limits=prepared.limits)
     done: pykka.ThreadingFuture[Any] = pykka.ThreadingFuture()
     supervisor = WorkflowSupervisor.start(
         defn=prepared.defn, parameters=prepared.params, execution_id=prepared.execution_id,

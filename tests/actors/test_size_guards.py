@@ -58,3 +58,13 @@ def test_a_result_over_the_warning_is_kept_with_a_progress_event() -> None:
     assert [(e.task, e.item, e.size, e.limit, e.measure) for e in warned] == [
         ("fan", 0, 2 * MIB + 2, DEFAULT_LIMITS.result_warn_bytes, "result")]
     assert warned[0].execution_id == handle.execution_id
+
+
+def test_the_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from runtime import start_workflow
+
+    monkeypatch.setenv("TROUPE_RESULT_MAX_BYTES", "100")
+    text = "version: 1.0\ntasks:\n  big:\n    action: core.echo\n    input: {message: '" \
+        + "x" * 200 + "'}\n"
+    result = start_workflow(text).wait(timeout=30)
+    assert [e.kind for e in result.errors] == ["result_too_large"]

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from runtime import ActionFailed, Engine
+from runtime.actions import idempotent
 from runtime.errors import ExecutionNotRunning, UnknownExecution
 from runtime.status import TaskStatus, WorkflowStatus
 from runtime.store import MemoryStore
@@ -78,7 +79,7 @@ class Gate:
 
 
 def _actions(gate: Gate) -> dict[str, Any]:
-    return {"t.step": gate}  # the engine reads the callable's ``idempotent``
+    return {"t.step": idempotent(gate) if gate.idempotent else gate}
 
 
 def test_a_durable_run_is_read_back_from_the_store(store: Any) -> None:
@@ -117,6 +118,19 @@ def test_what_a_caller_is_told_was_journaled_first() -> None:
     assert store.execution(handle.execution_id).status == "succeeded"  # type: ignore[union-attr]
 
 
+def _until_journaled(engine: Engine, execution_id: str, *, run: int) -> None:
+    """Wait (bounded) until run ``run``'s completion is in the journal: an idempotent next
+    attempt may start before the completion behind it is committed (only non-idempotent
+    starts wait for that), and this test needs the completion durable."""
+    deadline = threading.Event()
+    for _ in range(500):
+        if any(type(e).__name__ == "ActionCompleted" and e.run == run
+               for e in engine.events(execution_id)):
+            return
+        deadline.wait(0.01)
+    raise AssertionError(f"run {run}'s completion was never journaled")
+
+
 def _crash_while_blocked(store: Any, gate: Gate, block_on: Any) -> str:
     """Start CHAIN, wait until ``block_on``'s call runs, then stop the engine abandoning it."""
     gate.block_on = block_on
@@ -124,6 +138,7 @@ def _crash_while_blocked(store: Any, gate: Gate, block_on: Any) -> str:
     engine = Engine(store=store, actions=_actions(gate))
     handle = engine.start_workflow(CHAIN, {"n": 3})
     assert gate.entered.wait(30)
+    _until_journaled(engine, handle.execution_id, run=0)  # `first` is durably complete
     engine.close(drain_timeout=0)  # the supervisor is abandoned: nothing more is journaled
     gate.block_on = None
     gate.release.set()
@@ -159,7 +174,8 @@ def test_recovery_ends_a_started_non_idempotent_attempt_as_outcome_unknown(store
         result = handle.wait(timeout=30)
     assert gate.calls.count(1) == 0  # never run again blindly
     [unknown] = [e for e in result.errors if e.item == 1]
-    assert (unknown.task, unknown.handled_by) == ("fan", "next[0] -> last")
+    assert (unknown.kind, unknown.task, unknown.handled_by) == (
+        "outcome_unknown", "fan", "next[0] -> last")
     assert [t.status for t in result.tasks if t.name == "fan"] == [TaskStatus.FAILED]
     assert result.status is WorkflowStatus.SUCCEEDED  # its transition has no `when`
 
