@@ -44,13 +44,31 @@ KINDS: dict[str, type] = {kind.__name__: kind for kind in (
 """Every record a journal holds, by the name it is stored under."""
 
 
+_FIELDS: dict[type, tuple[str, tuple[str, ...]]] = {
+    cls: (name, tuple(f.name for f in dataclasses.fields(cls))) for name, cls in KINDS.items()}
+"""Entry type -> (its kind, its field names), computed once (encoding is on the per-item
+path of a durable with-items run)."""
+
+_dumps = json.JSONEncoder(default=json_default, separators=(",", ":")).encode
+
+
 def encode(entry: Any) -> tuple[str, str]:
     """``(kind, body)`` of a journal entry."""
-    kind = type(entry).__name__
-    if kind not in KINDS:
-        raise TypeError(f"{kind} is not a journal entry")
-    body = {f.name: _plain(getattr(entry, f.name)) for f in dataclasses.fields(entry)}
-    return kind, json.dumps(body, default=json_default, separators=(",", ":"))
+    known = _FIELDS.get(type(entry))
+    if known is None:
+        raise TypeError(f"{type(entry).__name__} is not a journal entry")
+    kind, names = known
+    body = {}
+    for name in names:
+        value = getattr(entry, name)
+        if value is not None and type(value) not in _SCALARS:
+            value = _plain(value)
+        body[name] = value
+    return kind, _dumps(body)
+
+
+_SCALARS = frozenset({int, float, str, bool})
+"""Values written as they are (anything else goes through :func:`_plain`)."""
 
 
 def decode(kind: str, body: str) -> Any:
