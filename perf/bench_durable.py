@@ -17,6 +17,8 @@ Cells, each in a fresh interpreter (``run.py --cell``):
   commits per 1,000 events, and per-item time.
 - ``concurrent``: 50 executions of 200 items at once on one SQLite file: items/s, the p99
   of append-to-commit waits, failed batches ("database is locked" would be one).
+- ``sweep``: the group-commit settings (window x batch size) under 20 executions of 200
+  items at once on SQLite FULL: items/s and p99 commit wait (the defaults come from here).
 - ``recovery``: 1,000 executions of ~100 events each written to a SQLite file and left
   unfinished; a new engine's ``recover()`` until every one is running again (and then
   until all finished).
@@ -166,6 +168,36 @@ def concurrent(workflows: int, items: int) -> dict[str, Any]:
             "failures": check_succeeded(results, "concurrent")}
 
 
+def sweep(n: int, workflows: int, windows: list[float], sizes: list[int]) -> dict[str, Any]:
+    """Group-commit settings against the load they are for: ``workflows`` executions of
+    ``n`` items at once on SQLite FULL; per setting, items/s and the p99 commit wait."""
+    from actors.journal import GroupCommit
+    from runtime import Engine
+
+    directory = tempfile.mkdtemp()
+    text = chain_then_items(0, n)
+    rows = []
+    failures: list[str] = []
+    for window in windows:
+        for size in sizes:
+            url = f"sqlite:///{directory}/w{window}-m{size}.db"
+            group = GroupCommit(window=window, max_entries=size)
+            with Engine(store=url, entry_points=False, group_commit=group) as engine:
+                engine.start_workflow(chain_then_items(0, 8), {}).wait(60)
+                start = time.perf_counter()
+                handles = [engine.start_workflow(text, {}) for _ in range(workflows)]
+                results = [h.wait(600) for h in handles]
+                elapsed = time.perf_counter() - start
+                stats = engine.journal_stats()
+            failures += check_succeeded(results, f"sweep {window} {size}")
+            waits = sorted(stats.waits)
+            rows.append({"window_ms": window * 1e3, "max_entries": size,
+                         "items_per_s": workflows * n / elapsed,
+                         "p99_commit_ms": waits[int(len(waits) * 0.99)] * 1e3,
+                         "entries_per_commit": stats.entries / max(stats.commits, 1)})
+    return {"n": n, "workflows": workflows, "rows": rows, "failures": failures}
+
+
 def recovery(executions: int, items: int) -> dict[str, Any]:
     from runtime import Engine
 
@@ -212,6 +244,10 @@ def main() -> None:
                                      {"n": 1000 if quick else 10_000}),
         "concurrent": run_cell("bench_durable:concurrent",
                                {"workflows": 5 if quick else 50, "items": 200}),
+        "sweep": run_cell("bench_durable:sweep", {
+            "n": 200, "workflows": 5 if quick else 20,
+            "windows": [0.004] if quick else [0.001, 0.004, 0.01, 0.02],
+            "sizes": [512] if quick else [128, 512, 2048]}),
         "recovery": run_cell("bench_durable:recovery",
                              {"executions": 20 if quick else 1000, "items": 98}),
     }
