@@ -29,7 +29,7 @@ import yaml
 
 from runtime.cli_interrupt import cancel_on_interrupt
 from runtime.cli_output import print_result, result_json
-from runtime.cli_store import STORE_ENV, STORE_HELP, opened, store_url
+from runtime.cli_store import STORE_ENV, STORE_URLS, opened, store_url
 from runtime.errors import ParameterError, TroupeError, ValidationFailed
 from runtime.status import TaskStatus, WorkflowStatus
 from runtime.store import default_store_url
@@ -62,8 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, default=None, help="cancel after this many s")
     run.add_argument("--progress", choices=("auto", "always", "never"), default="auto")
     run.add_argument("--store", metavar="URL", help=(
-        f"persist the run in this store ({STORE_HELP}), so that `troupe recover` continues "
-        f"it after a crash; default: ${STORE_ENV}; neither: in memory"))
+        f"journal the run in this store ({STORE_URLS}), so that `troupe recover` continues "
+        f"it after a crash, and `troupe executions` reads it; default: ${STORE_ENV}; "
+        "neither: in memory only"))
 
     _add_store_commands(sub)
     actions = sub.add_parser("actions", help="list the registered actions")
@@ -82,11 +83,18 @@ def _add_store_commands(sub: Any) -> None:
     """``recover``, ``executions list|show|events`` and ``purge`` (:mod:`runtime.cli_store`)."""
     from runtime.cli_recover import recover
     from runtime.cli_show import events, show
-    from runtime.cli_store import list_executions, parse_duration, parse_since, purge_executions
+    from runtime.cli_store import (
+        list_executions,
+        parse_cursor,
+        parse_duration,
+        parse_limit,
+        parse_since,
+        purge_executions,
+    )
 
     store = argparse.ArgumentParser(add_help=False)
     store.add_argument("--store", metavar="URL", help=(
-        f"{STORE_HELP}; default: ${STORE_ENV}, else the SQLite file {default_store_url()}"))
+        f"the store ({STORE_URLS}); default: ${STORE_ENV}, else {default_store_url()}"))
     store.add_argument("--json", action="store_true", help="machine-readable output")
     recovering = sub.add_parser("recover", parents=[store],
                                 help="continue the executions a stopped process left unfinished")
@@ -94,12 +102,16 @@ def _add_store_commands(sub: Any) -> None:
     executions = sub.add_parser("executions", help="read the executions a store holds")
     what = executions.add_subparsers(dest="what", required=True)
     listing = what.add_parser("list", parents=[store], help="executions, newest first")
-    listing.add_argument("--status", choices=[s.value for s in WorkflowStatus])
-    listing.add_argument("--workflow", metavar="NAME")
+    statuses = [s.value for s in WorkflowStatus]
+    listing.add_argument("--status", choices=statuses, metavar="STATUS",
+                         help=f"only those with this status ({', '.join(statuses)})")
+    listing.add_argument("--workflow", metavar="NAME", help="only those of this workflow")
     listing.add_argument("--since", type=parse_since, metavar="WHEN",
                          help="created since: an ISO date/time, or a duration back (2h, 30d)")
-    listing.add_argument("--limit", type=int, default=50, help="at most this many (50)")
-    listing.add_argument("--cursor", help="the next page (printed after a full page)")
+    listing.add_argument("--limit", type=parse_limit, default=50, metavar="N",
+                         help="at most N (50)")
+    listing.add_argument("--cursor", type=parse_cursor,
+                         help="the next page (printed after a full page)")
     listing.set_defaults(handler=list_executions)
     for name, handler, about in (("show", show, "one execution, with its tasks"),
                                  ("events", events, "an execution's journal, entry by entry")):

@@ -14,6 +14,11 @@ engine in another process); ``recover`` starts an :class:`~runtime.engine.Engine
 Exit codes: 0 done, 1 a recovered execution did not succeed, 2 bad input (an unknown
 execution id, a store that does not open, bad arguments).
 
+This module holds what they share (the store's URL, opening it, reading durations and
+times, an execution's masker) and ``list`` and ``purge``; ``show`` and ``events`` are in
+:mod:`runtime.cli_show`, ``recover`` in :mod:`runtime.cli_recover`; :mod:`runtime.cli`
+builds their parsers.
+
 Misuse: these are the CLI's; library code uses :class:`runtime.engine.Engine`. Never print a
 stored execution's data without its masker (its parameters hold its secret inputs).
 """
@@ -37,12 +42,12 @@ from runtime.store import ExecutionRow, Store, default_store_url, open_store
 from runtime.values import json_default
 
 __all__ = [
-    "STORE_ENV", "STORE_HELP", "elapsed", "list_executions", "masker_of", "opened",
-    "parse_duration", "parse_since", "purge_executions", "row_json", "run_store_command",
-    "store_url", "stored", "the_store",
+    "STORE_ENV", "STORE_URLS", "elapsed", "list_executions", "masker_of", "opened",
+    "parse_cursor", "parse_duration", "parse_limit", "parse_since", "purge_executions",
+    "row_json", "run_store_command", "store_url", "stored", "the_store",
 ]
 
-STORE_HELP = "the store's URL (sqlite:///PATH, postgresql://..., memory://)"
+STORE_URLS = "sqlite:///PATH, postgresql://..., memory://"
 STORE_ENV = "TROUPE_STORE"
 _UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(s|min|m|h|d|w)")
@@ -97,6 +102,29 @@ def parse_duration(text: str) -> float:
         raise argparse.ArgumentTypeError(
             f"{text!r}: expected a duration such as 30s, 15m, 2h, 30d, 1w")
     return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def parse_limit(text: str) -> int:
+    """A page size: a whole number from 1 (an argparse type)."""
+    try:
+        limit = int(text)
+    except ValueError:
+        limit = 0
+    if limit < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number from 1")
+    return limit
+
+
+def parse_cursor(text: str) -> str:
+    """A cursor a previous page printed (an argparse type)."""
+    from runtime.store.paging import decode_cursor
+
+    try:
+        decode_cursor(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: not a cursor (use the one a previous page printed)") from None
+    return text
 
 
 def parse_since(text: str) -> float:

@@ -196,6 +196,8 @@ def test_bad_input_exits_2(store: str, read: Read) -> None:
     assert read("executions", "show", "nope", "--store", store).returncode == 2
     assert read("executions", "events", "nope", "--store", store).returncode == 2
     assert read("executions", "list", "--store", store, "--since", "soon").returncode == 2
+    assert read("executions", "list", "--store", store, "--cursor", "what").returncode == 2
+    assert read("executions", "list", "--store", store, "--limit", "0").returncode == 2
     assert read("purge", "--store", store, "--older-than", "old").returncode == 2
     assert read("executions", "list", "--store", "nosuch://x").returncode == 2
     assert troupe("run", "examples/hello.yaml", "--store", "nosuch://x").returncode == 2
