@@ -9,6 +9,7 @@ tests fast.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -243,7 +244,8 @@ def test_recover_after_a_kill_ends_the_started_attempt_as_outcome_unknown(
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
     finally:
-        os.kill(command, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(command, signal.SIGKILL)
         assert process.stderr is not None
         process.stderr.close()
     [row] = json.loads(read("executions", "list", "--store", store, "--json").stdout)[
