@@ -1,12 +1,14 @@
 """The ``troupe`` command line: validate, run, list actions, inspect traces.
 
     troupe validate FILE... [--json]
-    troupe run FILE [-p key=value ...] [--params-file F] [--json] [--trace PATH]
+    troupe run FILE [-p key=value ...] [--params-file F] [--json] [--trace PATH] [--store URL]
+    troupe recover | executions {list,show,events} | purge   [--store URL]  (runtime.cli_store)
     troupe actions [--json]
     troupe trace {summary,tree,timeline,stats,why,follow,export,html} ...
 
 Exit codes: 0 success, 1 the workflow failed (or validation found errors), 2 bad input
-(unreadable file, invalid workflow for ``run``, bad parameters, bad arguments).
+(unreadable file, invalid workflow for ``run``, bad parameters, bad arguments, an unknown
+execution, a store that does not open).
 
 Misuse: this module is the product's terminal surface; library code must not call it (use
 :mod:`runtime.api`).
@@ -16,17 +18,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any
 
 import yaml
 
+from runtime.cli_interrupt import cancel_on_interrupt
+from runtime.cli_output import print_result, result_json
+from runtime.cli_store import STORE_ENV, STORE_URLS, opened, store_url
 from runtime.errors import ParameterError, TroupeError, ValidationFailed
 from runtime.status import TaskStatus, WorkflowStatus
+from runtime.store import default_store_url
 from runtime.values import json_default
 
 __all__ = ["main"]
@@ -55,7 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--dialect", choices=("orquesta", "attune"))
     run.add_argument("--timeout", type=float, default=None, help="cancel after this many s")
     run.add_argument("--progress", choices=("auto", "always", "never"), default="auto")
+    run.add_argument("--store", metavar="URL", help=(
+        f"journal the run in this store ({STORE_URLS}), so that `troupe recover` continues "
+        f"it after a crash, and `troupe executions` reads it; default: ${STORE_ENV}; "
+        "neither: in memory only"))
 
+    _add_store_commands(sub)
     actions = sub.add_parser("actions", help="list the registered actions")
     actions.add_argument("--json", action="store_true")
 
@@ -68,10 +79,60 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_store_commands(sub: Any) -> None:
+    """``recover``, ``executions list|show|events`` and ``purge`` (:mod:`runtime.cli_store`)."""
+    from runtime.cli_recover import recover
+    from runtime.cli_show import events, show
+    from runtime.cli_store import (
+        list_executions,
+        parse_cursor,
+        parse_duration,
+        parse_limit,
+        parse_since,
+        purge_executions,
+    )
+
+    store = argparse.ArgumentParser(add_help=False)
+    store.add_argument("--store", metavar="URL", help=(
+        f"the store ({STORE_URLS}); default: ${STORE_ENV}, else {default_store_url()}"))
+    store.add_argument("--json", action="store_true", help="machine-readable output")
+    recovering = sub.add_parser("recover", parents=[store],
+                                help="continue the executions a stopped process left unfinished")
+    recovering.set_defaults(handler=recover)
+    executions = sub.add_parser("executions", help="read the executions a store holds")
+    what = executions.add_subparsers(dest="what", required=True)
+    listing = what.add_parser("list", parents=[store], help="executions, newest first")
+    statuses = [s.value for s in WorkflowStatus]
+    listing.add_argument("--status", choices=statuses, metavar="STATUS",
+                         help=f"only those with this status ({', '.join(statuses)})")
+    listing.add_argument("--workflow", metavar="NAME", help="only those of this workflow")
+    listing.add_argument("--since", type=parse_since, metavar="WHEN",
+                         help="created since: an ISO date/time, or a duration back (2h, 30d)")
+    listing.add_argument("--limit", type=parse_limit, default=50, metavar="N",
+                         help="at most N (50)")
+    listing.add_argument("--cursor", type=parse_cursor,
+                         help="the next page (printed after a full page)")
+    listing.set_defaults(handler=list_executions)
+    for name, handler, about in (("show", show, "one execution, with its tasks"),
+                                 ("events", events, "an execution's journal, entry by entry")):
+        one = what.add_parser(name, parents=[store], help=about)
+        one.add_argument("execution_id", metavar="ID")
+        one.set_defaults(handler=handler)
+    purge = sub.add_parser("purge", parents=[store], help="remove old finished executions")
+    purge.add_argument("--older-than", type=parse_duration, required=True, metavar="AGE",
+                       help="finished more than AGE ago (30s, 15m, 2h, 30d, 1w)")
+    purge.set_defaults(handler=purge_executions)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``troupe`` console script."""
     args = _parser().parse_args(argv)
     try:
+        handler = getattr(args, "handler", None)
+        if handler is not None:
+            from runtime.cli_store import run_store_command
+
+            return run_store_command(handler, args, sys.stdout, sys.stderr)
         if args.command == "validate":
             return _validate(args, sys.stdout)
         if args.command == "run":
@@ -149,98 +210,66 @@ def _parameters(args: argparse.Namespace, string_inputs: frozenset[str] = frozen
 
 
 def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from runtime.api import start_workflow
-
     show = args.progress == "always" or (args.progress == "auto" and err.isatty())
     progress = _Progress(err) if show else None
-    try:
-        from runtime.spec import load_workflow
-
-        defn = load_workflow(Path(args.file), dialect=args.dialect)
-        params = _parameters(args, frozenset(i.name for i in defn.inputs if i.type == "string"))
-        handle = start_workflow(defn, params, trace=args.trace, trace_level=args.trace_level,
-                                on_event=progress.on_event if progress else None)
-    except ValidationFailed as exc:
-        for diagnostic in exc.diagnostics:
-            err.write(f"{diagnostic}\n")
-        return 2
-    except ParameterError as exc:
-        err.write(f"troupe: bad parameters: {exc}\n")
-        return 2
-    except (OSError, yaml.YAMLError) as exc:
-        err.write(f"troupe: {exc}\n")
-        return 2
-    except TroupeError as exc:
-        err.write(f"troupe: {exc}\n")
-        return 2
-    previous = signal.getsignal(signal.SIGINT)
-
-    interrupts = [0]
-
-    def interrupt(_signum: int, _frame: Any) -> None:
-        interrupts[0] += 1
-        force = interrupts[0] > 1
-        err.write("\ntroupe: interrupted, " + ("killing running actions...\n" if force else
-                  "canceling the workflow (Ctrl-C again to kill running actions)...\n"))
-        handle.cancel("interrupted", force=force)
-
-    signal.signal(signal.SIGINT, interrupt)
-    try:
-        result = handle.wait(timeout=args.timeout)
-    except TimeoutError:
-        handle.cancel(f"timed out after {args.timeout} s", force=True)
-        result = handle.wait(timeout=30)
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    with ExitStack() as stack:  # the engine, with --store: closed once the run is over
+        started = _start(args, progress, stack, err)
+        if started is None:
+            return 2
+        defn, params, handle = started
+        with cancel_on_interrupt([handle], err):
+            try:
+                result = handle.wait(timeout=args.timeout)
+            except TimeoutError:
+                handle.cancel(f"timed out after {args.timeout} s", force=True)
+                result = handle.wait(timeout=30)
     if progress is not None:
         progress.close()
     from runtime.masking import Masker
 
     masker = Masker.for_inputs(defn.inputs, params)
     if args.json:
-        json.dump(_result_json(result, masker), out, indent=2, default=json_default)
+        json.dump(result_json(result, masker), out, indent=2, default=json_default)
         out.write("\n")
     else:
-        _print_result(result, masker, out, err)
+        print_result(result, masker, out, err)
     return 0 if result.status is WorkflowStatus.SUCCEEDED else 1
 
 
-def _result_json(result: Any, masker: Any) -> dict[str, Any]:
-    return {
-        "execution_id": result.execution_id,
-        "status": str(result.status),
-        "output": masker.data(result.output),
-        "errors": [masker.data({"kind": e.kind, "task": e.task, "route": e.route,
-                                "item": e.item, "field": e.field, "expression": e.expression,
-                                "message": e.message, "handled_by": e.handled_by})
-                   for e in result.errors],
-        "tasks": [{"name": t.name, "route": t.route, "status": t.status,
-                   "attempts": t.attempts, "items": t.items,
-                   "started_at": t.started_at.isoformat() if t.started_at else None,
-                   "finished_at": t.finished_at.isoformat() if t.finished_at else None,
-                   "result": masker.data(t.result)} for t in result.tasks],
-    }
+def _start(args: argparse.Namespace, progress: _Progress | None, stack: ExitStack,
+           err: IO[str]) -> tuple[Any, dict[str, Any], Any] | None:
+    """Load, check and start the workflow, in memory or (``--store``) through an engine;
+    None when the input was bad (what was wrong is printed)."""
+    from runtime.api import start_workflow
+    from runtime.spec import load_workflow
 
+    try:
+        defn = load_workflow(Path(args.file), dialect=args.dialect)
+        params = _parameters(args, frozenset(i.name for i in defn.inputs if i.type == "string"))
+        options = {"trace": args.trace, "trace_level": args.trace_level,
+                   "on_event": progress.on_event if progress else None}
+        url = store_url(args)
+        if url is None:
+            return defn, params, start_workflow(defn, params, **options)
+        from runtime.engine import Engine
 
-def _print_result(result: Any, masker: Any, out: IO[str], err: IO[str]) -> None:
-    """Errors first: ``error`` for those that failed the run; ``handled`` for failures a
-    transition remediated; ``warning`` for those the dialect tolerates in a run that
-    succeeded (an Attune ``output_map`` key that did not render is left out, a ``when``
-    that did not evaluate fires on success)."""
-    succeeded = result.status is WorkflowStatus.SUCCEEDED
-    for error in result.errors:
-        where = f" [task {error.task}" + (f" item {error.item}" if error.item is not None
-                                          else "") + "]" if error.task else ""
-        message = masker.text(error.message)
-        if error.handled_by is not None:
-            err.write(f"handled {error.kind}{where}: {message} "
-                      f"(handled by {error.handled_by})\n")
-        else:
-            err.write(f"{'warning' if succeeded else 'error'} {error.kind}{where}: {message}\n")
-    err.write(f"workflow {result.execution_id} {result.status}\n")
-    if result.output:
-        out.write(yaml.safe_dump(masker.data(result.output), sort_keys=False,
-                                 allow_unicode=True, default_flow_style=False))
+        with opened(url):
+            pass  # a store that does not open fails here, in words, before an engine starts
+        engine = stack.enter_context(Engine(store=url))
+        handle = engine.start_workflow(defn, params, **options)
+    except ValidationFailed as exc:
+        for diagnostic in exc.diagnostics:
+            err.write(f"{diagnostic}\n")
+        return None
+    except ParameterError as exc:
+        err.write(f"troupe: bad parameters: {exc}\n")
+        return None
+    except (OSError, yaml.YAMLError, TroupeError) as exc:
+        err.write(f"troupe: {exc}\n")
+        return None
+    err.write(f"troupe: execution {handle.execution_id} (store {engine.url})\n")
+    err.flush()
+    return defn, params, handle
 
 
 class _Progress:

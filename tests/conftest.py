@@ -18,6 +18,8 @@ from hypothesis import settings
 IN_CI = os.environ.get("CI", "").lower() == "true"
 """Running under CI (``.ci/run`` sets ``CI=true``)."""
 
+os.environ.pop("TROUPE_STORE", None)  # a developer's own store never receives test runs
+
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if IN_CI:
     settings.load_profile("ci")
