@@ -21,12 +21,10 @@ import time
 from typing import Any
 
 from runtime.actions import is_idempotent
-from runtime.commands import WorkflowFinished
 from runtime.events import ActionCompleted, Event
-from runtime.machine.recovery import in_flight
+from runtime.machine.recovery import in_flight, outcome_so_far
 from runtime.status import WORKFLOW_DONE, Outcome
 from runtime.store.replaying import Journaled
-from runtime.values import thaw
 
 __all__ = ["OUTCOME_UNKNOWN", "resume"]
 
@@ -42,11 +40,7 @@ def resume(supervisor: Any, journaled: Journaled) -> None:
     supervisor.events = list(journaled.events)
     durable = supervisor.durable
     if state.status in WORKFLOW_DONE:
-        outputs = state.output or {}
-        supervisor._finish(WorkflowFinished(
-            status=state.status, errors=tuple(state.errors),
-            output={name: thaw(outputs[name]) for name, _ in state.defn.outputs
-                    if name in outputs}))
+        supervisor._finish(outcome_so_far(state))
         return
     if durable is not None:
         durable.status(state.status.value)

@@ -25,12 +25,11 @@ from runtime.cli_output import (
     timestamp,
 )
 from runtime.cli_store import elapsed, masker_of, opened, row_json, stored, the_store
-from runtime.commands import WorkflowFinished
 from runtime.masking import Masker
-from runtime.results import ExecutionResult, build_result
+from runtime.results import ExecutionResult
 from runtime.status import WORKFLOW_DONE, WorkflowStatus
 from runtime.store import EntryRow, ExecutionRow
-from runtime.values import json_default, thaw
+from runtime.values import json_default
 
 __all__ = ["events", "read_back", "show"]
 
@@ -39,16 +38,9 @@ def read_back(row: ExecutionRow, entries: tuple[EntryRow, ...], masker: Masker
               ) -> ExecutionResult:
     """The view of a stored execution (finished or not), from its journal."""
     from runtime.spec import load_workflow
-    from runtime.store.replaying import read_journal
+    from runtime.store.replaying import read_journal, result_of
 
-    defn = load_workflow(row.text)
-    journaled = read_journal(defn, entries)
-    state = journaled.state
-    outputs = state.output or {}
-    now = WorkflowFinished(status=state.status, errors=tuple(state.errors),
-                           output={name: thaw(outputs[name]) for name, _ in defn.outputs
-                                   if name in outputs})
-    return build_result(state, now, masker, list(journaled.events))
+    return result_of(read_journal(load_workflow(row.text), entries), masker)
 
 
 def show(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:

@@ -32,19 +32,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from runtime.commands import WorkflowFinished
 from runtime.errors import ExecutionNotRunning, UnknownExecution
 from runtime.handle import WorkflowHandle, finished_handle
 from runtime.launch import Prepared, launch, prepare, workflow_text
 from runtime.machine.recovery import in_flight
-from runtime.results import ExecutionResult, build_result
+from runtime.results import ExecutionResult
 from runtime.spec.subworkflows import SubWorkflows
 from runtime.status import WORKFLOW_DONE
 from runtime.store import ExecutionRow, Page, Store, open_store
 from runtime.store.codec import decode
-from runtime.store.replaying import Journaled, read_journal
+from runtime.store.replaying import Journaled, read_journal, result_of
 from runtime.store.rows import execution_row
-from runtime.values import thaw
 
 __all__ = ["Engine"]
 
@@ -193,15 +191,9 @@ class Engine:
                            {"execution_id": row.id},
                            base_dir=Path(row.base_dir) if row.base_dir else None)
         journaled = read_journal(prepared.defn, self._ask(lambda store: store.entries(row.id)))
-        state = journaled.state
-        outputs = state.output or {}
-        if state.status not in WORKFLOW_DONE:
+        if journaled.state.status not in WORKFLOW_DONE:
             raise ExecutionNotRunning(row.id, row.status)
-        finished = WorkflowFinished(
-            status=state.status, errors=tuple(state.errors),
-            output={name: thaw(outputs[name]) for name, _ in state.defn.outputs
-                    if name in outputs})
-        return build_result(state, finished, prepared.masker, list(journaled.events))
+        return result_of(journaled, prepared.masker)
 
     # ---- the end ------------------------------------------------------------------------
 

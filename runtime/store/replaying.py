@@ -18,13 +18,16 @@ from typing import Any
 
 from runtime.events import Event, TimerFired, TimerKey
 from runtime.machine import WorkflowState, replay
+from runtime.machine.recovery import outcome_so_far
+from runtime.masking import Masker
+from runtime.results import ExecutionResult, build_result
 from runtime.spec.model import WorkflowDef
 
 from .base import EntryRow
 from .codec import decode
 from .entries import AttemptStarted, TimerArmed, TimerCleared
 
-__all__ = ["Journaled", "read_journal"]
+__all__ = ["Journaled", "read_journal", "result_of"]
 
 AttemptKey = tuple[int, int | None, int]
 
@@ -91,3 +94,10 @@ def read_journal(defn: WorkflowDef, entries: Iterable[EntryRow]) -> Journaled:
     state = replay(defn, reading.events)
     return Journaled(state=state, events=tuple(reading.events), seq=seq,
                      started=frozenset(reading.started), timers=tuple(reading.timers.items()))
+
+
+def result_of(journaled: Journaled, masker: Masker) -> ExecutionResult:
+    """What a caller sees of a journaled execution, finished or not (then its status is
+    where it stopped and its open runs have no end time)."""
+    return build_result(journaled.state, outcome_so_far(journaled.state), masker,
+                        list(journaled.events))
