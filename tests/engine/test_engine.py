@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import textwrap
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +18,23 @@ from runtime.errors import ExecutionNotRunning, UnknownExecution
 from runtime.status import TaskStatus, WorkflowStatus
 from runtime.store import MemoryStore
 from runtime.store.entries import AttemptStarted
+from tests.store.conftest import _backend
 
 pytestmark = pytest.mark.timeout(60)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    """Where the engines of one test keep their executions (reopened by each engine)."""
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """Where the engines of one test keep their executions (reopened by each engine):
+    memory, a SQLite file, a PostgreSQL schema of its own (``ENGINE_TEST_PG_DSN``)."""
     if request.param == "memory":
-        return MemoryStore()
-    return f"sqlite:///{tmp_path / 'troupe.db'}"
+        yield MemoryStore()
+    elif request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'troupe.db'}"
+    else:
+        made = _backend("postgres", tmp_path)
+        yield made.make_url()
+        made.close()
 
 
 def _status(store: Any, execution_id: str) -> str:
