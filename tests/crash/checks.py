@@ -13,6 +13,7 @@ and before the recovery starts.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -91,14 +92,26 @@ def is_unknown(completed: ActionCompleted) -> bool:
         UNKNOWN_PREFIX)
 
 
-def _error_is_unknown(error: Mapping[str, Any]) -> bool:
-    return error["kind"] == "outcome_unknown" or str(error["message"]).startswith(
-        UNKNOWN_PREFIX)
+SUB_FAILED = re.compile(r"sub-workflow (\S+) failed: ")
 
 
-def check_outcomes(runs: Iterable[Run], report: Mapping[str, Any]) -> list[str]:
+def _error_is_unknown(error: Mapping[str, Any], final: Snapshot) -> bool:
+    """An unknown outcome, or a sub-workflow's failure whose errors are all unknown."""
+    if error["kind"] == "outcome_unknown" or str(error["message"]).startswith(UNKNOWN_PREFIX):
+        return True
+    sub = SUB_FAILED.match(str(error["message"]))
+    row = final.rows.get(sub.group(1)) if sub else None
+    if row is None or row.result is None:
+        return False
+    errors = json.loads(row.result)["errors"]
+    return bool(errors) and all(_error_is_unknown(e, final) for e in errors)
+
+
+def check_outcomes(runs: Iterable[Run], report: Mapping[str, Any],
+                   final: Snapshot) -> list[str]:
     """Every execution ended; the idempotent ones (and the one retrying an unknown outcome)
-    succeeded with the right output; a failed one failed only of unknown outcomes."""
+    succeeded with the right output; a failed one failed only of unknown outcomes (its own
+    or its sub-workflow's)."""
     problems = []
     executions = report["executions"]
     for run in runs:
@@ -110,7 +123,8 @@ def check_outcomes(runs: Iterable[Run], report: Mapping[str, Any]) -> list[str]:
             if (status, output) != (WorkflowStatus.SUCCEEDED, run.expected):
                 problems.append(f"{run.name}: {status} with {output} (errors {got['errors']})"
                                 f", expected succeeded with {run.expected}")
-        elif not got["errors"] or not all(_error_is_unknown(e) for e in got["errors"]):
+        elif not got["errors"] or not all(_error_is_unknown(e, final)
+                                                   for e in got["errors"]):
             problems.append(f"{run.name}: failed of something else than an unknown outcome: "
                             f"{got['errors']}")
     return problems
@@ -126,6 +140,9 @@ def check_recovery(runs: Iterable[Run], report: Mapping[str, Any], killed: Snaps
     if report["recovered"] != left:
         problems.append(f"recover() returned {report['recovered']}, the store had {left}")
     paused = next(run for run in runs if run.paused)
+    paused_id = report["executions"][paused.name]["id"]
+    if killed.rows[paused_id].status != WorkflowStatus.PAUSED:
+        problems.append(f"{paused.name}: stored {killed.rows[paused_id].status} at the kill")
     if report["paused_status"] != WorkflowStatus.PAUSED:
         problems.append(f"{paused.name}: recovered {report['paused_status']}, not paused")
     unfinished = {eid: row.status for eid, row in final.rows.items() if row.status not in DONE}

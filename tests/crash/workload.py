@@ -142,6 +142,7 @@ FILES: dict[str, str] = {
             with: {items: 'i in {{ range(ctx().n) }}', concurrency: 4}
             action: crash.step
             input: {value: '{{ item("i") }}'}
+            timeout: 20
             next: [{publish: [values: '{{ result() }}'], do: last}]
           last:
             action: crash.step
@@ -235,6 +236,31 @@ FILES: dict[str, str] = {
         output:
           - total: '{{ ctx().total }}'
         """,
+    "o_parent_fx.yaml": """\
+        version: 1.0
+        input: [n]
+        vars: [got: null]
+        tasks:
+          sub:
+            action: child_fx.yaml
+            input: {n: '{{ ctx().n }}'}
+            next: [{when: '{{ succeeded() }}', publish: [got: '{{ result().values }}']}]
+        output:
+          - got: '{{ ctx().got }}'
+        """,
+    "child_fx.yaml": """\
+        version: 1.0
+        input: [n]
+        vars: [values: null]
+        tasks:
+          fan:
+            with: {items: 'i in {{ range(ctx().n) }}', concurrency: 2}
+            action: crash.effect
+            input: {value: '{{ item("i") }}'}
+            next: [{when: '{{ succeeded() }}', publish: [values: '{{ result() }}']}]
+        output:
+          - values: '{{ ctx().values }}'
+        """,
     "a_chain.yaml": """\
         version: "1.0.0"
         parameters:
@@ -251,6 +277,7 @@ FILES: dict[str, str] = {
           - name: b
             action: crash.step
             input: {value: "{{ workflow.x }}"}
+            timeout: 20
             on_success: c
           - name: c
             action: crash.step
@@ -334,8 +361,8 @@ def runs(workdir: Path) -> tuple[Run, ...]:
             expected={"total": 2 * 7 + 5}),
         Run(name="items-8", file="o_items.yaml", parameters={"n": 8}, idempotent=True,
             expected=_items(8)),
-        Run(name="items-12", file="o_items.yaml", parameters={"n": 12}, idempotent=True,
-            expected=_items(12)),
+        Run(name="parent-effects", file="o_parent_fx.yaml", parameters={"n": 4},
+            idempotent=False, expected={"got": [2 * i for i in range(4)]}),
         Run(name="items-16", file="o_items.yaml", parameters={"n": 16}, idempotent=True,
             expected=_items(16)),
         Run(name="effects-a", file="o_effects.yaml", parameters={"n": 6}, idempotent=False,
