@@ -147,18 +147,26 @@ def commit_per_event(n: int) -> dict[str, Any]:
     return out
 
 
-def concurrent(workflows: int, items: int) -> dict[str, Any]:
+def _at_once(url: str, workflows: int, text: str, group: Any = None
+             ) -> tuple[float, list[Any], Any]:
+    """Start ``workflows`` executions of ``text`` at once on ``url``: (seconds until all
+    ended, their results, the journal's stats)."""
     from runtime import Engine
 
-    directory = tempfile.mkdtemp()
-    text = chain_then_items(0, items)
-    with Engine(store=f"sqlite:///{directory}/c.db", entry_points=False) as engine:
+    with Engine(store=url, entry_points=False, group_commit=group) as engine:
         engine.start_workflow(chain_then_items(0, 8), {}).wait(60)
         start = time.perf_counter()
         handles = [engine.start_workflow(text, {}) for _ in range(workflows)]
         results = [h.wait(600) for h in handles]
         elapsed = time.perf_counter() - start
         stats = engine.journal_stats()
+    return elapsed, results, stats
+
+
+def concurrent(workflows: int, items: int) -> dict[str, Any]:
+    directory = tempfile.mkdtemp()
+    elapsed, results, stats = _at_once(f"sqlite:///{directory}/c.db", workflows,
+                                       chain_then_items(0, items))
     waits = sorted(stats.waits)
     return {"workflows": workflows, "items": items,
             "items_per_s": workflows * items / elapsed,
@@ -172,7 +180,6 @@ def sweep(n: int, workflows: int, windows: list[float], sizes: list[int]) -> dic
     """Group-commit settings against the load they are for: ``workflows`` executions of
     ``n`` items at once on SQLite FULL; per setting, items/s and the p99 commit wait."""
     from actors.journal import GroupCommit
-    from runtime import Engine
 
     directory = tempfile.mkdtemp()
     text = chain_then_items(0, n)
@@ -180,15 +187,9 @@ def sweep(n: int, workflows: int, windows: list[float], sizes: list[int]) -> dic
     failures: list[str] = []
     for window in windows:
         for size in sizes:
-            url = f"sqlite:///{directory}/w{window}-m{size}.db"
-            group = GroupCommit(window=window, max_entries=size)
-            with Engine(store=url, entry_points=False, group_commit=group) as engine:
-                engine.start_workflow(chain_then_items(0, 8), {}).wait(60)
-                start = time.perf_counter()
-                handles = [engine.start_workflow(text, {}) for _ in range(workflows)]
-                results = [h.wait(600) for h in handles]
-                elapsed = time.perf_counter() - start
-                stats = engine.journal_stats()
+            elapsed, results, stats = _at_once(
+                f"sqlite:///{directory}/w{window}-m{size}.db", workflows, text,
+                GroupCommit(window=window, max_entries=size))
             failures += check_succeeded(results, f"sweep {window} {size}")
             waits = sorted(stats.waits)
             rows.append({"window_ms": window * 1e3, "max_entries": size,
