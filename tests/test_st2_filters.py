@@ -6,13 +6,15 @@ through ``start_workflow``; failures are ExpressionErrors located at the task an
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import pytest
 from pyrsistent import PMap
 
 from runtime import start_workflow
-from runtime.errors import ExpressionError
+from runtime.errors import ExpressionError, ValidationFailed
+from runtime.spec import validate
 from runtime.templating import Scope, compile_value
 from runtime.values import freeze, thaw
 
@@ -167,3 +169,83 @@ def test_a_failing_filter_fails_its_task_through_start_workflow() -> None:
     assert result.status == "failed"
     errors = [e for e in result.errors if e.kind == "expression"]
     assert ("check", "next[0].when") in [(e.task, e.field) for e in errors]
+
+
+# ---- unknown filters and functions are validation errors (T304), located ------------------
+
+
+def diagnostics(text: str, dialect: str | None = None) -> list[tuple[Any, ...]]:
+    """(code, line, column, task, path) of every diagnostic of dedented YAML text."""
+    found = validate(textwrap.dedent(text), dialect=dialect)[1]
+    return [(d.code, d.line, d.column, d.task, d.path) for d in found]
+
+
+def messages(text: str, dialect: str | None = None) -> list[str]:
+    return [d.message for d in validate(textwrap.dedent(text), dialect=dialect)[1]]
+
+
+UNKNOWN = """\
+    version: 1.0
+    tasks:
+      t:
+        action: core.echo
+        input:
+          a: '{{ "x" | no_such_filter }}'
+          b: '{{ nope("/a/b") }}'
+          c: '{{ basename("/a/b") | dirname }}'
+          d: '{{ 3 is prime }}'
+        next:
+          - when: '{{ succeeded() }}'
+            publish:
+              - e: '{% set f = basename %}{{ f("/x") }}'
+              - g: '{% macro m(x) %}{{ x }}{% endmacro %}{{ m(1) }}'
+              - h: '{{ range(3) | list | to_yaml_string | nope2 }}'
+    output:
+      - o: '{{ undefined_fn() }}'
+    """
+
+
+def test_unknown_filters_tests_and_functions_are_t304_located() -> None:
+    assert diagnostics(UNKNOWN) == [
+        ("T304", 6, 10, "t", "tasks.t.input.a"),
+        ("T304", 7, 10, "t", "tasks.t.input.b"),
+        ("T304", 9, 10, "t", "tasks.t.input.d"),
+        ("T304", 15, 16, "t", "tasks.t.next[0].publish.h"),
+        ("T304", 17, 5, None, "output.o"),
+    ]
+
+
+def test_the_t304_message_names_the_kind_and_the_name() -> None:
+    found = messages(UNKNOWN)
+    assert [m.split(" in ")[0] for m in found] == [
+        "unknown filter no_such_filter", "unknown function nope", "unknown test prime",
+        "unknown filter nope2", "unknown function undefined_fn"]
+
+
+def test_st2_filters_are_not_attune_functions() -> None:
+    """Attune has its own helpers: the basename filter is unknown there.
+
+    Called names are not checked in Attune (a bare name may be a workflow variable).
+    """
+    text = """\
+        version: "1.0.0"
+        tasks:
+          - name: a
+            action: core.echo
+            input:
+              x: "{{ parameters.p | basename }}"
+              y: "{{ length(keys(parameters)) }} {{ item }} {{ maybe_a_variable() }}"
+        """
+    assert [(d[0], d[1], d[3]) for d in diagnostics(text, "attune")] == [("T304", 6, "a")]
+
+
+def test_an_unknown_function_no_longer_fails_only_at_run_time() -> None:
+    text = """
+version: 1.0
+tasks:
+  t:
+    action: core.echo message="{{ base_name('/a/b') }}"
+"""
+    with pytest.raises(ValidationFailed) as caught:
+        start_workflow(text, {})
+    assert [d.code for d in caught.value.diagnostics] == ["T304"]
