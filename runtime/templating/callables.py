@@ -13,6 +13,7 @@ Misuse: the check is syntactic: ``ctx().f()`` or ``(f)(x)`` are not seen.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -45,10 +46,12 @@ def _bound_names(tree: jn.Template) -> set[str]:
     return names | _IMPLICIT
 
 
+@functools.lru_cache(maxsize=4096)
 def unknown_callables(source: str, dialect: str) -> tuple[UnknownCallable, ...]:
     """The filters, tests and functions ``source`` uses that ``dialect`` does not define.
 
     A template that does not parse yields nothing (its syntax error is reported elsewhere).
+    Cached: a workflow validated again (each ``start_workflow``) parses its templates once.
     """
     env = environment(dialect)
     try:
