@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from runtime.errors import ExpressionError
-from runtime.templating import Node, compile_value
+from runtime.templating import Node, compile_value, template_strings, unknown_callables
 
 from .inline import parse_inline_args
 from .report import Reporter
@@ -122,12 +122,31 @@ def compile_or_report(
         reporter.report("T303", "YAQL expressions (<% %>) are not supported; use Jinja {{ }}",
                         container, key, task=task, path=path)
         return None
+    if report_unknown_callables(reporter, value, dialect, container, key, task=task, path=path):
+        return None
     try:
         return compile_value(value, dialect, task=task, field=field)
     except ExpressionError as exc:
         reporter.report("T301", f"{exc.reason} in {exc.expression!r}", container, key,
                         task=task, path=path)
         return None
+
+
+def report_unknown_callables(reporter: Reporter, value: Any, dialect: str, container: Any,
+                             key: Any, *, task: str | None, path: str) -> bool:
+    """Report T304 for each unknown filter, test or function; tell whether compiling would fail.
+
+    An unknown filter or test fails Jinja's compilation; an unknown function would only fail
+    when evaluated, so the value still compiles (and its other checks still run).
+    """
+    fatal = False
+    for inner, at, suffix, source in template_strings(value):
+        for unknown in unknown_callables(source, dialect):
+            where = (container, key) if inner is None else (inner, at)
+            reporter.report("T304", f"unknown {unknown.kind} {unknown.name} in {source!r}",
+                            *where, task=task, path=path + suffix)
+            fatal = fatal or unknown.kind != "function"
+    return fatal
 
 
 def _has_yaql(value: Any) -> bool:

@@ -37,6 +37,7 @@ CODES = {
     "T301": "Jinja syntax error",
     "T302": "ctx() variable defined nowhere upstream",
     "T303": "YAQL expression (not supported)",
+    "T304": "unknown filter, test or function",
     "T401": "unknown action",
     "T402": "bad inline action arguments",
     "T403": "parameter schema is not a valid JSON-schema",

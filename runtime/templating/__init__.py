@@ -9,7 +9,8 @@ The package is layered one way (each module imports only those above it):
   the functions expressions call;
 - :mod:`~runtime.templating.sandbox`: the shared environments;
 - :mod:`~runtime.templating.nodes`: compiled values and rendering (the error boundary);
-- :mod:`~runtime.templating.analysis`: static reading of templates.
+- :mod:`~runtime.templating.analysis`, :mod:`~runtime.templating.callables`: static reading
+  of templates (the ``ctx()`` names they read, the filters and functions they call).
 
 Misuse: import from this package, not from its modules, outside ``runtime.templating``;
 never call ``Environment.from_string`` on a hot path (compile once with
@@ -17,6 +18,7 @@ never call ``Environment.from_string`` on a hot path (compile once with
 """
 
 from runtime.templating.analysis import iter_expressions, referenced_ctx_names
+from runtime.templating.callables import UnknownCallable, template_strings, unknown_callables
 from runtime.templating.data import MAX_ITEMS, type_name
 from runtime.templating.nodes import Const, Node, compile_value, is_template
 from runtime.templating.sandbox import environment
@@ -28,10 +30,13 @@ __all__ = [
     "Const",
     "Node",
     "Scope",
+    "UnknownCallable",
     "compile_value",
     "environment",
     "is_template",
     "iter_expressions",
     "referenced_ctx_names",
+    "template_strings",
     "type_name",
+    "unknown_callables",
 ]

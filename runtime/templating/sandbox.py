@@ -26,6 +26,7 @@ from runtime.templating.attune_functions import ATTUNE_GLOBALS
 from runtime.templating.data import lazy_range, to_data, type_name
 from runtime.templating.orquesta_functions import ORQUESTA_GLOBALS, json_
 from runtime.templating.scope import SCOPE_KEY
+from runtime.templating.st2_filters import ST2_FILTERS
 from runtime.values import thaw, to_json
 
 __all__ = ["TroupeUndefined", "environment"]
@@ -134,6 +135,8 @@ def _build_environment(dialect: str) -> SandboxedEnvironment:
         env.globals["range"] = lazy_range
         env.globals.update(ORQUESTA_GLOBALS)
         env.filters.update(ORQUESTA_GLOBALS)
+        env.globals.update(ST2_FILTERS)
+        env.filters.update(ST2_FILTERS)
     env.filters["to_json"] = env.filters["tojson"]
     env.filters["from_json"] = json_
     return env
