@@ -88,6 +88,7 @@ def test_task_functions_read_the_scope() -> None:
     assert [render(f"<% {f}() %>", scope) for f in ("succeeded", "failed", "completed")] == [
         False, True, True]
     assert render("<% task_status(a) %>", scope) == "succeeded"
+    assert render("<% item(null) %>", scope) == render("<% item() %>", scope) == scope.item
 
 
 @pytest.mark.parametrize("source", [

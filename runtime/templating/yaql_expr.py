@@ -21,6 +21,10 @@ paid only where yaql itself builds: ``select``/``where`` results and ``dict()``/
 make new containers, frozen again by ``to_data`` (O(size of what the expression builds),
 never O(size of the context)).
 
+``<% item() %>``, ``<% item(x) %>``, ``<% ctx(x) %>`` and ``<% result() %>`` alone are read
+directly, skipping yaql's overload resolution (the same functions, ~20x faster): they are the
+bulk of with-items inputs.
+
 Unlike Orquesta, a string result is never evaluated again (a value that holds ``<%`` is
 data, not an expression).
 
@@ -40,6 +44,7 @@ from yaql.language import exceptions as yaql_errors
 from yaql.language import expressions, factory
 
 from runtime.errors import ExpressionError
+from runtime.templating import orquesta_functions as fn
 from runtime.templating.data import MAX_ITEMS, to_data
 from runtime.templating.scope import SCOPE_KEY, Scope
 from runtime.templating.yaql_functions import evaluation_context
@@ -104,6 +109,32 @@ def _parsed(text: str, source: str, task: str | None, field: str | None
                               task=task, field=field) from None
 
 
+_DIRECT: dict[tuple[str, int], Callable[..., Any]] = {
+    ("item", 0): fn.read_item,
+    ("item", 1): fn.read_item,
+    ("ctx", 1): fn.read_ctx,
+    ("result", 0): fn.read_result,
+}
+"""Orquesta's functions called alone with constant arguments, by (name, arity): read directly.
+
+yaql's overload resolution costs ~40 us per call; ``<% item() %>`` and ``<% ctx(x) %>`` are
+the bulk of with-items inputs, so these shapes skip it (same functions, same errors)."""
+
+
+def _direct(statement: expressions.Statement) -> Callable[[Scope], Any] | None:
+    """A shortcut for ``name(constant...)`` of :data:`_DIRECT`, or None."""
+    node = statement.expression
+    if type(node) is not expressions.Function:
+        return None
+    args = tuple(node.args)
+    read = _DIRECT.get((node.name, len(args)))
+    if read is None or not all(
+            isinstance(a, (expressions.Constant, expressions.KeywordConstant)) for a in args):
+        return None
+    values = tuple(fn.ABSENT if a.value is None else a.value for a in args)
+    return lambda scope: read(scope, *values)
+
+
 def _materialised(value: Any) -> Any:
     """yaql's lazy iterables (``orderBy``...) as an iterator, which ``to_data`` lists (capped)."""
     if isinstance(value, Iterable) and not isinstance(value, _NOT_LAZY):
@@ -143,6 +174,9 @@ def compile_yaql(source: str, *, task: str | None, field: str | None
     found = _EXPR.findall(source)
     if len(found) == 1 and _WHOLE.match(source):
         statement = _parsed(found[0], source, task, field)
+        direct = _direct(statement)
+        if direct is not None:
+            return (lambda **variables: direct(variables[SCOPE_KEY])), True
 
         def whole(**variables: Any) -> Any:
             return _evaluate(statement, variables[SCOPE_KEY])
