@@ -213,3 +213,9 @@ tasks:
     errors = [e for e in result.errors if e.kind == "expression"]
     assert [(e.task, e.field, e.expression) for e in errors] == [
         ("a", "input.message", "<% ctx().m.x %>")]
+
+
+def test_unbounded_recursion_is_an_expression_error() -> None:
+    """A yaql function that calls itself ends at Python's recursion limit, located."""
+    assert "RecursionError" in fails("<% def(f, f($)) -> f(1) %>").reason
+    assert render("<% def(g, $ * 2) -> g(3) %>") == 6
