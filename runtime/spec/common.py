@@ -12,11 +12,17 @@ diagnostics get lines; calling them with plain dicts works but loses locations.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from runtime.errors import ExpressionError
-from runtime.templating import Node, compile_value, template_strings, unknown_callables
+from runtime.templating import (
+    Node,
+    compile_value,
+    mixes_languages,
+    template_strings,
+    unknown_callables,
+)
 
 from .inline import parse_inline_args
 from .report import Reporter
@@ -116,11 +122,19 @@ def compile_or_report(
     task: str | None,
     field: str,
 ) -> Node | None:
-    """Compile ``value``; report a Jinja syntax error and return None if it fails."""
+    """Compile ``value``; report a syntax error and return None if it fails.
+
+    A Jinja or YAQL syntax error is T301; T303 is YAQL where it cannot be: mixed with Jinja in
+    one string, or in the Attune dialect.
+    """
     path = f"tasks.{task}.{field}" if task else field
-    if _has_yaql(value):
-        reporter.report("T303", "YAQL expressions (<% %>) are not supported; use Jinja {{ }}",
+    if dialect != "orquesta" and _any_string(value, _has_yaql):
+        reporter.report("T303", "YAQL expressions (<% %>) are Orquesta's; use Jinja {{ }}",
                         container, key, task=task, path=path)
+        return None
+    if _any_string(value, mixes_languages):
+        reporter.report("T303", "YAQL <% %> and Jinja {{ }} mixed in one string", container,
+                        key, task=task, path=path)
         return None
     if report_unknown_callables(reporter, value, dialect, container, key, task=task, path=path):
         return None
@@ -149,11 +163,15 @@ def report_unknown_callables(reporter: Reporter, value: Any, dialect: str, conta
     return fatal
 
 
-def _has_yaql(value: Any) -> bool:
+def _has_yaql(text: str) -> bool:
+    return "<%" in text and "%>" in text
+
+
+def _any_string(value: Any, test: Callable[[str], bool]) -> bool:
     if isinstance(value, str):
-        return "<%" in value and "%>" in value
+        return test(value)
     if isinstance(value, dict):
-        return any(_has_yaql(k) or _has_yaql(v) for k, v in value.items())
+        return any(_any_string(k, test) or _any_string(v, test) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_yaql(v) for v in value)
+        return any(_any_string(v, test) for v in value)
     return False

@@ -1,4 +1,4 @@
-"""Jinja templating: one sandboxed environment per dialect, templates compiled once.
+"""Expressions: Jinja (one sandboxed environment per dialect) and Orquesta's YAQL, compiled once.
 
 The package is layered one way (each module imports only those above it):
 
@@ -8,6 +8,8 @@ The package is layered one way (each module imports only those above it):
 - :mod:`~runtime.templating.orquesta_functions`, :mod:`~runtime.templating.attune_functions`:
   the functions expressions call;
 - :mod:`~runtime.templating.sandbox`: the shared environments;
+- :mod:`~runtime.templating.yaql_functions`, :mod:`~runtime.templating.yaql_expr`: YAQL's
+  context (yaql's library and Orquesta's functions) and its compiled expressions;
 - :mod:`~runtime.templating.nodes`: compiled values and rendering (the error boundary);
 - :mod:`~runtime.templating.analysis`, :mod:`~runtime.templating.callables`: static reading
   of templates (the ``ctx()`` names they read, the filters and functions they call).
@@ -20,7 +22,7 @@ never call ``Environment.from_string`` on a hot path (compile once with
 from runtime.templating.analysis import iter_expressions, referenced_ctx_names
 from runtime.templating.callables import UnknownCallable, template_strings, unknown_callables
 from runtime.templating.data import MAX_ITEMS, type_name
-from runtime.templating.nodes import Const, Node, compile_value, is_template
+from runtime.templating.nodes import Const, Node, compile_value, is_template, mixes_languages
 from runtime.templating.sandbox import environment
 from runtime.templating.scope import SCOPE_KEY, Scope
 
@@ -35,6 +37,7 @@ __all__ = [
     "environment",
     "is_template",
     "iter_expressions",
+    "mixes_languages",
     "referenced_ctx_names",
     "template_strings",
     "type_name",

@@ -1,7 +1,9 @@
 """Compiled workflow values: a tree of nodes, rendered against a scope.
 
 A value from a workflow file (a string, or lists and mappings of them) is compiled once, at
-load time, into a :class:`Node` tree by :func:`compile_value`. Rendering a node against a
+load time, into a :class:`Node` tree by :func:`compile_value`. In the Orquesta dialect a
+string with ``<% %>`` is YAQL (:mod:`~runtime.templating.yaql_expr`), one with ``{{ }}`` is
+Jinja; one string never holds both. Rendering a node against a
 :class:`Scope` walks only the parts that hold templates; constant parts are returned as they
 are, already frozen. A string that is exactly one ``{{ expr }}`` yields the expression's
 native value; mixed text is stringified by the dialect's rule. Rendered strings are data: they
@@ -32,9 +34,10 @@ from runtime.errors import ExpressionError
 from runtime.templating.data import to_data, user_message
 from runtime.templating.sandbox import environment
 from runtime.templating.scope import SCOPE_KEY, Scope
+from runtime.templating.yaql_expr import compile_yaql, has_yaql
 from runtime.values import freeze
 
-__all__ = ["Const", "Node", "compile_value", "is_template"]
+__all__ = ["Const", "Node", "compile_value", "is_template", "mixes_languages"]
 
 _NATIVE = re.compile(r"^\s*\{\{(?P<expr>.*)\}\}\s*$", re.DOTALL)
 
@@ -42,6 +45,19 @@ _NATIVE = re.compile(r"^\s*\{\{(?P<expr>.*)\}\}\s*$", re.DOTALL)
 def is_template(text: str) -> bool:
     """Tell whether a string holds Jinja syntax (and so must be compiled)."""
     return "{{" in text or "{%" in text or "{#" in text
+
+
+def mixes_languages(text: str) -> bool:
+    """Tell whether a string holds both YAQL (``<% %>``) and Jinja (an error in Orquesta)."""
+    return is_template(text) and has_yaql(text)
+
+
+def _needs_compiling(text: str, dialect: str) -> bool:
+    return is_template(text) or (dialect == _YAQL_DIALECT and has_yaql(text))
+
+
+_YAQL_DIALECT = "orquesta"
+"""The dialect whose strings may hold YAQL (in Attune, ``<% %>`` is plain text)."""
 
 
 class Node:
@@ -155,7 +171,7 @@ def compile_value(
 ) -> Node:
     """Compile a workflow value into a node; raise :class:`ExpressionError` on bad syntax."""
     if isinstance(value, str):
-        if not is_template(value):
+        if not _needs_compiling(value, dialect):
             return Const(value)
         return _compile_string(value, dialect, task=task, field=field)
     if isinstance(value, dict):
@@ -202,6 +218,11 @@ def _compile_string(source: str, dialect: str, *, task: str | None, field: str |
 
 def _compile_source(source: str, dialect: str, *, task: str | None, field: str | None
                     ) -> tuple[Callable[..., Any], bool]:
+    if dialect == _YAQL_DIALECT and has_yaql(source):
+        if is_template(source):
+            raise ExpressionError("syntax error: YAQL <% %> and Jinja {{ }} mixed in one string",
+                                  expression=source, task=task, field=field)
+        return compile_yaql(source, task=task, field=field)
     env = environment(dialect)
     match = _NATIVE.match(source)
     try:

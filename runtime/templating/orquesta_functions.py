@@ -2,8 +2,11 @@
 
 Orquesta's catalogue (``ctx``, ``result``, ``item``, ``succeeded``, ``failed``, ``completed``,
 ``timed_out``, ``task_status``, ``json``, ``zip``) reads the evaluation :class:`Scope` that the
-engine passes with every render. Attune's transition tests (``succeeded()``...) are the same
-functions. A function that fails raises :class:`ExpressionError` (the node fills in where).
+engine passes with every render. Each function's logic is a plain function of the scope
+(``read_ctx``, ``is_failed``...), shared by the Jinja globals here and the YAQL functions of
+:mod:`~runtime.templating.yaql_functions`. Attune's transition tests (``succeeded()``...)
+are the same functions. A function that fails raises :class:`ExpressionError` (the node
+fills in where).
 
 Misuse: these functions must stay side-effect free (the same expression may be evaluated in
 validation, in the engine and in replays) and must never mutate what they are given.
@@ -25,10 +28,13 @@ from runtime.templating.data import type_name
 from runtime.templating.scope import SCOPE_KEY, Scope
 from runtime.values import freeze
 
-__all__ = ["ORQUESTA_GLOBALS", "completed", "failed", "json_", "result", "succeeded",
-           "timed_out"]
+__all__ = ["ABSENT", "ORQUESTA_GLOBALS", "completed", "failed", "is_cancelled", "is_completed",
+           "is_failed", "is_succeeded", "is_timed_out", "json_", "read_ctx", "read_item",
+           "read_result", "read_task_status", "result", "succeeded", "timed_out", "zip_"]
 
-_ABSENT = object()
+ABSENT = object()
+"""The default of optional arguments (``ctx()`` with no name), told apart from ``None``."""
+_ABSENT = ABSENT
 _COMPLETED = frozenset({"succeeded", "failed", "timed_out", "canceled", "expired", "abandoned"})
 
 
@@ -39,10 +45,8 @@ def _scope(context: Context) -> Scope:
     return cast(Scope, scope)
 
 
-@pass_context
-def ctx(context: Context, name: Any = _ABSENT) -> Any:
-    """Return the whole visible context, or the variable ``name``."""
-    scope = _scope(context)
+def read_ctx(scope: Scope, name: Any = _ABSENT) -> Any:
+    """Return the whole visible context, or the variable ``name`` (``ctx()`` in both languages)."""
     if name is _ABSENT:
         return scope.ctx
     if not isinstance(name, str):
@@ -56,19 +60,15 @@ def ctx(context: Context, name: Any = _ABSENT) -> Any:
         raise ExpressionError(f"variable {name!r} is not defined", expression="") from None
 
 
-@pass_context
-def result(context: Context) -> Any:
+def read_result(scope: Scope) -> Any:
     """Return the current task's result (a with-items task: the list of item results)."""
-    scope = _scope(context)
     if not scope.has_result:
         raise ExpressionError("result() is only available after the task ran", expression="")
     return scope.result
 
 
-@pass_context
-def item(context: Context, key: Any = _ABSENT) -> Any:
+def read_item(scope: Scope, key: Any = _ABSENT) -> Any:
     """Return the current with-items item, or its field ``key``."""
-    scope = _scope(context)
     if not scope.has_item:
         raise ExpressionError("item() is only available in a with-items task", expression="")
     if key is _ABSENT:
@@ -79,46 +79,92 @@ def item(context: Context, key: Any = _ABSENT) -> Any:
         raise ExpressionError(f"item has no field {key!r}", expression="") from None
 
 
-@pass_context
-def succeeded(context: Context) -> bool:
+def is_succeeded(scope: Scope) -> bool:
     """Tell whether the current task succeeded."""
-    return _scope(context).status == "succeeded"
+    return scope.status == "succeeded"
 
 
-@pass_context
-def failed(context: Context) -> bool:
+def is_failed(scope: Scope) -> bool:
     """Tell whether the current task failed (Orquesta: a timeout counts as failed)."""
-    scope = _scope(context)
     if scope.status == "failed":
         return True
     return scope.failed_includes_timeout and scope.status == "timed_out"
 
 
+def is_timed_out(scope: Scope) -> bool:
+    """Tell whether the current task timed out."""
+    return scope.status == "timed_out"
+
+
+def is_completed(scope: Scope) -> bool:
+    """Tell whether the current task reached any completed status."""
+    return scope.status in _COMPLETED
+
+
+def is_cancelled(scope: Scope) -> bool:
+    """Tell whether the current task was canceled."""
+    return scope.status == "canceled"
+
+
+def read_task_status(scope: Scope, name: str) -> str:
+    """Return the status of task ``name`` on the current route, or ``"null"`` if unknown."""
+    if scope.task_statuses is None:
+        return "null"
+    return scope.task_statuses(name)
+
+
+@pass_context
+def ctx(context: Context, name: Any = _ABSENT) -> Any:
+    """Return the whole visible context, or the variable ``name``."""
+    return read_ctx(_scope(context), name)
+
+
+@pass_context
+def result(context: Context) -> Any:
+    """Return the current task's result (a with-items task: the list of item results)."""
+    return read_result(_scope(context))
+
+
+@pass_context
+def item(context: Context, key: Any = _ABSENT) -> Any:
+    """Return the current with-items item, or its field ``key``."""
+    return read_item(_scope(context), key)
+
+
+@pass_context
+def succeeded(context: Context) -> bool:
+    """Tell whether the current task succeeded."""
+    return is_succeeded(_scope(context))
+
+
+@pass_context
+def failed(context: Context) -> bool:
+    """Tell whether the current task failed (Orquesta: a timeout counts as failed)."""
+    return is_failed(_scope(context))
+
+
 @pass_context
 def timed_out(context: Context) -> bool:
     """Tell whether the current task timed out."""
-    return _scope(context).status == "timed_out"
+    return is_timed_out(_scope(context))
 
 
 @pass_context
 def completed(context: Context) -> bool:
     """Tell whether the current task reached any completed status."""
-    return _scope(context).status in _COMPLETED
+    return is_completed(_scope(context))
 
 
 @pass_context
 def cancelled(context: Context) -> bool:
     """Tell whether the current task was canceled."""
-    return _scope(context).status == "canceled"
+    return is_cancelled(_scope(context))
 
 
 @pass_context
 def task_status(context: Context, name: str) -> str:
     """Return the status of task ``name`` on the current route, or ``"null"`` if unknown."""
-    scope = _scope(context)
-    if scope.task_statuses is None:
-        return "null"
-    return scope.task_statuses(name)
+    return read_task_status(_scope(context), name)
 
 
 def json_(value: Any) -> Any:

@@ -530,8 +530,8 @@ def test_jinja_syntax_errors_are_reported_with_the_task() -> None:
         """) == [("T301", 6, "t"), ("T301", 8, "t"), ("T301", 12, None)]
 
 
-def test_yaql_is_rejected() -> None:
-    """<% %> expressions are T303, including a YAQL action."""
+def test_yaql_validates_and_mixing_it_with_jinja_is_t303() -> None:
+    """<% %> is YAQL (valid); broken YAQL is T301; YAQL and Jinja in one string is T303."""
     assert errors("""\
         version: 1.0
         input: [a]
@@ -541,8 +541,11 @@ def test_yaql_is_rejected() -> None:
             next:
               - publish: x=<% result() %>
                 do: u
-          u: {action: core.noop}
-        """) == [("T303", 5, "t"), ("T303", 7, "t")]
+          u:
+            action: core.echo message="<% ctx(x) %> {{ ctx('x') }}"
+            next:
+              - when: <% ctx( %>
+        """) == [("T303", 10, "u"), ("T301", 12, "u")]
 
 
 def test_publish_entries_are_located_each_at_its_own_line_and_column() -> None:
@@ -554,7 +557,7 @@ def test_publish_entries_are_located_each_at_its_own_line_and_column() -> None:
             action: core.noop
             next:
               - publish:
-                  - a: <% result() %>
+                  - a: <% result() %> {{ 1 }}
                   - b: "{{ ctx('nothing') }}"
                   - c:   "{{ 1 + }}"
                 do: u
@@ -563,7 +566,7 @@ def test_publish_entries_are_located_each_at_its_own_line_and_column() -> None:
             next:
               - publish:
                   x: "{{ 1 }}"
-                  y: <% 2 %>
+                  y: <% 2 %>{{ 3 }}
         """)
     found = [(d.code, d.line, d.column, d.path) for d in diagnostics]
     assert found == [

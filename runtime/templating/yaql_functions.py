@@ -1,0 +1,119 @@
+"""The YAQL context of Orquesta expressions: yaql's standard library plus Orquesta's functions.
+
+:func:`root_context` is built once per process, as Orquesta builds its own: yaql's standard
+library (``yaql.create_context()``: queries, strings, math, dicts...) plus Orquesta's
+catalogue, ``ctx``, ``result``, ``item``, ``succeeded``, ``failed``, ``completed``,
+``timed_out``, ``task_status``, ``json`` and ``zip``. Their logic is that of the Jinja
+functions (:mod:`~runtime.templating.orquesta_functions`); here they read the
+:class:`~runtime.templating.scope.Scope` from the yaql context variable :data:`SCOPE_VAR`.
+Each evaluation gets a child context of the root (a dictionary and a parent pointer) holding
+only references: the scope, and ``$``, the visible workflow context itself.
+
+Misuse: never register functions on, or store data in, the root context after start-up (it
+is shared by every evaluation); never convert the scope's data to yaql's input types
+(``yaql.utils.convert_input_data`` copies the whole context).
+"""
+
+from __future__ import annotations
+
+import collections.abc  # noqa: F401  (yaql 3 reads collections.abc without importing it)
+from typing import Any, cast
+
+import yaql
+from yaql.language import contexts
+
+from runtime.errors import ExpressionError
+from runtime.templating import orquesta_functions as fn
+from runtime.templating.scope import Scope
+
+__all__ = ["SCOPE_VAR", "evaluation_context", "root_context"]
+
+SCOPE_VAR = "__troupe_scope"
+"""Name of the yaql context variable that carries the :class:`Scope`."""
+
+
+def _scope(context: contexts.ContextBase) -> Scope:
+    scope = context[SCOPE_VAR]
+    if scope is None:
+        raise ExpressionError("no evaluation scope", expression="")
+    return cast(Scope, scope)
+
+
+def _ctx(context: contexts.ContextBase, name: Any = None) -> Any:
+    return fn.read_ctx(_scope(context), fn.ABSENT if name is None else name)
+
+
+def _result(context: contexts.ContextBase) -> Any:
+    return fn.read_result(_scope(context))
+
+
+def _item(context: contexts.ContextBase, key: Any = None) -> Any:
+    return fn.read_item(_scope(context), fn.ABSENT if key is None else key)
+
+
+def _succeeded(context: contexts.ContextBase) -> bool:
+    return fn.is_succeeded(_scope(context))
+
+
+def _failed(context: contexts.ContextBase) -> bool:
+    return fn.is_failed(_scope(context))
+
+
+def _completed(context: contexts.ContextBase) -> bool:
+    return fn.is_completed(_scope(context))
+
+
+def _timed_out(context: contexts.ContextBase) -> bool:
+    return fn.is_timed_out(_scope(context))
+
+
+def _cancelled(context: contexts.ContextBase) -> bool:
+    return fn.is_cancelled(_scope(context))
+
+
+def _task_status(context: contexts.ContextBase, name: str) -> str:
+    return fn.read_task_status(_scope(context), name)
+
+
+def _json(value: Any) -> Any:
+    return fn.json_(value)
+
+
+def _zip(*lists: Any, **options: Any) -> Any:
+    return fn.zip_(*[() if v is None else v for v in lists], pad=options.get("pad"))
+
+
+_FUNCTIONS: dict[str, Any] = {
+    "ctx": _ctx,
+    "result": _result,
+    "item": _item,
+    "succeeded": _succeeded,
+    "failed": _failed,
+    "completed": _completed,
+    "timed_out": _timed_out,
+    "cancelled": _cancelled,
+    "task_status": _task_status,
+    "json": _json,
+    "zip": _zip,
+}
+"""Orquesta's catalogue, by the name expressions call."""
+
+_ROOT: list[contexts.ContextBase] = []
+
+
+def root_context() -> contexts.ContextBase:
+    """The shared root context: yaql's standard library and Orquesta's functions."""
+    if not _ROOT:
+        root = yaql.create_context()
+        for name, function in _FUNCTIONS.items():
+            root.register_function(function, name=name)
+        _ROOT.append(root)
+    return _ROOT[0]
+
+
+def evaluation_context(scope: Scope) -> contexts.ContextBase:
+    """A child of the root context that sees ``scope`` (``$`` is the visible context)."""
+    context = root_context().create_child_context()
+    context["$"] = scope.ctx
+    context[SCOPE_VAR] = scope
+    return context
