@@ -28,7 +28,7 @@ from typing import Any
 import pykka
 import structlog
 
-from runtime.commands import Command, RunAction
+from runtime.commands import Command, RunAction, sub_execution_id
 from runtime.errors import StoreError
 from runtime.events import (
     ActionCompleted,
@@ -341,11 +341,7 @@ class WorkflowSupervisor(Finishing, CommandExecution, BatchingActor):
 
     def _start_child(self, sub: SubWorkflow, command: RunAction, key: AttemptKey) -> None:
         """Start a supervisor for the sub-workflow attempt; it masks its own secrets too."""
-        child_id = f"{self.execution_id}.{command.task}.{command.run}"
-        if command.item is not None:
-            child_id += f".{command.item}"
-        if command.attempt > 1:
-            child_id += f".a{command.attempt}"
+        child_id = sub_execution_id(self.execution_id, command)
         parameters = freeze(command.input or {})
         masker = Masker.for_inputs(sub.defn.inputs, parameters).combined(self.masker)
         row = recovered = None

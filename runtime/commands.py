@@ -36,6 +36,7 @@ __all__ = [
     "WorkflowPaused",
     "WorkflowResumed",
     "WorkflowStarted",
+    "sub_execution_id",
 ]
 
 
@@ -82,6 +83,20 @@ class RunAction:
     timeout: float | None = None
     concurrency: int | None = None
     """For with-items: the task's concurrency, so a driver can size its worker pool."""
+
+
+def sub_execution_id(parent: str, command: RunAction) -> str:
+    """The id of the sub-workflow execution a ``RunAction`` of ``parent`` starts.
+
+    The same attempt always gets the same id (the parent's id, the task, the run, the item,
+    the attempt after the first), so a recovered parent finds its child's journal.
+    """
+    child = f"{parent}.{command.task}.{command.run}"
+    if command.item is not None:
+        child += f".{command.item}"
+    if command.attempt > 1:
+        child += f".a{command.attempt}"
+    return child
 
 
 @record

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from runtime.commands import sub_execution_id
 from runtime.errors import ExecutionNotRunning, UnknownExecution
 from runtime.handle import WorkflowHandle, finished_handle
 from runtime.launch import Prepared, launch, prepare, workflow_text
@@ -173,11 +174,7 @@ class Engine:
             sub = subworkflows.find(base_dir, command.action) if command.action else None
             if sub is None:
                 continue
-            child_id = f"{execution_id}.{command.task}.{command.run}"
-            if command.item is not None:
-                child_id += f".{command.item}"
-            if command.attempt > 1:
-                child_id += f".a{command.attempt}"
+            child_id = sub_execution_id(execution_id, command)
             rows = self._ask(lambda store, cid=child_id: store.entries(cid))
             if not rows:
                 continue  # the child never started: its parent starts it again

@@ -19,6 +19,7 @@ from pyrsistent import PMap, pmap, pvector
 from runtime.commands import ErrorRecord, WorkflowFinished, WorkflowPaused
 from runtime.context import Context
 from runtime.errors import ExpressionError
+from runtime.spec.model import WorkflowDef
 from runtime.status import TaskStatus, WorkflowStatus
 from runtime.templating import Scope
 from runtime.values import thaw
@@ -26,7 +27,7 @@ from runtime.values import thaw
 from .runs import cancel_run, complete_run, dispatch, items_advanced
 from .tx import Tx
 
-__all__ = ["finish", "settle", "terminal_context"]
+__all__ = ["finish", "ordered_output", "settle", "terminal_context"]
 
 
 def settle(tx: Tx) -> None:
@@ -95,8 +96,14 @@ def finish(tx: Tx, status: WorkflowStatus) -> None:
         tx.output = pmap()
     tx.status = status
     tx.finished_at = tx.at
-    ordered = {name: thaw(tx.output[name]) for name, _ in tx.defn.outputs if name in tx.output}
-    tx.emit(WorkflowFinished(status=status, output=ordered, errors=tuple(tx.errors)))
+    tx.emit(WorkflowFinished(status=status, output=ordered_output(tx.defn, tx.output),
+                             errors=tuple(tx.errors)))
+
+
+def ordered_output(defn: WorkflowDef, output: Any) -> dict[str, Any]:
+    """The rendered output as plain data, in the order the workflow declares it."""
+    outputs = output or {}
+    return {name: thaw(outputs[name]) for name, _ in defn.outputs if name in outputs}
 
 
 def terminal_context(tx: Tx) -> Any:

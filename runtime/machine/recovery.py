@@ -16,8 +16,8 @@ from __future__ import annotations
 from runtime.commands import RunAction, WorkflowFinished
 from runtime.errors import ExpressionError
 from runtime.status import TaskStatus
-from runtime.values import thaw
 
+from .ending import ordered_output
 from .state import ITEM_RUNNING, WorkflowState
 from .tx import Tx
 
@@ -27,10 +27,8 @@ __all__ = ["in_flight", "outcome_so_far"]
 def outcome_so_far(state: WorkflowState) -> WorkflowFinished:
     """The ``WorkflowFinished`` a replayed state stands for: its status (final, or where it
     is), its output in declared order, its errors (what a result is built from)."""
-    outputs = state.output or {}
     return WorkflowFinished(status=state.status, errors=tuple(state.errors),
-                            output={name: thaw(outputs[name]) for name, _ in state.defn.outputs
-                                    if name in outputs})
+                            output=ordered_output(state.defn, state.output))
 
 
 def in_flight(state: WorkflowState) -> tuple[RunAction, ...]:
