@@ -94,8 +94,7 @@ async def trace(request: Request) -> Response:
     root = row
     while root.parent is not None:  # a sub-workflow's lines are in its top execution's file
         root = await the_row(state, root.parent)
-    directory = state.settings.trace_dir
-    path = directory / f"{root.id}.jsonl" if directory is not None else None
+    path = state.settings.trace_path(root.id)
     if path is None or not path.is_file():
         raise ApiError(404, "no_trace", "no trace of this execution (the daemon writes one "
                        "per execution started with a trace directory)", execution_id=row.id)

@@ -34,3 +34,8 @@ class ServerSettings:
     """The default and largest page of ``GET /api/v1/executions``."""
     cached_logs: int = 256
     """How many finished executions' progress logs stay in memory."""
+
+    def trace_path(self, execution_id: str) -> Path | None:
+        """Where the trace of ``execution_id`` (a top-level execution) is written, if any:
+        the daemon gives ``Engine.recover(trace=settings.trace_path)`` the same rule."""
+        return None if self.trace_dir is None else self.trace_dir / f"{execution_id}.jsonl"

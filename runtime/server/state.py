@@ -107,9 +107,10 @@ class ServerState:
                            "directory or YAML text", workflow=source[:200])
         execution_id = uuid.uuid4().hex[:12]
         options: dict[str, Any] = {"execution_id": execution_id}
-        if self.settings.trace_dir is not None:
-            self.settings.trace_dir.mkdir(parents=True, exist_ok=True)
-            options["trace"] = self.settings.trace_dir / f"{execution_id}.jsonl"
+        trace = self.settings.trace_path(execution_id)
+        if trace is not None:
+            trace.parent.mkdir(parents=True, exist_ok=True)
+            options["trace"] = trace
         try:
             self.engine.start_workflow(source, submission.parameters,
                                        idempotency_key=submission.idempotency_key, **options)
