@@ -70,8 +70,11 @@ def snapshot(client: Client) -> Snapshot:
         items = sum((t.get("items") or {}).get("running", 0) for t in execution["tasks"])
         tasks = [t["name"] for t in execution["tasks"] if t["status"] == "running"]
         rows.append({**summary, "items_running": items, "running_tasks": tasks})
-    return Snapshot(server=client.server, running=rows,
-                    metrics=_metrics(list(client.text("/metrics"))))
+    try:
+        metrics, problem = _metrics(list(client.text("/metrics"))), None
+    except DaemonRefused as exc:  # the executions are still worth showing
+        metrics, problem = {}, f"metrics unavailable: {exc}"
+    return Snapshot(server=client.server, running=rows, metrics=metrics, problem=problem)
 
 
 def frame(shot: Snapshot) -> Group:

@@ -64,6 +64,8 @@ class TreeWatch:
         """(execution, task) -> how many children of that task are followed."""
         self.queue: asyncio.Queue[tuple[Node, Any]] = asyncio.Queue()
         self.streams: set[asyncio.Task[None]] = set()
+        self.open = 0
+        """Streams whose end has not been taken from the queue yet."""
 
     async def run(self, execution_id: str, workflow: str | None = None) -> dict[str, Any]:
         """Follow the tree to its end; the root's end summary."""
@@ -71,11 +73,12 @@ class TreeWatch:
         self._follow(root)
         summary: dict[str, Any] = {}
         try:
-            while self.streams:
+            while self.open:
                 node, item = await self.queue.get()
                 if isinstance(item, BaseException):
                     raise item
                 if isinstance(item, Ended):
+                    self.open -= 1
                     self.view.ended(node, item.summary)
                     summary = item.summary if node is root else summary
                     continue
@@ -83,7 +86,7 @@ class TreeWatch:
                 if self.children and self._may_have_children(node, item):
                     await self._discover(node)
         finally:
-            for stream in self.streams:
+            for stream in list(self.streams):
                 stream.cancel()
         return summary
 
@@ -98,6 +101,7 @@ class TreeWatch:
 
     def _follow(self, node: Node) -> None:
         self.nodes[node.id] = node
+        self.open += 1
         stream = asyncio.create_task(self._read(node))
         self.streams.add(stream)
         stream.add_done_callback(self.streams.discard)

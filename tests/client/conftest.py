@@ -49,7 +49,7 @@ MID = textwrap.dedent("""\
         action: leaf.yaml
         input: {n: '{{ ctx().n }}'}
         next:
-          - publish: [leaf: '{{ result().output.got }}']
+          - publish: [leaf: '{{ result().got }}']
     output:
       - leaf: '{{ ctx("leaf") }}'
     """)
@@ -62,7 +62,7 @@ TOP = textwrap.dedent("""\
         action: mid.yaml
         input: {n: '{{ ctx().n }}'}
         next:
-          - publish: [mid: '{{ result().output.leaf }}']
+          - publish: [mid: '{{ result().leaf }}']
     output:
       - mid: '{{ ctx("mid") }}'
     """)
