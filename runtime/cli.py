@@ -3,6 +3,8 @@
     troupe validate FILE... [--json]
     troupe run FILE [-p key=value ...] [--params-file F] [--json] [--trace PATH] [--store URL]
     troupe recover | executions {list,show,events} | purge   [--store URL]  (runtime.cli_store)
+    troupe submit | list | get | watch | cancel | pause | resume | logs | top   [--server URL]
+        (the client of ``troupe daemon``: runtime.client.commands; exit 3 when no daemon answers)
     troupe actions [--json]
     troupe trace {summary,tree,timeline,stats,why,follow,export,html} ...
 
