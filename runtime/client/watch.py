@@ -1,7 +1,8 @@
 """Following an execution and every sub-workflow under it, at every depth, to its end.
 
 :class:`TreeWatch` reads the root's event stream (:func:`runtime.client.sse.follow_events`)
-and, when a task starts, finishes, or one of its items does, asks the daemon for the
+and, when a task starts or finishes, when the first item of a with-items task finishes,
+and when a later one does in a task that has children, asks the daemon for the
 execution's children (``GET /api/v1/executions?parent=ID``): each new child gets its own
 stream, read beside the others (asyncio tasks; one queue carries every stream's events to
 the one :class:`View` that draws them). A child always exists before its parent's task
@@ -62,6 +63,8 @@ class TreeWatch:
         self.nodes: dict[str, Node] = {}
         self.sub_tasks: dict[tuple[str, str], int] = {}
         """(execution, task) -> how many children of that task are followed."""
+        self.probed: set[tuple[str, str]] = set()
+        """(execution, task) whose items were looked at for children once."""
         self.queue: asyncio.Queue[tuple[Node, Any]] = asyncio.Queue()
         self.streams: set[asyncio.Task[None]] = set()
         self.open = 0
@@ -96,7 +99,11 @@ class TreeWatch:
             return True
         if kind != "item_finished":
             return False
-        known = self.sub_tasks.get((node.id, str(event.get("task"))), 0)
+        key = (node.id, str(event.get("task")))
+        if key not in self.probed:  # its first item: has it a child? then every item has
+            self.probed.add(key)
+            return True
+        known = self.sub_tasks.get(key, 0)
         return 0 < known < int(event.get("total") or 0)
 
     def _follow(self, node: Node) -> None:

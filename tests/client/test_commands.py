@@ -159,3 +159,10 @@ def test_logs_prints_the_trace_lines(daemon: Served) -> None:
     assert done.code == 0
     lines = [json.loads(line) for line in done.out.splitlines()]
     assert lines and all(isinstance(line, dict) for line in lines)
+
+
+def test_a_draining_daemon_exits_3(daemon: Served) -> None:
+    daemon.app.state.troupe.draining = True
+    done = troupe("submit", "hello", "--server", daemon.url)
+    assert done.code == 3 and "draining" in done.err
+    assert troupe("list", "--server", daemon.url).code == 0

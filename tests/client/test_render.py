@@ -65,3 +65,24 @@ def test_diagnostics_are_located_in_the_local_file() -> None:
                                 "column": 13, "task": "a", "severity": "error"}]}
     assert diagnostic_lines(details, "flow.yaml") == [
         "flow.yaml:4:13: error T401 [task a]: unknown action"]
+
+
+def test_the_live_view_draws_lines_and_a_bar_to_n_of_n() -> None:
+    import io
+
+    from runtime.client.views import LiveView
+    from runtime.client.watch import Node
+
+    out = io.StringIO()
+    view = LiveView(out)
+    root, child = Node(id="r", workflow="w", depth=0), Node(id="r.t.0", workflow="c", depth=1)
+    view.event(root, {"kind": "task_started", "task": "t"})
+    view.event(child, {"kind": "task_started", "task": "fan", "total": 3})
+    for done in (1, 2, 3):
+        view.event(child, {"kind": "item_finished", "task": "fan", "done": done, "total": 3})
+    view.ended(child, {"status": "succeeded"})
+    view.close()
+    text = out.getvalue()
+    assert "▶ t" in text and "  ↳ c r.t.0: ▶ fan (3 items)" in text
+    assert "  ↳ c r.t.0: workflow succeeded" in text
+    assert "3/3" in text and "1/3" not in text.split("3/3")[-1]

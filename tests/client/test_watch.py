@@ -107,3 +107,19 @@ def test_top_shows_the_metrics_of_a_running_execution(daemon: Served, gate: Gate
     gate.opened.set()
     assert troupe("watch", started["id"], "--server", daemon.url).code == 0
     assert "items in flight: 2" in done.out and "metrics unavailable" not in done.out
+
+
+def test_watch_follows_sub_workflows_of_a_with_items_task(daemon: Served,
+                                                          workflows_dir: Path) -> None:
+    (workflows_dir / "many.yaml").write_text(
+        "version: 1.0\ntasks:\n  each:\n    with: i in {{ range(3) }}\n"
+        "    action: leaf.yaml\n    input: {n: 2}\n")
+    started = json.loads(troupe("submit", "many", "--json", "--server", daemon.url).out)
+    done = troupe("watch", started["id"], "--server", daemon.url)
+    assert done.code == 0, done.err
+    lines = done.err.splitlines()
+    assert f"  each [{'#' * 30}] 3/3" in lines
+    for item in range(3):
+        child = f"{started['id']}.each.0.{item}"
+        assert f"  ↳ leaf {child}:   fan [{'#' * 30}] 2/2" in lines, done.err
+        assert f"  ↳ leaf {child}: workflow succeeded" in lines
