@@ -7,8 +7,11 @@ execution's children (``GET /api/v1/executions?parent=ID``): each new child gets
 stream, read beside the others (asyncio tasks; one queue carries every stream's events to
 the one :class:`View` that draws them). A child always exists before its parent's task
 ends, so none is missed, and a child that already ended is followed too (its stream replays
-its events, then ends). The watch ends when every stream it follows has ended; it answers
-the root's end summary.
+its events, then ends). A task's end is drawn after the ends of its children: when a
+``task_finished`` arrives while children of that task are still streaming, that execution's
+later items wait (in order) until the last of those children has ended, so a bar reaches
+N/N before the line of the task that called it. The watch ends when every stream it
+follows has ended; it answers the root's end summary.
 
 Misuse: views run in the event loop's thread: drawing must not block on anything but the
 terminal. Streams resume themselves after a drop (Last-Event-ID); a daemon that stays away
@@ -69,29 +72,67 @@ class TreeWatch:
         self.streams: set[asyncio.Task[None]] = set()
         self.open = 0
         """Streams whose end has not been taken from the queue yet."""
+        self.running: dict[tuple[str, str], int] = {}
+        """(execution, task) -> its children whose streams have not ended yet."""
+        self.held: dict[str, list[Any]] = {}
+        """execution -> its items waiting for its task's children to end (in order)."""
+        self.parents: dict[str, str] = {}
+        """child execution -> its parent execution."""
+        self.summaries: dict[str, dict[str, Any]] = {}
+        """execution -> its end summary, once its stream ended."""
 
     async def run(self, execution_id: str, workflow: str | None = None) -> dict[str, Any]:
         """Follow the tree to its end; the root's end summary."""
         root = Node(id=execution_id, workflow=workflow, depth=0)
         self._follow(root)
-        summary: dict[str, Any] = {}
         try:
             while self.open:
                 node, item = await self.queue.get()
                 if isinstance(item, BaseException):
                     raise item
-                if isinstance(item, Ended):
-                    self.open -= 1
-                    self.view.ended(node, item.summary)
-                    summary = item.summary if node is root else summary
+                if node.id in self.held:
+                    self.held[node.id].append(item)
                     continue
-                self.view.event(node, item)
-                if self.children and self._may_have_children(node, item):
-                    await self._discover(node)
+                await self._take(node, item)
         finally:
             for stream in list(self.streams):
                 stream.cancel()
-        return summary
+        return self.summaries.get(execution_id, {})
+
+    async def _take(self, node: Node, item: Any) -> None:
+        """Draw one item of ``node``, and what it releases."""
+        if isinstance(item, Ended):
+            self.open -= 1
+            self.view.ended(node, item.summary)
+            self.summaries[node.id] = item.summary
+            await self._release(node)
+            return
+        if self.children and self._may_have_children(node, item):
+            await self._discover(node)
+        calling = (node.id, str(item.get("task")))
+        if item.get("kind") == "task_finished" and self.running.get(calling):
+            self.held[node.id] = [item]
+            return
+        self.view.event(node, item)
+
+    async def _release(self, child: Node) -> None:
+        """A child ended: when it was its task's last, draw its parent's held items."""
+        parent_id = self.parents.get(child.id)
+        if parent_id is None:
+            return
+        parent = self.nodes[parent_id]
+        key = (parent_id, str(child.parent_task))
+        self.running[key] -= 1
+        if self.running[key] or parent.id not in self.held:
+            return
+        waiting = self.held.pop(parent.id)
+        first = waiting.pop(0)
+        self.view.event(parent, first)
+        for index, item in enumerate(waiting):
+            if parent.id in self.held:  # held again (another task's children)
+                self.held[parent.id].extend(waiting[index:])
+                break
+            await self._take(parent, item)
 
     def _may_have_children(self, node: Node, event: dict[str, Any]) -> bool:
         kind = event.get("kind")
@@ -138,6 +179,8 @@ class TreeWatch:
                 task = child.get("parent_task")
                 key = (node.id, str(task))
                 self.sub_tasks[key] = self.sub_tasks.get(key, 0) + 1
+                self.running[key] = self.running.get(key, 0) + 1
+                self.parents[child["id"]] = node.id
                 self._follow(Node(id=child["id"], workflow=child.get("workflow"),
                                   depth=node.depth + 1, parent_task=task))
             cursor = page.get("cursor")
