@@ -31,6 +31,7 @@ from runtime.cli_interrupt import cancel_on_interrupt
 from runtime.cli_output import print_result, result_json
 from runtime.cli_store import STORE_ENV, STORE_URLS, opened, store_url
 from runtime.errors import ParameterError, TroupeError, ValidationFailed
+from runtime.parameters import load_params_file, parse_value
 from runtime.status import TaskStatus, WorkflowStatus
 from runtime.store import default_store_url
 from runtime.values import json_default
@@ -191,10 +192,7 @@ def _parameters(args: argparse.Namespace, string_inputs: frozenset[str] = frozen
                 ) -> dict[str, Any]:
     params: dict[str, Any] = {}
     if args.params_file:
-        loaded = yaml.safe_load(Path(args.params_file).read_text(encoding="utf-8"))
-        if loaded is not None and not isinstance(loaded, dict):
-            raise ParameterError(detail=f"{args.params_file}: parameters must be a mapping")
-        params.update(loaded or {})
+        params.update(load_params_file(args.params_file))
     for item in args.param:
         key, sep, value = item.partition("=")
         if not sep or not key:
@@ -202,10 +200,7 @@ def _parameters(args: argparse.Namespace, string_inputs: frozenset[str] = frozen
         if key in string_inputs:
             params[key] = value
             continue
-        try:
-            params[key] = yaml.safe_load(value) if value else ""
-        except yaml.YAMLError:
-            params[key] = value
+        params[key] = parse_value(value)
     return params
 
 
@@ -213,7 +208,7 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     show = args.progress == "always" or (args.progress == "auto" and err.isatty())
     progress = _Progress(err) if show else None
     with ExitStack() as stack:  # the engine, with --store: closed once the run is over
-        started = _start(args, progress, stack, err)
+        started = _start(args, progress, stack, err, out)
         if started is None:
             return 2
         defn, params, handle = started
@@ -229,15 +224,14 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
     masker = Masker.for_inputs(defn.inputs, params)
     if args.json:
-        json.dump(result_json(result, masker), out, indent=2, default=json_default)
-        out.write("\n")
+        out.write(_json_text(result_json(result, masker)) + "\n")
     else:
         print_result(result, masker, out, err)
     return 0 if result.status is WorkflowStatus.SUCCEEDED else 1
 
 
 def _start(args: argparse.Namespace, progress: _Progress | None, stack: ExitStack,
-           err: IO[str]) -> tuple[Any, dict[str, Any], Any] | None:
+           err: IO[str], out: IO[str]) -> tuple[Any, dict[str, Any], Any] | None:
     """Load, check and start the workflow, in memory or (``--store``) through an engine;
     None when the input was bad (what was wrong is printed)."""
     from runtime.api import start_workflow
@@ -260,16 +254,41 @@ def _start(args: argparse.Namespace, progress: _Progress | None, stack: ExitStac
     except ValidationFailed as exc:
         for diagnostic in exc.diagnostics:
             err.write(f"{diagnostic}\n")
+        _bad_input(args, out, "invalid_workflow", str(exc),
+                   diagnostics=[d.to_json() for d in exc.diagnostics])
         return None
     except ParameterError as exc:
         err.write(f"troupe: bad parameters: {exc}\n")
+        _bad_input(args, out, "bad_parameters", str(exc), missing=list(exc.missing),
+                   unknown=list(exc.unknown),
+                   problems=[{"parameter": p.parameter, "path": list(p.path),
+                              "validator": p.validator, "message": p.message}
+                             for p in exc.problems])
         return None
     except (OSError, yaml.YAMLError, TroupeError) as exc:
         err.write(f"troupe: {exc}\n")
+        _bad_input(args, out, "bad_input", str(exc))
         return None
     err.write(f"troupe: execution {handle.execution_id} (store {engine.url})\n")
     err.flush()
     return defn, params, handle
+
+
+def _bad_input(args: argparse.Namespace, out: IO[str], kind: str, message: str,
+               **facts: Any) -> None:
+    """With ``--json``, what was wrong as JSON on stdout (``status`` ``invalid``)."""
+    if args.json:
+        out.write(_json_text({"status": "invalid", "error": {"kind": kind, "message": message,
+                                                             **facts}}) + "\n")
+
+
+def _json_text(value: Any) -> str:
+    """Valid JSON always: a NaN or an infinity (JSON has none) is written as its name."""
+    try:
+        return json.dumps(value, indent=2, default=json_default, allow_nan=False)
+    except ValueError:
+        return json.dumps(json.loads(json.dumps(value, default=json_default),
+                                     parse_constant=str), indent=2)
 
 
 class _Progress:

@@ -71,8 +71,7 @@ def validate(
     try:
         raw, file, kind = _read(source, path)
     except WorkflowFileError as exc:
-        message = str(exc.problem.value) + (f" ({exc.reason})" if exc.reason else "")
-        return None, [Diagnostic(code="T100", message=message, file=str(path or exc.path))]
+        return None, [exc.diagnostic(str(path) if path else None)]
     return _validate_read(raw, file, kind, dialect=dialect, action_exists=action_exists)
 
 
@@ -89,7 +88,7 @@ def _validate_read(
         try:
             doc = load_marked(raw)
         except YamlProblem as exc:
-            reporter.report("T100", exc.message, mark=exc.mark)
+            reporter.report(exc.code, exc.message, mark=exc.mark)
             return None, reporter.sorted()
     else:
         doc = raw
@@ -142,7 +141,12 @@ def load_workflow(
     """Load and validate a workflow; raise :class:`ValidationFailed` with every problem."""
     if isinstance(source, WorkflowDef):
         return source
-    raw, file, kind = _read(source, path)  # a missing file or a directory raises here
+    try:
+        raw, file, kind = _read(source, path)  # a missing file or a directory raises here
+    except WorkflowFileError as exc:
+        if exc.line is None:
+            raise
+        raise ValidationFailed([exc.diagnostic(str(path) if path else None)]) from None
     defn, diagnostics = _validate_read(raw, file, kind, dialect=dialect,
                                        action_exists=action_exists)
     if defn is None:
