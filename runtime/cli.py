@@ -152,14 +152,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 # ---- validate -------------------------------------------------------------------------------
 
 
-def _validate(args: argparse.Namespace, out: IO[str]) -> int:
+def _action_exists() -> Any:
+    """Whether an action reference names a registered action (or a sub-workflow file)."""
     from runtime.actions import ActionRegistry
-    from runtime.spec import validate
 
     registry = ActionRegistry()
 
     def exists(ref: str) -> bool:
         return ref.endswith((".yaml", ".yml")) or registry.has(ref)
+
+    return exists
+
+
+def _validate(args: argparse.Namespace, out: IO[str]) -> int:
+    from runtime.spec import validate
+
+    exists = _action_exists()
 
     failed = False
     report: list[dict[str, Any]] = []
@@ -238,7 +246,8 @@ def _start(args: argparse.Namespace, progress: _Progress | None, stack: ExitStac
     from runtime.spec import load_workflow
 
     try:
-        defn = load_workflow(Path(args.file), dialect=args.dialect)
+        defn = load_workflow(Path(args.file), dialect=args.dialect,
+                             action_exists=_action_exists())
         params = _parameters(args, frozenset(i.name for i in defn.inputs if i.type == "string"))
         options = {"trace": args.trace, "trace_level": args.trace_level,
                    "on_event": progress.on_event if progress else None}

@@ -70,10 +70,31 @@ def load_params_file(path: str) -> dict[str, Any]:
         line, column = (exc.mark.line, exc.mark.column) if exc.mark else (None, None)
         raise ValidationFailed([Diagnostic(code=exc.code, message=exc.message, file=path,
                                            line=line, column=column)]) from None
+    duplicate = _first_duplicate(loaded)
+    if duplicate is not None:
+        key, mark = duplicate
+        raise ValidationFailed([Diagnostic(code="T105", message=f"duplicate key {key!r}",
+                                           file=path, line=mark.line, column=mark.column)])
     if loaded is not None and not isinstance(loaded, dict):
         raise ValidationFailed([Diagnostic(code="T101", message="parameters must be a mapping",
                                            file=path, line=1, column=1)])
     return dict(loaded or {})
+
+
+def _first_duplicate(value: Any) -> tuple[Any, Any] | None:
+    """The first key given twice in one mapping, anywhere in ``value``, with its mark."""
+    from runtime.spec.yamlmarks import MarkedDict
+
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, MarkedDict):
+            if current.duplicates:
+                return current.duplicates[0]
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return None
 
 
 def parse_value(text: str) -> Any:

@@ -24,7 +24,7 @@ from .common import report_all_duplicates
 from .model import Dialect, TaskDef, WorkflowDef
 from .report import CODES, Reporter
 from .source import SourceKind, classify, read
-from .yamlmarks import YamlProblem, load_marked
+from .yamlmarks import Mark, YamlProblem, load_marked, mark_of
 
 __all__ = [
     "CODES",
@@ -93,7 +93,8 @@ def _validate_read(
     else:
         doc = raw
     if not isinstance(doc, dict):
-        reporter.report("T101", "a workflow is a YAML mapping (with at least 'tasks')", doc)
+        reporter.report("T101", "a workflow is a YAML mapping (with at least 'tasks')", doc,
+                        mark=mark_of(doc) or Mark(1, 1))
         return None, reporter.sorted()
     chosen = Dialect(dialect) if dialect is not None else detect_dialect(doc)
     if chosen is Dialect.ATTUNE:

@@ -21,6 +21,7 @@ from runtime.templating import Node, compile_value
 from runtime.values import freeze
 
 from .attune_transitions import LEGACY_KEYS, Sites, load_transitions
+from .bounds import SECONDS, numeric_field
 from .common import check_keys, compile_or_report
 from .model import ENGINE_COMMANDS, Backoff, Dialect, Iteration, Retry, TaskDef
 from .report import Reporter
@@ -155,18 +156,10 @@ def _extra(name: str, body: Any, reporter: Reporter, extra: dict[str, Any]) -> N
 
 
 def _timeout(name: str, body: Any, reporter: Reporter) -> Node | None:
-    value = body.get("timeout")
-    if value is None:
+    if body.get("timeout") is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        reporter.report("T103", "timeout must be a number of seconds or a template", body,
-                        "timeout", task=name, path=f"tasks.{name}.timeout")
-        return None
-    if not isinstance(value, str) and value <= 0:
-        reporter.report("T106", "timeout must be positive", body, "timeout", task=name,
-                        path=f"tasks.{name}.timeout")
-        return None
-    return compile_or_report(reporter, value, D, body, "timeout", task=name, field="timeout")
+    return numeric_field(reporter, body, "timeout", SECONDS, D, task=name,
+                         path=f"tasks.{name}.timeout", field="timeout")
 
 
 def _join(name: str, body: Any, reporter: Reporter) -> int | None:

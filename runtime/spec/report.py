@@ -38,6 +38,7 @@ CODES = {
     "T206": "bad task name",
     "T207": "ambiguous join after nested splits",
     "T208": "duplicate task name",
+    "T209": "endless loop: unconditional transitions that never leave a cycle",
     "T301": "expression syntax error (Jinja or YAQL)",
     "T302": "ctx() variable defined nowhere upstream",
     "T303": "YAQL where it cannot be used (mixed with Jinja in one string; Attune)",

@@ -124,6 +124,12 @@ def load_marked(text: str) -> Any:
         raise YamlProblem(exc.message, Mark(exc.line, exc.column), exc.code) from None
     except RecursionError:  # pragma: no cover - MAX_DEPTH keeps construction shallow
         raise YamlProblem("document nests too deeply", None, "T108") from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL...)
+        position = exc.position
+        line_start = text.rfind("\n", 0, position) + 1
+        at = Mark(text.count("\n", 0, position) + 1, position - line_start + 1)
+        raise YamlProblem(f"character {exc.character!r} is not allowed in YAML", at,
+                          "T110") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark is not None else None
