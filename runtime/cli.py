@@ -160,14 +160,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 # ---- validate -------------------------------------------------------------------------------
 
 
-def _validate(args: argparse.Namespace, out: IO[str]) -> int:
+def _action_exists() -> Any:
+    """Whether an action reference names a registered action (or a sub-workflow file)."""
     from runtime.actions import ActionRegistry
-    from runtime.spec import validate, validation_report
 
     registry = ActionRegistry()
 
     def exists(ref: str) -> bool:
         return ref.endswith((".yaml", ".yml")) or registry.has(ref)
+
+    return exists
+
+
+def _validate(args: argparse.Namespace, out: IO[str]) -> int:
+    from runtime.spec import validate, validation_report
+
+    exists = _action_exists()
 
     failed = False
     report: list[dict[str, Any]] = []
@@ -208,7 +216,7 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     show = args.progress == "always" or (args.progress == "auto" and err.isatty())
     progress = _Progress(err) if show else None
     with ExitStack() as stack:  # the engine, with --store: closed once the run is over
-        started = _start(args, progress, stack, err)
+        started = _start(args, progress, stack, err, out)
         if started is None:
             return 2
         defn, params, handle = started
@@ -224,22 +232,22 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
     masker = Masker.for_inputs(defn.inputs, params)
     if args.json:
-        json.dump(result_json(result, masker), out, indent=2, default=json_default)
-        out.write("\n")
+        out.write(_json_text(result_json(result, masker)) + "\n")
     else:
         print_result(result, masker, out, err)
     return 0 if result.status is WorkflowStatus.SUCCEEDED else 1
 
 
 def _start(args: argparse.Namespace, progress: _Progress | None, stack: ExitStack,
-           err: IO[str]) -> tuple[Any, dict[str, Any], Any] | None:
+           err: IO[str], out: IO[str]) -> tuple[Any, dict[str, Any], Any] | None:
     """Load, check and start the workflow, in memory or (``--store``) through an engine;
     None when the input was bad (what was wrong is printed)."""
     from runtime.api import start_workflow
     from runtime.spec import load_workflow
 
     try:
-        defn = load_workflow(Path(args.file), dialect=args.dialect)
+        defn = load_workflow(Path(args.file), dialect=args.dialect,
+                             action_exists=_action_exists())
         params = _parameters(args, frozenset(i.name for i in defn.inputs if i.type == "string"))
         options = {"trace": args.trace, "trace_level": args.trace_level,
                    "on_event": progress.on_event if progress else None}
@@ -255,16 +263,41 @@ def _start(args: argparse.Namespace, progress: _Progress | None, stack: ExitStac
     except ValidationFailed as exc:
         for diagnostic in exc.diagnostics:
             err.write(f"{diagnostic}\n")
+        _bad_input(args, out, "invalid_workflow", str(exc),
+                   diagnostics=[d.to_json() for d in exc.diagnostics])
         return None
     except ParameterError as exc:
         err.write(f"troupe: bad parameters: {exc}\n")
+        _bad_input(args, out, "bad_parameters", str(exc), missing=list(exc.missing),
+                   unknown=list(exc.unknown),
+                   problems=[{"parameter": p.parameter, "path": list(p.path),
+                              "validator": p.validator, "message": p.message}
+                             for p in exc.problems])
         return None
     except (OSError, yaml.YAMLError, TroupeError) as exc:
         err.write(f"troupe: {exc}\n")
+        _bad_input(args, out, "bad_input", str(exc))
         return None
     err.write(f"troupe: execution {handle.execution_id} (store {engine.url})\n")
     err.flush()
     return defn, params, handle
+
+
+def _bad_input(args: argparse.Namespace, out: IO[str], kind: str, message: str,
+               **facts: Any) -> None:
+    """With ``--json``, what was wrong as JSON on stdout (``status`` ``invalid``)."""
+    if args.json:
+        out.write(_json_text({"status": "invalid", "error": {"kind": kind, "message": message,
+                                                             **facts}}) + "\n")
+
+
+def _json_text(value: Any) -> str:
+    """Valid JSON always: a NaN or an infinity (JSON has none) is written as its name."""
+    try:
+        return json.dumps(value, indent=2, default=json_default, allow_nan=False)
+    except ValueError:
+        return json.dumps(json.loads(json.dumps(value, default=json_default),
+                                     parse_constant=str), indent=2)
 
 
 class _Progress:

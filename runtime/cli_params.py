@@ -4,19 +4,18 @@ Shared by ``troupe run`` (:mod:`runtime.cli`) and ``troupe submit`` (:mod:`runti
 A value is read as YAML (``3``, ``true``, ``[1, 2]``), except for the inputs declared as
 strings (``string_inputs``), which take it as written.
 
-Misuse: a bad ``-p`` or a file that is not a mapping is a :class:`ParameterError`, never
-a silent skip.
+Misuse: a bad ``-p`` is a :class:`ParameterError`; a params file that is not a mapping or
+not good YAML is a located :class:`~runtime.errors.ValidationFailed` (see
+:func:`runtime.parameters.load_params_file`), never a silent skip.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from runtime.errors import ParameterError
+from runtime.parameters import load_params_file, parse_value
 
 __all__ = ["parse_parameters"]
 
@@ -26,10 +25,7 @@ def parse_parameters(pairs: Sequence[str], params_file: str | None,
     """The parameters: the file's mapping, then each ``KEY=VALUE`` over it."""
     params: dict[str, Any] = {}
     if params_file:
-        loaded = yaml.safe_load(Path(params_file).read_text(encoding="utf-8"))
-        if loaded is not None and not isinstance(loaded, dict):
-            raise ParameterError(detail=f"{params_file}: parameters must be a mapping")
-        params.update(loaded or {})
+        params.update(load_params_file(params_file))
     for item in pairs:
         key, sep, value = item.partition("=")
         if not sep or not key:
@@ -37,8 +33,5 @@ def parse_parameters(pairs: Sequence[str], params_file: str | None,
         if key in string_inputs:
             params[key] = value
             continue
-        try:
-            params[key] = yaml.safe_load(value) if value else ""
-        except yaml.YAMLError:
-            params[key] = value
+        params[key] = parse_value(value)
     return params

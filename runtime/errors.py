@@ -224,21 +224,34 @@ class FileProblem(enum.Enum):
     MISSING = "no such file"
     DIRECTORY = "is a directory, not a workflow file"
     UNREADABLE = "cannot be read"
+    UNDECODABLE = "is not UTF-8 text (nor UTF-16/32 with a byte-order mark)"
 
 
 class WorkflowFileError(TroupeError):
     """A workflow given by path could not be read: missing, a directory, or unreadable.
 
     ``path`` is the path as given, ``problem`` a :class:`FileProblem`, ``reason`` the
-    operating system's words for an unreadable file (empty otherwise).
+    operating system's words for an unreadable file (empty otherwise); ``line`` and
+    ``column`` (1-based) locate the first bad byte of an undecodable file.
     """
 
-    def __init__(self, path: str, problem: FileProblem, reason: str = "") -> None:
+    def __init__(self, path: str, problem: FileProblem, reason: str = "", *,
+                 line: int | None = None, column: int | None = None) -> None:
         self.path = path
         self.problem = problem
         self.reason = reason
+        self.line = line
+        self.column = column
         why = f" ({reason})" if reason else ""
-        super().__init__(f"{path}: {problem.value}{why}")
+        where = f":{line}:{column}" if line is not None else ""
+        super().__init__(f"{path}{where}: {problem.value}{why}")
+
+    def diagnostic(self, file: str | None = None) -> Diagnostic:
+        """The problem as a diagnostic: ``T110`` for undecodable text, else ``T100``."""
+        message = self.problem.value + (f" ({self.reason})" if self.reason else "")
+        code = "T110" if self.problem is FileProblem.UNDECODABLE else "T100"
+        return Diagnostic(code=code, message=message, file=file or self.path,
+                          line=self.line, column=self.column)
 
 
 class ActionNotFound(TroupeError):

@@ -10,7 +10,6 @@ Misuse: the graph is immutable and shared by every execution; never recompute it
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -76,7 +75,7 @@ def build_graph(
         outbound[source] = edges
     tasks = tuple(task_targets)
     starts = tuple(sorted(t for t in tasks if t not in inbound))
-    cycles = frozenset(t for t in (*tasks, *inbound) if _in_cycle(t, outbound))
+    cycles = _cyclic_nodes((*tasks, *inbound), outbound)
     splits = frozenset(
         t for t, edges in inbound.items() if t not in joins and len(edges) > 1 and t not in cycles
     )
@@ -91,15 +90,48 @@ def build_graph(
     )
 
 
-def _in_cycle(task: str, outbound: Mapping[str, list[Edge]]) -> bool:
-    seen: set[str] = set()
-    queue = deque(e.target for e in outbound.get(task, ()))
-    while queue:
-        node = queue.popleft()
-        if node == task:
-            return True
-        if node in seen:
+def _cyclic_nodes(nodes: Iterable[str], outbound: Mapping[str, list[Edge]]) -> frozenset[str]:
+    """Nodes on a cycle: those in a strongly connected component of more than one node, or
+    with an edge to themselves (Tarjan's algorithm, iterative: linear in nodes and edges)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    cyclic: set[str] = set()
+    for root in nodes:
+        if root in index:
             continue
-        seen.add(node)
-        queue.extend(e.target for e in outbound.get(node, ()))
-    return False
+        work = [(root, iter(outbound.get(root, ())))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, edges = work[-1]
+            edge = next(edges, None)
+            if edge is not None:
+                target = edge.target
+                if target == node:
+                    cyclic.add(node)
+                if target not in index:
+                    index[target] = low[target] = len(index)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(outbound.get(target, ()))))
+                elif target in on_stack:
+                    low[node] = min(low[node], index[target])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    cyclic.update(component)
+    return frozenset(cyclic)

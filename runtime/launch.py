@@ -36,6 +36,7 @@ from runtime.spec.model import WorkflowDef
 from runtime.spec.report import Reporter
 from runtime.spec.source import SourceKind, classify, read
 from runtime.spec.subworkflows import SubWorkflows, is_workflow_file, resolve_subworkflows
+from runtime.spec.yamlmarks import Mark
 from runtime.values import freeze
 
 __all__ = ["OPTIONS", "Prepared", "launch", "prepare", "workflow_text"]
@@ -183,7 +184,8 @@ def _check_loaded_actions(defn: WorkflowDef, exists: Callable[[str], bool]) -> N
     for name in defn.task_order:
         task = defn.task(name)
         if task.action_ref is not None and not exists(task.action_ref):
+            where = Mark(task.line, 1) if task.line is not None else None  # the task's key
             reporter.report("T401", f"unknown action {task.action_ref!r}", task=name,
-                            path=f"tasks.{name}.action")
+                            path=f"tasks.{name}.action", mark=where)
     if reporter.failed:
         raise ValidationFailed(reporter.sorted())

@@ -12,6 +12,9 @@ A secret input's value never appears in a problem: its message is built from the
 keyword and the schema's constraint, never from jsonschema's message (which quotes the value);
 every message is also passed through the execution's masker.
 
+:func:`load_params_file` reads a ``--params-file`` with the workflow loader's limits and
+located errors; :func:`parse_value` reads one ``-p`` value.
+
 Misuse: call it once per execution before anything runs (``start_workflow`` and the state
 machine's start do); it reads the parameters as given, before defaults are rendered, so a
 default is not validated here.
@@ -21,11 +24,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pyrsistent import PMap, PVector
 
-from runtime.errors import ParameterError, ParameterProblem
+from runtime.errors import (
+    Diagnostic,
+    ParameterError,
+    ParameterProblem,
+    ValidationFailed,
+    WorkflowFileError,
+)
 from runtime.masking import Masker
 from runtime.spec.model import InputDef, WorkflowDef
 from runtime.values import thaw
@@ -34,7 +44,68 @@ if TYPE_CHECKING:  # jsonschema costs ~0.25 s to import: only executions with sc
     from jsonschema.exceptions import ValidationError
     from jsonschema.protocols import Validator
 
-__all__ = ["check_parameters"]
+__all__ = ["check_parameters", "load_params_file", "parse_value"]
+
+
+def load_params_file(path: str) -> dict[str, Any]:
+    """The parameters a YAML or JSON file holds (a mapping), read as workflows are read.
+
+    Raises :class:`ValidationFailed` with one located diagnostic for a file that is not
+    UTF-8 (``T110``), bad YAML (``T100``), aliases or nesting past the loader's limits
+    (``T107``, ``T108``), a huge integer (``T109``) or a document that is not a mapping
+    (``T101``); :class:`WorkflowFileError` for a file that cannot be read.
+    """
+    from runtime.spec.source import classify, read
+    from runtime.spec.yamlmarks import YamlProblem, load_marked
+
+    try:
+        text = read(classify(Path(path)))
+    except WorkflowFileError as exc:
+        if exc.line is None:
+            raise
+        raise ValidationFailed([exc.diagnostic(path)]) from None
+    try:
+        loaded = load_marked(text)
+    except YamlProblem as exc:
+        line, column = (exc.mark.line, exc.mark.column) if exc.mark else (None, None)
+        raise ValidationFailed([Diagnostic(code=exc.code, message=exc.message, file=path,
+                                           line=line, column=column)]) from None
+    duplicate = _first_duplicate(loaded)
+    if duplicate is not None:
+        key, mark = duplicate
+        raise ValidationFailed([Diagnostic(code="T105", message=f"duplicate key {key!r}",
+                                           file=path, line=mark.line, column=mark.column)])
+    if loaded is not None and not isinstance(loaded, dict):
+        raise ValidationFailed([Diagnostic(code="T101", message="parameters must be a mapping",
+                                           file=path, line=1, column=1)])
+    return dict(loaded or {})
+
+
+def _first_duplicate(value: Any) -> tuple[Any, Any] | None:
+    """The first key given twice in one mapping, anywhere in ``value``, with its mark."""
+    from runtime.spec.yamlmarks import MarkedDict
+
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, MarkedDict):
+            if current.duplicates:
+                return current.duplicates[0]
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return None
+
+
+def parse_value(text: str) -> Any:
+    """A ``-p KEY=VALUE`` value read as YAML (``3``, ``true``, ``[1, 2]``), under the loader's
+    limits; text that is not YAML, or goes past a limit, is the string itself."""
+    from runtime.spec.yamlmarks import YamlProblem, load_marked
+
+    try:
+        return load_marked(text) if text else ""
+    except YamlProblem:
+        return text
 
 
 def check_parameters(defn: WorkflowDef, params: Mapping[str, Any]) -> None:

@@ -162,7 +162,7 @@ def test_statuses_are_enum_members_that_compare_equal_to_their_names() -> None:
                for e in events if e.status is not None)
 
 
-@pytest.mark.parametrize("delay", ["'{{ ctx().nope }}'", "'{{ 1 / 0 }}'", "abc"])
+@pytest.mark.parametrize("delay", ["'{{ ctx().nope }}'", "'{{ 1 / 0 }}'", "\"{{ 'abc' }}\""])
 def test_an_expression_error_in_a_retry_delay_fails_the_workflow(delay: str) -> None:
     text = textwrap.dedent(f"""\
         version: 1.0
@@ -232,3 +232,15 @@ def test_the_cli_prints_what_a_succeeded_run_tolerated_as_a_warning(tmp_path: Pa
     assert [line.split(":")[0] for line in done.stderr.splitlines()[:-1]] == [
         "warning expression"]
     assert done.stdout == "good: 'yes'\n"
+
+
+def test_a_retry_delay_that_is_no_number_is_refused_at_load() -> None:
+    """``delay: abc`` (no expression) cannot work: a located T103, before anything runs."""
+    from runtime.errors import ValidationFailed
+
+    text = "version: 1.0\ntasks:\n  work:\n    action: t.fail\n    retry:\n" \
+           "      count: 2\n      delay: abc\n"
+    with pytest.raises(ValidationFailed) as caught:
+        start_workflow(text, actions={"t.fail": _fail})
+    assert [(d.code, d.line, d.column, d.task) for d in caught.value.diagnostics] == [
+        ("T103", 7, 14, "work")]

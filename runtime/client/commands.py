@@ -39,7 +39,7 @@ from runtime.client.http import (
 )
 from runtime.client.render import diagnostic_lines, execution_text, list_text
 from runtime.client.report import follow_and_report, print_json
-from runtime.errors import ParameterError
+from runtime.errors import ParameterError, ValidationFailed
 from runtime.status import WorkflowStatus
 
 __all__ = ["register", "run_client_command"]
@@ -122,6 +122,9 @@ def run_client_command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> 
         return 3 if exc.status >= 500 else 2
     except ParameterError as exc:
         err.write(f"troupe: bad parameters: {exc}\n")
+        return 2
+    except ValidationFailed as exc:  # a params file that is not good YAML, located
+        err.write("".join(f"{diagnostic}\n" for diagnostic in exc.diagnostics))
         return 2
     except OSError as exc:
         err.write(f"troupe: {exc}\n")

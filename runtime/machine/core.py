@@ -24,6 +24,7 @@ are values: the caller keeps the latest).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from runtime.commands import Command, ErrorRecord, WorkflowStarted
 from runtime.errors import ExpressionError, ParameterError
@@ -39,16 +40,16 @@ from runtime.events import (
 )
 from runtime.spec.model import WorkflowDef
 from runtime.status import Outcome, TaskStatus, WorkflowStatus
-from runtime.values import freeze
+from runtime.values import NotJson, freeze, json_data
 
 from .control import on_cancel, on_pause, on_resume
 from .ending import finish, settle
-from .fields import OUTCOME_UNKNOWN, RESULT_TOO_LARGE
+from .fields import BAD_RESULT, OUTCOME_UNKNOWN, RESULT_TOO_LARGE
 from .inputs import check_parameters, render_inputs
 from .items import item_returned
 from .runs import attempt_completed, dispatch, item_attempt_completed, items_advanced
 from .sizes import result_guard
-from .state import ITEM_RUNNING, WorkflowState
+from .state import ITEM_RUNNING, TaskRun, WorkflowState
 from .timers import on_timer
 from .tx import Tx, create_run
 
@@ -153,12 +154,7 @@ def _on_completed(tx: Tx, event: Event) -> None:
         status, result, error = outcome.task_status, event.result, event.error
         kind = OUTCOME_UNKNOWN if outcome is Outcome.UNKNOWN else None
         if result is not None:
-            refused = result_guard(tx, run, None, result)
-            if refused is None:
-                result = freeze(result)
-            else:
-                status, kind = TaskStatus.FAILED, RESULT_TOO_LARGE
-                error, result = refused
+            status, result, error, kind = _accept(tx, run, None, status, result, error, kind)
         attempt_completed(tx, run, status, result, error, kind)
         return
     work = tx.open_items(event.run)
@@ -172,13 +168,22 @@ def _on_completed(tx: Tx, event: Event) -> None:
     status, result, error = outcome.task_status, event.result, event.error
     kind = OUTCOME_UNKNOWN if outcome is Outcome.UNKNOWN else None
     if result is not None:  # a no-op's None costs nothing more
-        refused = result_guard(tx, work.run, item, result)
-        if refused is None:
-            result = freeze(result)
-        else:
-            status, kind = TaskStatus.FAILED, RESULT_TOO_LARGE
-            error, result = refused
+        status, result, error, kind = _accept(tx, work.run, item, status, result, error, kind)
     item_attempt_completed(tx, work, item, event.attempt, status, result, error, kind)
+
+
+def _accept(tx: Tx, run: TaskRun, item: int | None, status: TaskStatus, result: Any,
+            error: str | None, kind: str | None) -> tuple[TaskStatus, Any, str | None, str | None]:
+    """An attempt's result at the boundary: JSON data, frozen, within the size limits; or the
+    attempt fails (``bad_result`` when JSON cannot hold it, ``result_too_large``)."""
+    try:
+        result = json_data(result)
+    except NotJson as exc:
+        return TaskStatus.FAILED, None, f"the action's result is not JSON data: {exc}", BAD_RESULT
+    refused = result_guard(tx, run, item, result)
+    if refused is not None:
+        return TaskStatus.FAILED, refused[1], refused[0], RESULT_TOO_LARGE
+    return status, freeze(result), error, kind
 
 
 def _on_returned(tx: Tx, event: Event) -> None:

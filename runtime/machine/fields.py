@@ -11,7 +11,6 @@ callers decide what a failure does to the run (this module never ends runs).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from runtime.commands import ErrorRecord
@@ -23,6 +22,7 @@ from runtime.templating import Node, Scope, type_name
 from .state import TaskRun
 
 __all__ = [
+    "BAD_RESULT",
     "OUTCOME_UNKNOWN",
     "RESULT_TOO_LARGE",
     "action_ref",
@@ -34,8 +34,15 @@ __all__ = [
 OUTCOME_UNKNOWN = "outcome_unknown"
 """Error kind of an attempt whose outcome is :attr:`~runtime.status.Outcome.UNKNOWN`."""
 
+BAD_RESULT = "bad_result"
+"""Error kind of a result JSON cannot hold (a set of objects, NaN, a cycle: :func:`json_data`)."""
+
 RESULT_TOO_LARGE = "result_too_large"
 """Error kind of a result (or published value) over a size limit (:mod:`runtime.limits`)."""
+
+MAX_NUMBER = 10**9
+"""The largest rendered delay, timeout (seconds), count or concurrency: beyond it timers and
+loops overflow; the loader's bounds are tighter (:mod:`runtime.spec.bounds`)."""
 
 _DEFAULT_MESSAGES = {
     OUTCOME_UNKNOWN: "Outcome unknown: the attempt started and its outcome was not recorded "
@@ -68,9 +75,10 @@ def number(node: Node, scope: Scope, field: str) -> float:
             value = float(value)
         except ValueError:
             pass
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or not -MAX_NUMBER <= value <= MAX_NUMBER):  # NaN compares False: refused too
         raise ExpressionError(
-            f"{field} must be a number, got {_shown(value)}",
+            f"{field} must be a number from {-MAX_NUMBER} to {MAX_NUMBER}, got {_shown(value)}",
             expression=next(iter(node.sources()), repr(value)),
             task=scope.task,
             field=field,
@@ -80,6 +88,10 @@ def number(node: Node, scope: Scope, field: str) -> float:
 
 def _shown(value: Any) -> str:
     """A scalar as written (``'abc'``, ``nan``); a collection by its JSON type."""
+    if isinstance(value, int) and not -MAX_NUMBER <= value <= MAX_NUMBER:
+        return f"an integer of {value.bit_length()} bits"
+    if isinstance(value, str) and len(value) > 60:
+        return repr(value[:60] + "...")
     if isinstance(value, (str, int, float)) or value is None:
         return repr(value)
     return type_name(value)

@@ -69,7 +69,11 @@ def expand_items(tx: Tx, task: TaskDef, scope: Scope) -> ItemsProgress:
         items = [freeze(items[i : i + size]) for i in range(0, len(items), size)]
     if iteration.concurrency is not None:
         concurrency = int(number(iteration.concurrency, scope, "with.concurrency"))
-        concurrency = max(concurrency, 1)
+        if concurrency < 1:  # never silently one at a time
+            raise ExpressionError(
+                f"with.concurrency must be at least 1, got {concurrency}",
+                expression=next(iter(iteration.concurrency.sources()), ""),
+                task=task.name, field="with.concurrency")
     elif tx.policies.default_concurrency is not None:
         concurrency = tx.policies.default_concurrency
     else:

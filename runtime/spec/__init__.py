@@ -24,7 +24,7 @@ from .common import report_all_duplicates
 from .model import Dialect, TaskDef, WorkflowDef
 from .report import CODES, Reporter
 from .source import SourceKind, classify, read
-from .yamlmarks import YamlProblem, load_marked
+from .yamlmarks import Mark, YamlProblem, load_marked, mark_of
 
 __all__ = [
     "CODES",
@@ -72,8 +72,7 @@ def validate(
     try:
         raw, file, kind = _read(source, path)
     except WorkflowFileError as exc:
-        message = str(exc.problem.value) + (f" ({exc.reason})" if exc.reason else "")
-        return None, [Diagnostic(code="T100", message=message, file=str(path or exc.path))]
+        return None, [exc.diagnostic(str(path) if path else None)]
     return _validate_read(raw, file, kind, dialect=dialect, action_exists=action_exists)
 
 
@@ -104,12 +103,13 @@ def _validate_read(
         try:
             doc = load_marked(raw)
         except YamlProblem as exc:
-            reporter.report("T100", exc.message, mark=exc.mark)
+            reporter.report(exc.code, exc.message, mark=exc.mark)
             return None, reporter.sorted()
     else:
         doc = raw
     if not isinstance(doc, dict):
-        reporter.report("T101", "a workflow is a YAML mapping (with at least 'tasks')", doc)
+        reporter.report("T101", "a workflow is a YAML mapping (with at least 'tasks')", doc,
+                        mark=mark_of(doc) or Mark(1, 1))
         return None, reporter.sorted()
     chosen = Dialect(dialect) if dialect is not None else detect_dialect(doc)
     if chosen is Dialect.ATTUNE:
@@ -157,7 +157,12 @@ def load_workflow(
     """Load and validate a workflow; raise :class:`ValidationFailed` with every problem."""
     if isinstance(source, WorkflowDef):
         return source
-    raw, file, kind = _read(source, path)  # a missing file or a directory raises here
+    try:
+        raw, file, kind = _read(source, path)  # a missing file or a directory raises here
+    except WorkflowFileError as exc:
+        if exc.line is None:
+            raise
+        raise ValidationFailed([exc.diagnostic(str(path) if path else None)]) from None
     defn, diagnostics = _validate_read(raw, file, kind, dialect=dialect,
                                        action_exists=action_exists)
     if defn is None:

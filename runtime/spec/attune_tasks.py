@@ -12,6 +12,7 @@ the marked task mapping, so that every diagnostic has a line.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +22,7 @@ from runtime.templating import Node, compile_value
 from runtime.values import freeze
 
 from .attune_transitions import LEGACY_KEYS, Sites, load_transitions
+from .bounds import MAX_SECONDS, PAUSE, SECONDS, numeric_field
 from .common import check_keys, compile_or_report
 from .model import ENGINE_COMMANDS, Backoff, Dialect, Iteration, Retry, TaskDef
 from .report import Reporter
@@ -155,18 +157,10 @@ def _extra(name: str, body: Any, reporter: Reporter, extra: dict[str, Any]) -> N
 
 
 def _timeout(name: str, body: Any, reporter: Reporter) -> Node | None:
-    value = body.get("timeout")
-    if value is None:
+    if body.get("timeout") is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        reporter.report("T103", "timeout must be a number of seconds or a template", body,
-                        "timeout", task=name, path=f"tasks.{name}.timeout")
-        return None
-    if not isinstance(value, str) and value <= 0:
-        reporter.report("T106", "timeout must be positive", body, "timeout", task=name,
-                        path=f"tasks.{name}.timeout")
-        return None
-    return compile_or_report(reporter, value, D, body, "timeout", task=name, field="timeout")
+    return numeric_field(reporter, body, "timeout", SECONDS, D, task=name,
+                         path=f"tasks.{name}.timeout", field="timeout")
 
 
 def _join(name: str, body: Any, reporter: Reporter) -> int | None:
@@ -275,19 +269,10 @@ def _retry_count(name: str, value: Any, reporter: Reporter, path: str) -> int | 
 
 
 def _retry_delay(name: str, value: Any, reporter: Reporter, path: str) -> Node | None:
-    raw_delay = value.get("delay")
-    if raw_delay is None:
+    if value.get("delay") is None:
         return None
-    if isinstance(raw_delay, bool) or not isinstance(raw_delay, (int, float, str)):
-        reporter.report("T103", "retry delay must be a number of seconds or a template",
-                        value, "delay", task=name, path=f"{path}.delay")
-        return None
-    if not isinstance(raw_delay, str) and raw_delay < 0:
-        reporter.report("T106", "retry delay cannot be negative", value, "delay",
-                        task=name, path=f"{path}.delay")
-        return None
-    return compile_or_report(reporter, raw_delay, D, value, "delay", task=name,
-                             field="retry.delay")
+    return numeric_field(reporter, value, "delay", PAUSE, D, task=name, path=f"{path}.delay",
+                         field="retry.delay")
 
 
 def _retry_max_delay(name: str, value: Any, reporter: Reporter, path: str) -> float | None:
@@ -298,8 +283,9 @@ def _retry_max_delay(name: str, value: Any, reporter: Reporter, path: str) -> fl
         reporter.report("T103", "max_delay must be a number of seconds", value,
                         "max_delay", task=name, path=f"{path}.max_delay")
         return None
-    if raw_max < 0:
-        reporter.report("T106", "max_delay cannot be negative", value, "max_delay",
+    problem = PAUSE.problem(raw_max if raw_max <= MAX_SECONDS else math.inf)
+    if problem is not None:
+        reporter.report("T106", f"max_delay {problem}", value, "max_delay",
                         task=name, path=f"{path}.max_delay")
         return None
     return float(raw_max)

@@ -2,8 +2,9 @@
 
 :func:`check_graph` builds the :class:`runtime.graph.Graph` of the tasks and reports
 transition targets that are not tasks (with a did-you-mean), with-items tasks without an
-action, a graph without a start task, joins that can never be satisfied, and (where
-per-arrival routes exist, Orquesta) joins behind nested splits, which are ambiguous.
+action, a graph without a start task, loops without an exit (``T209``), joins that can never
+be satisfied, and (where per-arrival routes exist, Orquesta) joins behind nested splits,
+which are ambiguous.
 
 Misuse: call it once per loaded file, after every task is built, with the marked task
 mappings as ``containers`` so that each diagnostic has a line; it reports and carries on, it
@@ -73,7 +74,31 @@ def check_graph(
                             containers.get(name), "join", task=name, path=f"tasks.{name}.join")
     if routes:
         _check_nested_split_joins(reporter, graph, tasks, containers)
+    if graph.starts:  # else the T204 above says it all
+        _check_endless_loops(reporter, tasks, containers, graph.cycles)
     return graph
+
+
+def _check_endless_loops(reporter: Reporter, tasks: Mapping[str, TaskDef],
+                         containers: Mapping[str, Any], cycles: frozenset[str]) -> None:
+    """Report (T209) tasks that, once reached, loop for ever: every transition unconditional
+    and every target such a task (a task moving only to itself, unconditionally, too)."""
+    trapped = {
+        name for name, task in tasks.items()
+        if name in cycles and task.transitions and all(
+            t.when is None and t.status_shortcut is None and t.targets
+            and all(x in tasks for x in t.targets) for t in task.transitions)
+    }
+    changed = True
+    while changed:  # each pass drops tasks with a way out: at most len(tasks) passes
+        leaving = {name for name in trapped
+                   if any(x not in trapped for t in tasks[name].transitions for x in t.targets)}
+        trapped -= leaving
+        changed = bool(leaving)
+    for name in sorted(trapped):
+        reporter.report("T209", "endless loop: every transition of this task is unconditional "
+                        "and leads back into the loop (add a `when` that exits)",
+                        containers.get(name), "next", task=name, path=f"tasks.{name}.next")
 
 
 def _check_targets(reporter: Reporter, tasks: Mapping[str, TaskDef],

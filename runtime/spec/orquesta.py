@@ -131,6 +131,8 @@ def _inputs(value: Any, doc: Any, reporter: Reporter) -> list[InputDef]:
                 # without one has none, not the metadata mapping nor null).
                 meta = parsed
                 default, has_default = meta.get("default"), "default" in meta
+                if not _type_ok(meta.get("type"), raw, name, reporter):
+                    meta.pop("type")
         else:
             reporter.report("T103", "each input is a name or a one-key mapping", value, index,
                             path=f"input[{index}]")
@@ -155,6 +157,18 @@ def _inputs(value: Any, doc: Any, reporter: Reporter) -> list[InputDef]:
             )
         )
     return result
+
+
+INPUT_TYPES = ("string", "integer", "number", "boolean", "array", "object", "null")
+
+
+def _type_ok(kind: Any, raw: Any, name: Any, reporter: Reporter) -> bool:
+    """Tell whether an input's declared ``type`` is a JSON type (None: not declared)."""
+    if kind is None or kind in INPUT_TYPES:
+        return True
+    reporter.report("T106", f"input {str(name)!r}: type must be one of {', '.join(INPUT_TYPES)}",
+                    raw, "type", path=f"input.{name}.type")
+    return False
 
 
 def _input_meta(raw: Any) -> dict[str, Any] | None:

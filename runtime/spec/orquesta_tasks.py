@@ -17,6 +17,7 @@ from typing import Any
 
 from runtime.templating import compile_value
 
+from .bounds import CONCURRENCY, COUNT, PAUSE, SECONDS, Range, numeric_field
 from .common import check_keys, compile_or_report, parse_inline_args
 from .model import Dialect, Iteration, Retry, TaskDef, Transition
 from .report import Reporter
@@ -76,8 +77,8 @@ def load_task(name: str, body: Any, reporter: Reporter, mark: Any,
         action=action_node,
         action_ref=action_ref,
         input=input_node,
-        delay=_scalar(name, body, "delay", reporter),
-        timeout=_scalar(name, body, "timeout", reporter),
+        delay=_scalar(name, body, "delay", reporter, PAUSE),
+        timeout=_scalar(name, body, "timeout", reporter, SECONDS),
         join=_join(name, body, reporter),
         iteration=_with(name, body, reporter),
         retry=retry,
@@ -106,19 +107,11 @@ def _split_action(text: str) -> tuple[str, str]:
     return text, ""
 
 
-def _scalar(name: str, body: Any, key: str, reporter: Reporter) -> Any:
-    value = body.get(key)
-    if value is None:
+def _scalar(name: str, body: Any, key: str, reporter: Reporter, bounds: Range) -> Any:
+    if body.get(key) is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        reporter.report("T103", f"{key} must be a number or an expression", body, key,
-                        task=name, path=f"tasks.{name}.{key}")
-        return None
-    if isinstance(value, (int, float)) and value < 0:
-        reporter.report("T106", f"{key} cannot be negative", body, key, task=name,
-                        path=f"tasks.{name}.{key}")
-        return None
-    return compile_or_report(reporter, value, D, body, key, task=name, field=key)
+    return numeric_field(reporter, body, key, bounds, D, task=name, path=f"tasks.{name}.{key}",
+                         field=key)
 
 
 def _join(name: str, body: Any, reporter: Reporter) -> str | int | None:
@@ -143,10 +136,10 @@ def _with(name: str, body: Any, reporter: Reporter) -> Iteration | None:
     if isinstance(value, dict):
         check_keys(reporter, value, ("items", "concurrency"), task=name,
                    path=f"tasks.{name}.with", required=("items",))
-        raw_conc = value.get("concurrency")
-        if raw_conc is not None:
-            concurrency = compile_or_report(reporter, raw_conc, D, value, "concurrency",
-                                            task=name, field="with.concurrency")
+        if value.get("concurrency") is not None:
+            concurrency = numeric_field(reporter, value, "concurrency", CONCURRENCY, D,
+                                        task=name, path=f"tasks.{name}.with.concurrency",
+                                        field="with.concurrency")
         container, key = value, "items"
         value = value.get("items")
     if not isinstance(value, str):
@@ -175,12 +168,14 @@ def _retry(name: str, body: Any, reporter: Reporter) -> Retry | None:
         return None
     check_keys(reporter, value, ("count", "delay", "when"), task=name,
                path=f"tasks.{name}.retry", required=("count",))
-    count = compile_or_report(reporter, value.get("count", 0), D, value, "count", task=name,
-                              field="retry.count")
+    count = None
+    if "count" in value:
+        count = numeric_field(reporter, value, "count", COUNT, D, task=name,
+                              path=f"tasks.{name}.retry.count", field="retry.count")
     delay = None
     if value.get("delay") is not None:
-        delay = compile_or_report(reporter, value["delay"], D, value, "delay", task=name,
-                                  field="retry.delay")
+        delay = numeric_field(reporter, value, "delay", PAUSE, D, task=name,
+                              path=f"tasks.{name}.retry.delay", field="retry.delay")
     when = None
     if value.get("when") is not None:
         when = compile_or_report(reporter, value["when"], D, value, "when", task=name,

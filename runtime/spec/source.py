@@ -10,7 +10,9 @@
 - any other string is a path, whatever its extension (``examples/hello``, ``nope``).
 
 :func:`read` then turns a classified source into text; a path that names nothing, a directory
-or an unreadable file raises :class:`runtime.errors.WorkflowFileError` carrying the path.
+or an unreadable file raises :class:`runtime.errors.WorkflowFileError` carrying the path; so
+does a file that is not UTF-8 (or UTF-16/32 with a byte-order mark), with the line and column
+of the first bad byte.
 
 Misuse: do not guess path-or-text anywhere else (a second rule drifts from this one); the
 filesystem is not consulted to classify, so a missing file is reported as missing, never
@@ -19,6 +21,7 @@ parsed as YAML text.
 
 from __future__ import annotations
 
+import codecs
 import enum
 import os
 from collections.abc import Mapping
@@ -30,7 +33,7 @@ import yaml
 
 from runtime.errors import FileProblem, WorkflowFileError
 
-__all__ = ["Source", "SourceKind", "classify", "read"]
+__all__ = ["Source", "SourceKind", "classify", "decode", "read"]
 
 
 class SourceKind(enum.Enum):
@@ -91,11 +94,36 @@ def read(source: Source) -> str:
         raise TypeError("only a path or text source has text to read")
     path: Path = source.value
     try:
-        return path.read_text(encoding="utf-8")
+        return decode(path.read_bytes(), str(path))
     except FileNotFoundError:
         raise WorkflowFileError(str(path), FileProblem.MISSING) from None
     except IsADirectoryError:
         raise WorkflowFileError(str(path), FileProblem.DIRECTORY) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise WorkflowFileError(str(path), FileProblem.UNREADABLE, reason) from None
+
+
+_BOMS = (  # UTF-32 first: its little-endian mark starts with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def decode(data: bytes, path: str) -> str:
+    """The text of a YAML file: UTF-8, or UTF-8/16/32 with a byte-order mark (as YAML allows).
+
+    Bytes that do not decode raise :class:`WorkflowFileError` (``UNDECODABLE``) with the
+    1-based line and column (in bytes) of the first bad byte.
+    """
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        start = exc.start
+        line_start = data.rfind(b"\n", 0, start) + 1
+        raise WorkflowFileError(path, FileProblem.UNDECODABLE,
+                                f"{encoding}: {exc.reason} at byte {start}",
+                                line=data.count(b"\n", 0, start) + 1,
+                                column=start - line_start + 1) from None

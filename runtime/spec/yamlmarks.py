@@ -7,7 +7,8 @@ of each value, so a diagnostic can name ``file:line:col`` for any node.
 
 Misuse: the marked containers are only for the loader; the workflow model built from them is
 immutable and holds no marks. Duplicate keys are reported through ``duplicates`` rather than
-silently overwritten.
+silently overwritten. Aliases and nesting are bounded (:mod:`runtime.spec.yamlcompose`), and
+an integer too long to convert is a located ``T109``, not a ``ValueError``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import yaml
+
+from .yamlcompose import ComposeLimit, compose
 
 __all__ = ["Mark", "MarkedDict", "MarkedList", "YamlProblem", "load_marked", "mark_of"]
 
@@ -50,6 +53,8 @@ class YamlProblem(Exception):  # an internal carrier, converted to a Diagnostic
 
     message: str
     mark: Mark | None
+    code: str = "T100"
+    """``T100`` syntax, ``T107`` alias expansion, ``T108`` nesting, ``T109`` a huge integer."""
 
 
 def _mark(node: yaml.Node) -> Mark:
@@ -95,14 +100,36 @@ def _construct_sequence(loader: _MarkingLoader, node: yaml.SequenceNode) -> Mark
     return result
 
 
+def _construct_int(loader: _MarkingLoader, node: yaml.ScalarNode) -> int:
+    try:
+        value: int = loader.construct_yaml_int(node)
+    except ValueError as exc:  # more digits than int() converts (sys.get_int_max_str_digits)
+        raise YamlProblem(f"integer too long ({len(node.value)} characters): {exc}",
+                          _mark(node), "T109") from None
+    return value
+
+
+_MarkingLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _MarkingLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _MarkingLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 def load_marked(text: str) -> Any:
     """Parse one YAML document; raise :class:`YamlProblem` with a mark on a syntax error."""
+    loader = _MarkingLoader(text)  # safe: a SafeLoader subclass
     try:
-        return yaml.load(text, Loader=_MarkingLoader)  # safe: a SafeLoader subclass
+        node = compose(loader)
+        return None if node is None else loader.construct_document(node)
+    except ComposeLimit as exc:
+        raise YamlProblem(exc.message, Mark(exc.line, exc.column), exc.code) from None
+    except RecursionError:  # pragma: no cover - MAX_DEPTH keeps construction shallow
+        raise YamlProblem("document nests too deeply", None, "T108") from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL...)
+        position = exc.position
+        line_start = text.rfind("\n", 0, position) + 1
+        at = Mark(text.count("\n", 0, position) + 1, position - line_start + 1)
+        raise YamlProblem(f"character {exc.character!r} is not allowed in YAML", at,
+                          "T110") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark is not None else None
@@ -110,6 +137,8 @@ def load_marked(text: str) -> Any:
         raise YamlProblem(reason, where) from exc
     except yaml.YAMLError as exc:
         raise YamlProblem(str(exc), None) from exc
+    finally:
+        loader.dispose()
 
 
 def mark_of(container: Any, key: Any = None, *, of_key: bool = False) -> Mark | None:

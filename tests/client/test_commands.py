@@ -101,6 +101,11 @@ def test_bad_input_exits_2_with_located_diagnostics(daemon: Served, tmp_path: Pa
     assert troupe("get", "0000nothere", "--server", daemon.url).code == 2
     bad_p = troupe("submit", "hello", "-p", "novalue", "--server", daemon.url)
     assert bad_p.code == 2 and "KEY=VALUE" in bad_p.err
+    params_file = tmp_path / "params.yaml"
+    params_file.write_text("a: 1\nb: [unclosed\n")
+    bad_file = troupe("submit", "hello", "--params-file", str(params_file),
+                      "--server", daemon.url)
+    assert bad_file.code == 2 and bad_file.err.startswith(f"{params_file}:")  # located
 
 
 def test_a_local_file_calling_a_sub_workflow_file_is_refused(daemon: Served,
