@@ -44,6 +44,7 @@ from yaql.language import exceptions as yaql_errors
 from yaql.language import expressions, factory
 
 from runtime.errors import ExpressionError
+from runtime.templating import guards
 from runtime.templating import orquesta_functions as fn
 from runtime.templating.data import MAX_ITEMS, to_data
 from runtime.templating.scope import SCOPE_KEY, Scope
@@ -146,6 +147,7 @@ _NOT_LAZY = (str, bytes, Mapping, Sequence, Set)
 
 
 def _evaluate(statement: expressions.Statement, scope: Scope) -> Any:
+    guards.tick()
     try:
         return to_data(_materialised(statement.evaluate(context=evaluation_context(scope))))
     except KeyError as exc:  # a missing key of a mapping: `ctx().nope`, `$.nope`
