@@ -15,6 +15,7 @@ import math
 from typing import Any
 
 from runtime.commands import ErrorRecord
+from runtime.values import freeze
 from runtime.errors import ExpressionError
 from runtime.spec.model import TaskDef
 from runtime.status import TaskStatus
@@ -25,6 +26,7 @@ from .state import TaskRun
 __all__ = [
     "OUTCOME_UNKNOWN",
     "RESULT_TOO_LARGE",
+    "TASK_RUNS_EXCEEDED",
     "action_ref",
     "expr_record",
     "failure_record",
@@ -35,6 +37,8 @@ OUTCOME_UNKNOWN = "outcome_unknown"
 """Error kind of an attempt whose outcome is :attr:`~runtime.status.Outcome.UNKNOWN`."""
 
 RESULT_TOO_LARGE = "result_too_large"
+TASK_RUNS_EXCEEDED = "task_runs_exceeded"
+"""Error kind: the execution would start more than ``task_runs_max`` task runs."""
 """Error kind of a result (or published value) over a size limit (:mod:`runtime.limits`)."""
 
 _DEFAULT_MESSAGES = {
@@ -86,7 +90,8 @@ def _shown(value: Any) -> str:
 
 
 def expr_record(run: TaskRun, exc: ExpressionError, item: int | None = None) -> ErrorRecord:
-    """The error record of an expression of ``run`` (of item ``item``) that failed."""
+    """The error record of an expression of ``run`` (of item ``item``) that failed; one
+    stopped by a guard holds ``{"limit_name": ...}`` as its result."""
     return ErrorRecord(
         kind="expression",
         message=str(exc),
@@ -96,6 +101,7 @@ def expr_record(run: TaskRun, exc: ExpressionError, item: int | None = None) -> 
         item=item,
         field=exc.field,
         expression=exc.expression or None,
+        result=freeze({"limit_name": exc.limit}) if exc.limit else None,
     )
 
 

@@ -221,16 +221,17 @@ def check_format(template: str) -> None:
 
 
 def regex_timeout() -> float | None:
-    """Seconds a regular expression may match for: the render's remaining time (None: no
-    limit)."""
+    """Seconds a regular expression may match for: half the render's remaining time (None:
+    no limit). Half, because ``regex`` checks its clock between steps of growing size and
+    stops up to twice the timeout after its start (measured: 1.9 s for a 1 s timeout)."""
     current = _CURRENT.get()
     ms = _limits().render_max_ms
     if not ms:
         return None
     if current is None:
-        return ms / 1000
+        return ms / 2000
     tick()
-    return max(current.deadline - time.monotonic(), 0.001)
+    return max((current.deadline - time.monotonic()) / 2, 0.001)
 
 
 def run_regex(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
