@@ -45,8 +45,10 @@ Runaway guards, each ending in an error that names the task (0 turns one off):
   ``template_max_int_bits`` (65,536: an integer an operation may make: ``10**(10**9)``
   fails before it is computed), ``template_max_width`` (10,000: a format width or
   precision), ``template_max_iterations`` (1,000,000 loop iterations in one render, nested
-  loops counted together) and ``render_max_ms`` (1,000: wall time of one render, checked in
-  the sandbox's hooks and given to regular expressions as their match timeout). A render
+  loops counted together) and ``render_max_ms`` (2,000: wall time of one render, checked in
+  the sandbox's hooks and given to regular expressions as their match timeout; a render
+  fails within a second of passing any of these, most at once, before the work is done;
+  2 s rather than 1 leaves a render of a million items room on a loaded machine). A render
   past one fails with an :class:`~runtime.errors.ExpressionError` whose ``limit`` is the
   field's name. Environment: ``TROUPE_`` and the field's name in capitals.
 
@@ -116,7 +118,7 @@ class Limits:
     """Widest format width or precision."""
     template_max_iterations: int = 1_000_000
     """Loop iterations of one render (nested loops counted together)."""
-    render_max_ms: int = 1_000
+    render_max_ms: int = 2_000
     """Wall time of one render, in milliseconds (also the regex match timeout)."""
 
     def but(self, **changes: int) -> Limits:

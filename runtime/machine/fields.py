@@ -15,11 +15,11 @@ import math
 from typing import Any
 
 from runtime.commands import ErrorRecord
-from runtime.values import freeze
 from runtime.errors import ExpressionError
 from runtime.spec.model import TaskDef
 from runtime.status import TaskStatus
 from runtime.templating import Node, Scope, type_name
+from runtime.values import freeze
 
 from .state import TaskRun
 

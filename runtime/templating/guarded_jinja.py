@@ -3,10 +3,12 @@
 :func:`guard_tree` rewrites a parsed template so every ``{% for %}`` iterates through
 :func:`~runtime.templating.guards.guarded_iter` (each iteration counted, the deadline
 checked) and every ``~`` concatenation is measured before it is joined
-(``{% set ns.s = ns.s ~ ns.s %}`` in a loop doubles a string each time). :data:`FILTERS`
-and :data:`GLOBALS` replace the Jinja built-ins that build a string of a size their
-arguments choose (``format``, ``center``, ``indent``, ``replace``, ``wordwrap``,
-``lipsum``) with ones that refuse, by :mod:`~runtime.templating.guards`, before building.
+(``{% set ns.s = ns.s ~ ns.s %}`` in a loop doubles a string each time);
+:func:`hidden_name` finds a read of a ``__`` name (the engine passes its scope under one),
+refused at compile. :data:`FILTERS` and :data:`GLOBALS` replace the Jinja built-ins that
+build a string of a size their arguments choose (``format``, ``center``, ``indent``,
+``replace``, ``wordwrap``, ``lipsum``) with ones that refuse, by
+:mod:`~runtime.templating.guards`, before building.
 :class:`GuardedFormatter` is ``str.format``'s sandboxed formatter with widths checked.
 :func:`check_method` refuses the ``str`` methods that pad or replace past the limits and
 :func:`check_growth` the ``list``/``dict``/``set`` methods that grow one past them.
@@ -30,7 +32,7 @@ from jinja2.visitor import NodeTransformer
 from runtime.templating import guards
 
 __all__ = ["CONCAT_FILTER", "FILTERS", "GLOBALS", "LOOP_FILTER", "GuardedFormatter",
-           "check_growth", "check_method", "guard_tree"]
+           "check_growth", "check_method", "guard_tree", "hidden_name"]
 
 LOOP_FILTER = "troupe_loop_guard"
 CONCAT_FILTER = "troupe_concat_guard"
@@ -53,6 +55,14 @@ def guard_tree(tree: nodes.Template) -> nodes.Template:
     """``tree`` with its loops and concatenations guarded (rewritten in place)."""
     _Guard().visit(tree)
     return tree
+
+
+def hidden_name(tree: nodes.Node) -> str | None:
+    """The first ``__name`` a template reads (the engine's scope, Python internals)."""
+    for name in tree.find_all(nodes.Name):
+        if name.name.startswith("__"):
+            return str(name.name)
+    return None
 
 
 def _concat(values: list[Any]) -> str:

@@ -34,7 +34,7 @@ import jinja2
 from pyrsistent import pmap, pvector
 
 from runtime.errors import ExpressionError
-from runtime.templating import guards
+from runtime.templating import guarded_jinja, guards
 from runtime.templating.data import to_data, user_message
 from runtime.templating.sandbox import environment
 from runtime.templating.scope import SCOPE_KEY, Scope
@@ -235,6 +235,11 @@ def _compile_source(source: str, dialect: str, *, task: str | None, field: str |
     env = environment(dialect)
     match = _NATIVE.match(source)
     try:
+        hidden = guarded_jinja.hidden_name(env.parse(source))
+        if hidden is not None:
+            raise ExpressionError(f"syntax error: no name {hidden!r} (names starting with __ "
+                                  f"are the engine's)", expression=source, task=task,
+                                  field=field)
         if match is not None and "{{" not in match["expr"] and "}}" not in match["expr"]:
             return env.compile_expression(match["expr"].strip(), undefined_to_none=False), True
         return env.from_string(source).render, False
