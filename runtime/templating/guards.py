@@ -44,7 +44,9 @@ __all__ = [
     "check_format",
     "check_length",
     "check_width",
+    "enter",
     "guarded_iter",
+    "leave",
     "regex_timeout",
     "run_regex",
     "template_limits",
@@ -85,19 +87,30 @@ _CURRENT: contextvars.ContextVar[Budget | None] = contextvars.ContextVar(
     "troupe_render_budget", default=None)
 
 
+def enter() -> contextvars.Token[Budget | None] | None:
+    """Start a render's budget; the token to give :func:`leave` (None when a render is
+    already running: a nested render shares the outer budget)."""
+    if _CURRENT.get() is not None:
+        return None
+    return _CURRENT.set(Budget(template_limits()))
+
+
+def leave(token: contextvars.Token[Budget | None] | None) -> None:
+    """End the budget :func:`enter` started (always call it, in a ``finally``)."""
+    if token is not None:
+        _CURRENT.reset(token)
+
+
 @contextmanager
 def budget() -> Iterator[Budget]:
-    """Run a render within a fresh budget (a render nested in one shares the outer budget)."""
-    current = _CURRENT.get()
-    if current is not None:
-        yield current
-        return
-    fresh = Budget(template_limits())
-    token = _CURRENT.set(fresh)
+    """Run a render within a budget (:func:`enter`/:func:`leave` as a context manager)."""
+    token = enter()
     try:
-        yield fresh
+        current = _CURRENT.get()
+        assert current is not None
+        yield current
     finally:
-        _CURRENT.reset(token)
+        leave(token)
 
 
 def _fail(limit: str, reason: str) -> ExpressionError:

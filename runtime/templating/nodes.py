@@ -103,9 +103,12 @@ class _Expr(Node):
         kwargs = {SCOPE_KEY: scope}
         if self.extra_vars is not None:
             kwargs.update(self.extra_vars(scope))
+        token = guards.enter()
         try:
-            with guards.budget():
+            try:
                 value = self.call(**kwargs)
+            finally:
+                guards.leave(token)
             if self.native:
                 return to_data(value)
             guards.check_length(len(value), value)
