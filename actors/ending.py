@@ -36,6 +36,8 @@ class ParentLink:
     key: AttemptKey
     execution: str
     task: str
+    depth: int = 1
+    """How deep the sub-workflow nests (1: a child of a top-level execution)."""
 
 
 def report_for_parent(command: WorkflowFinished, parent: ParentLink, execution_id: str,

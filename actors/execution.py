@@ -77,6 +77,8 @@ class CommandExecution:
     durable: Durability | None
     base_dir: Path
     resolved: dict[str, tuple[Any, SubWorkflow | None]]
+    depth: int
+    """How deep this execution nests as a sub-workflow (0: a top-level execution)."""
     _executors: dict[type, Executor]
 
     def _executors_table(self) -> dict[type, Executor]:
@@ -113,6 +115,14 @@ class CommandExecution:
             return ActionCompleted(run=command.run, item=command.item, attempt=command.attempt,
                                    outcome=Outcome.FAILED, error=str(exc), at=time.time())
         if sub is not None:
+            cap = self.config.limits.subworkflow_depth_max
+            if cap and self.depth + 1 > cap:  # itself, or two calling each other, end here
+                return ActionCompleted(
+                    run=command.run, item=command.item, attempt=command.attempt,
+                    outcome=Outcome.FAILED, at=time.time(),
+                    error=(f"task {command.task!r}: sub-workflow {command.action!r} would "
+                           f"nest {self.depth + 1} deep, over the limit of {cap} "
+                           f"(subworkflow_depth_max)"))
             self._start_child(sub, command, key)
             return None
         self.cancellation.started(key)

@@ -113,6 +113,7 @@ class WorkflowSupervisor(Finishing, CommandExecution, BatchingActor):
         self.done = done
         self.masker = masker
         self.parent = parent
+        self.depth = parent.depth if parent is not None else 0
         self.base_dir = base_dir or config.workflows.base_dir
         """Where this workflow's relative sub-workflow references resolve from."""
         self.tracer = tracer = Tracer(config.sink, execution_id, masker)
@@ -358,7 +359,8 @@ class WorkflowSupervisor(Finishing, CommandExecution, BatchingActor):
             defn=sub.defn, parameters=parameters, execution_id=child_id, config=self.config,
             done=pykka.ThreadingFuture(), masker=masker, base_dir=sub.base_dir,
             parent=ParentLink(ref=self.actor_ref, key=key, execution=self.execution_id,
-                              task=command.task), row=row, recovered=recovered)
+                              task=command.task, depth=self.depth + 1), row=row,
+            recovered=recovered)
         self.cancellation.started(key, ref)
 
 

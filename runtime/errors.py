@@ -126,7 +126,9 @@ class ExpressionError(TroupeError):
     """A Jinja expression failed to compile or to evaluate.
 
     ``task`` and ``field`` say where it was used (``field`` is e.g. ``input.message``,
-    ``next[1].when``, ``output.total``); ``expression`` is the template source.
+    ``next[1].when``, ``output.total``); ``expression`` is the template source; ``limit``
+    names the :class:`~runtime.limits.Limits` field a runaway render passed (None for any
+    other failure).
     """
 
     def __init__(
@@ -136,8 +138,10 @@ class ExpressionError(TroupeError):
         expression: str,
         task: str | None = None,
         field: str | None = None,
+        limit: str | None = None,
     ) -> None:
         self.reason = reason
+        self.limit = limit
         self.expression = expression
         self.task = task
         self.field = field
@@ -158,6 +162,7 @@ class ExpressionError(TroupeError):
             expression=self.expression or expression,
             task=self.task or task,
             field=self.field or field,
+            limit=self.limit,
         )
 
 

@@ -1,4 +1,7 @@
-"""Size guards: how many bytes one result, and one execution, may hold.
+"""Guards: how much one result, one execution and one template render may take.
+
+The template, run and fan-out guards (the fields after the four size limits) are described
+at the end of this docstring.
 
 Every result an action attempt returns and every value a transition publishes is measured
 once, when it arrives, as the length of its compact JSON text (:func:`json_size`: what the
@@ -28,6 +31,26 @@ off. The environment overrides the defaults (:meth:`Limits.from_env`):
 
 The limits of an execution travel in its ``WorkflowRequested`` event, so a replay applies
 the ones it ran with.
+
+Runaway guards, each ending in an error that names the task (0 turns one off):
+
+- ``task_runs_max`` (100,000): task runs one execution may start (a loop with no exit, a
+  fan-out self-loop) - the workflow fails with ``task_runs_exceeded``;
+- ``subworkflow_depth_max`` (32): nesting of sub-workflows (one calling itself, two calling
+  each other) - the task starting the one too deep fails with ``subworkflow_too_deep``;
+- ``items_max`` (1,000,000): items of one with-items task (``too_many_items``);
+- template work, per render of one field (:mod:`runtime.templating.guards`):
+  ``template_max_chars`` (16 Mi characters of one string built or rendered),
+  ``template_max_items`` (1,000,000: a list built by repetition or growth),
+  ``template_max_int_bits`` (65,536: an integer an operation may make: ``10**(10**9)``
+  fails before it is computed), ``template_max_width`` (10,000: a format width or
+  precision), ``template_max_iterations`` (1,000,000 loop iterations in one render, nested
+  loops counted together) and ``render_max_ms`` (2,000: wall time of one render, checked in
+  the sandbox's hooks and given to regular expressions as their match timeout; a render
+  fails within a second of passing any of these, most at once, before the work is done;
+  2 s rather than 1 leaves a render of a million items room on a loaded machine). A render
+  past one fails with an :class:`~runtime.errors.ExpressionError` whose ``limit`` is the
+  field's name. Environment: ``TROUPE_`` and the field's name in capitals.
 
 Misuse: do not measure a value more than once on its way in (it is O(size)); do not compare
 sizes against the limits outside the machine (it keeps the running total).
@@ -79,6 +102,24 @@ class Limits:
     """The execution's total passing this gives one ``SizeWarning``."""
     context_max_bytes: int = 256 * MIB
     """The execution's total passing this fails the workflow (``result_too_large``)."""
+    task_runs_max: int = 100_000
+    """Task runs one execution may start (``task_runs_exceeded``)."""
+    subworkflow_depth_max: int = 32
+    """How deep sub-workflows may nest (``subworkflow_too_deep``)."""
+    items_max: int = 1_000_000
+    """Items of one with-items task (``too_many_items``)."""
+    template_max_chars: int = 16 * MIB
+    """Longest string one render may build."""
+    template_max_items: int = 1_000_000
+    """Longest list one render may build by repetition or growth."""
+    template_max_int_bits: int = 65_536
+    """Biggest integer (in bits) one operation of a render may make."""
+    template_max_width: int = 10_000
+    """Widest format width or precision."""
+    template_max_iterations: int = 1_000_000
+    """Loop iterations of one render (nested loops counted together)."""
+    render_max_ms: int = 2_000
+    """Wall time of one render, in milliseconds (also the regex match timeout)."""
 
     def but(self, **changes: int) -> Limits:
         """These limits with ``changes`` (field names) applied; each is checked."""
@@ -106,6 +147,10 @@ ENV_VARS: Mapping[str, str] = {
     "TROUPE_RESULT_MAX_BYTES": "result_max_bytes",
     "TROUPE_CONTEXT_WARN_BYTES": "context_warn_bytes",
     "TROUPE_CONTEXT_MAX_BYTES": "context_max_bytes",
+    **{f"TROUPE_{name.upper()}": name for name in (
+        "task_runs_max", "subworkflow_depth_max", "items_max", "template_max_chars",
+        "template_max_items", "template_max_int_bits", "template_max_width",
+        "template_max_iterations", "render_max_ms")},
 }
 """Environment variable -> the :class:`Limits` field it sets."""
 

@@ -18,6 +18,7 @@ from runtime.errors import ExpressionError
 from runtime.spec.model import TaskDef
 from runtime.status import TaskStatus
 from runtime.templating import Node, Scope, type_name
+from runtime.values import freeze
 
 from .state import TaskRun
 
@@ -25,6 +26,7 @@ __all__ = [
     "BAD_RESULT",
     "OUTCOME_UNKNOWN",
     "RESULT_TOO_LARGE",
+    "TASK_RUNS_EXCEEDED",
     "action_ref",
     "expr_record",
     "failure_record",
@@ -38,6 +40,8 @@ BAD_RESULT = "bad_result"
 """Error kind of a result JSON cannot hold (a set of objects, NaN, a cycle: :func:`json_data`)."""
 
 RESULT_TOO_LARGE = "result_too_large"
+TASK_RUNS_EXCEEDED = "task_runs_exceeded"
+"""Error kind: the execution would start more than ``task_runs_max`` task runs."""
 """Error kind of a result (or published value) over a size limit (:mod:`runtime.limits`)."""
 
 MAX_NUMBER = 10**9
@@ -98,7 +102,8 @@ def _shown(value: Any) -> str:
 
 
 def expr_record(run: TaskRun, exc: ExpressionError, item: int | None = None) -> ErrorRecord:
-    """The error record of an expression of ``run`` (of item ``item``) that failed."""
+    """The error record of an expression of ``run`` (of item ``item``) that failed; one
+    stopped by a guard holds ``{"limit_name": ...}`` as its result."""
     return ErrorRecord(
         kind="expression",
         message=str(exc),
@@ -108,6 +113,7 @@ def expr_record(run: TaskRun, exc: ExpressionError, item: int | None = None) -> 
         item=item,
         field=exc.field,
         expression=exc.expression or None,
+        result=freeze({"limit_name": exc.limit}) if exc.limit else None,
     )
 
 

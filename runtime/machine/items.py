@@ -61,6 +61,11 @@ def expand_items(tx: Tx, task: TaskDef, scope: Scope) -> ItemsProgress:
                 field="with.items",
             )
         value = [value]
+    cap = tx.limits.items_max
+    if cap and len(value) > cap:
+        raise ExpressionError(
+            f"with-items over {len(value)} items, over the limit of {cap} (items_max)",
+            expression=iteration.source, task=task.name, field="with.items", limit="items_max")
     items = list(value)
     if iteration.names:
         items = [_name_item(iteration.names, v, task) for v in items]

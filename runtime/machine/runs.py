@@ -22,14 +22,14 @@ from typing import Any
 
 from pyrsistent import PMap
 
-from runtime.commands import CancelTimer, SetTimer, TaskFinished, TaskStarted
+from runtime.commands import CancelTimer, ErrorRecord, SetTimer, TaskFinished, TaskStarted
 from runtime.errors import ExpressionError
 from runtime.events import TimerKey, TimerKind
 from runtime.status import TaskStatus, WorkflowStatus, is_abended
 from runtime.values import freeze
 
 from .attempts import cancel_attempt, forget_timeout, send_attempt
-from .fields import action_ref, expr_record, failure_record, number
+from .fields import TASK_RUNS_EXCEEDED, action_ref, expr_record, failure_record, number
 from .items import expand_items, item_completed, items_outcome, release_items, send_item
 from .retries import retry_decision, schedule_retry
 from .state import ITEM_RUNNING, TaskRun
@@ -49,7 +49,12 @@ __all__ = [
 
 
 def dispatch(tx: Tx, run: TaskRun) -> None:
-    """Move a ready run on: hold it while paused, start its delay, or start it."""
+    """Move a ready run on: hold it while paused, start its delay, or start it; past the
+    execution's ``task_runs_max`` runs the workflow fails instead (``task_runs_exceeded``)."""
+    cap = tx.limits.task_runs_max
+    if cap and run.id >= cap:
+        _too_many_runs(tx, run, cap)
+        return
     if tx.status in (WorkflowStatus.PAUSING, WorkflowStatus.PAUSED):
         tx.update(run, status=TaskStatus.HELD)
         tx.held = tx.held.append(run.id)
@@ -113,6 +118,18 @@ def start_run(tx: Tx, run: TaskRun) -> None:
         work = tx.open_items(run.id)
         assert work is not None
         items_advanced(tx, work)
+
+
+def _too_many_runs(tx: Tx, run: TaskRun, cap: int) -> None:
+    """A loop with no exit or a fan-out self-loop: the run is not started; the workflow fails."""
+    tx.error(ErrorRecord(
+        kind=TASK_RUNS_EXCEEDED, task=run.task, route=run.route, run=run.id,
+        message=(f"task {run.task!r}: the execution would start more than {cap} task runs "
+                 f"(task_runs_max); a loop without an exit?"),
+        result=freeze({"limit": cap, "limit_name": "task_runs_max"}),
+    ))
+    fail_workflow(tx)
+    complete_run(tx, run, TaskStatus.FAILED, None, error="task_runs_max", transitions=False)
 
 
 def _fail_to_start(tx: Tx, run: TaskRun, exc: ExpressionError) -> None:

@@ -17,9 +17,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import jinja2
+import regex
 from pyrsistent import PMap, PVector, pmap
 
-from runtime.templating.data import materialise
+from runtime.templating import guarded_jinja
+from runtime.templating.data import lazy_range
+from runtime.templating.guards import run_regex
 from runtime.templating.orquesta_functions import (
     cancelled,
     completed,
@@ -134,8 +137,13 @@ def _attune_zip(*lists: Iterable[Any]) -> Any:
     return freeze([list(t) for t in zip(*lists, strict=False)])
 
 
-def _range(*args: int) -> Any:
-    return freeze(materialise(range(*args)))
+def _replace(s: str, old: str, new: str) -> str:
+    guarded_jinja.check_method(s.replace, (old, new))
+    return s.replace(old, new)
+
+
+def _match(s: str, pattern: str) -> bool:
+    return run_regex(regex.search, pattern, s) is not None
 
 
 def _int(v: Any) -> int:
@@ -180,17 +188,17 @@ ATTUNE_GLOBALS: dict[str, Any] = {
     "trim": lambda s: s.strip(),
     "split": lambda s, sep: freeze(s.split(sep)),
     "join": lambda v, sep: sep.join(_string(x) for x in v),
-    "replace": lambda s, old, new: s.replace(old, new),
+    "replace": _replace,
     "starts_with": lambda s, p: s.startswith(p),
     "ends_with": lambda s, p: s.endswith(p),
-    "match": lambda s, pattern: re.search(pattern, s) is not None,
+    "match": _match,
     "contains": _contains,
     "reversed": lambda v: v[::-1] if isinstance(v, str) else freeze(list(v)[::-1]),
     "sort": lambda v: freeze(sorted(v)),
     "unique": _unique,
     "flat": _flat,
     "zip": _attune_zip,
-    "range": _range,
+    "range": lazy_range,
     "slice": _slice,
     "index_of": _index_of,
     "count": lambda v, x: list(v).count(x),

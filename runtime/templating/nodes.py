@@ -15,6 +15,9 @@ attribute, a TypeError, a ZeroDivisionError, a sandbox SecurityError...) leaves 
 :class:`ExpressionError` naming the expression, the task and the field, and no jinja2
 ``Undefined`` is ever returned.
 
+Every render runs within a work budget (:mod:`runtime.templating.guards`: wall time, loop
+iterations, sizes), and a text render's output is measured against ``template_max_chars``.
+
 Misuse: never pass a context map as the top-level render mapping (that copies it): scopes
 are handed to Jinja as one named variable; never catch jinja2 errors around ``render``
 (nothing but ExpressionError leaves it).
@@ -31,6 +34,7 @@ import jinja2
 from pyrsistent import pmap, pvector
 
 from runtime.errors import ExpressionError
+from runtime.templating import guarded_jinja, guards
 from runtime.templating.data import to_data, user_message
 from runtime.templating.sandbox import environment
 from runtime.templating.scope import SCOPE_KEY, Scope
@@ -99,9 +103,16 @@ class _Expr(Node):
         kwargs = {SCOPE_KEY: scope}
         if self.extra_vars is not None:
             kwargs.update(self.extra_vars(scope))
+        token = guards.enter()
         try:
-            value = self.call(**kwargs)
-            return to_data(value) if self.native else value
+            try:
+                value = self.call(**kwargs)
+            finally:
+                guards.leave(token)
+            if self.native:
+                return to_data(value)
+            guards.check_length(len(value), value)
+            return value
         except Exception as exc:  # the boundary: any evaluation failure is the user's
             raise self._error(exc, scope) from None
 
@@ -110,7 +121,8 @@ class _Expr(Node):
         if isinstance(exc, ExpressionError) and exc.expression:
             return exc.at(task=task, field=self.field, expression=self.source)
         return ExpressionError(
-            user_message(exc), expression=self.source, task=task, field=self.field
+            user_message(exc), expression=self.source, task=task, field=self.field,
+            limit=getattr(exc, "limit", None),
         )
 
     def sources(self) -> Iterator[str]:
@@ -226,6 +238,11 @@ def _compile_source(source: str, dialect: str, *, task: str | None, field: str |
     env = environment(dialect)
     match = _NATIVE.match(source)
     try:
+        hidden = guarded_jinja.hidden_name(env.parse(source))
+        if hidden is not None:
+            raise ExpressionError(f"syntax error: no name {hidden!r} (names starting with __ "
+                                  f"are the engine's)", expression=source, task=task,
+                                  field=field)
         if match is not None and "{{" not in match["expr"] and "}}" not in match["expr"]:
             return env.compile_expression(match["expr"].strip(), undefined_to_none=False), True
         return env.from_string(source).render, False

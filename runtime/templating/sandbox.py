@@ -14,14 +14,17 @@ environment at run time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import missing
 from pyrsistent import PMap, PSet, PVector
 
+from runtime.templating import guarded_jinja, guards
 from runtime.templating.attune_functions import ATTUNE_GLOBALS
 from runtime.templating.data import lazy_range, to_data, type_name
 from runtime.templating.orquesta_functions import ORQUESTA_GLOBALS, json_
@@ -50,15 +53,56 @@ class TroupeUndefined(jinja2.StrictUndefined):
 
 
 class _TroupeSandbox(SandboxedEnvironment):
-    """Sandbox in which ``map.key`` reads a pyrsistent map's key before its methods."""
+    """Sandbox in which ``map.key`` reads a pyrsistent map's key before its methods, and
+    every hook spends the render's budget (:mod:`runtime.templating.guards`)."""
+
+    intercepted_binops = frozenset({"**", "*", "+", "%", "//", "/", "-"})
 
     def getattr(self, obj: Any, attribute: str) -> Any:
+        guards.tick()
         if isinstance(obj, PMap):
             try:
                 return obj[attribute]
             except KeyError:
                 pass
         return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        guards.tick()
+        return super().getitem(obj, argument)
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        guards.tick()
+        guards.check_binop(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Context, __obj: Any, *args: Any,
+             **kwargs: Any) -> Any:
+        guards.tick()
+        guarded_jinja.check_method(__obj, args)
+        value = super().call(__context, __obj, *args, **kwargs)
+        guarded_jinja.check_growth(__obj)
+        return value
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """``str.format``/``format_map`` through :class:`GuardedFormatter` (widths checked)."""
+        if super().wrap_str_format(value) is None:
+            return None
+        text: str = value.__self__
+        vformat = guarded_jinja.GuardedFormatter(self).vformat
+        is_map = value.__name__ == "format_map"
+
+        def wrapper(*args: Any, **kwargs: Any) -> str:
+            if is_map:
+                if kwargs or len(args) != 1:
+                    raise TypeError("format_map() takes exactly one argument")
+                return str(vformat(text, (), args[0]))
+            return str(vformat(text, args, kwargs))
+
+        return wrapper
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        return guarded_jinja.guard_tree(super()._parse(source, name, filename))
 
 
 _ATTUNE_NAMESPACES = frozenset(
@@ -137,6 +181,8 @@ def _build_environment(dialect: str) -> SandboxedEnvironment:
         env.filters.update(ORQUESTA_GLOBALS)
         env.globals.update(ST2_FILTERS)
         env.filters.update(ST2_FILTERS)
+    env.filters.update(guarded_jinja.FILTERS)
+    env.globals.update(guarded_jinja.GLOBALS)
     env.filters["to_json"] = env.filters["tojson"]
     env.filters["from_json"] = json_
     return env

@@ -20,14 +20,15 @@ from __future__ import annotations
 import functools
 import json
 import posixpath
-import re
 from typing import Any
 
+import regex
 import yaml
 from jsonpath_ng.jsonpath import JSONPath
 from jsonpath_ng.parser import parse as jsonpath_parse
 
 from runtime.errors import ExpressionError
+from runtime.templating.guards import run_regex
 from runtime.templating.st2_versions import VERSION_FILTERS
 from runtime.values import freeze, thaw, to_json
 
@@ -90,7 +91,7 @@ def jsonpath_query(value: Any, query: str) -> Any:
 
 
 def _flags(ignorecase: bool) -> int:
-    return re.IGNORECASE if ignorecase else 0
+    return int(regex.IGNORECASE) if ignorecase else 0
 
 
 def _text(value: Any) -> str:
@@ -99,23 +100,24 @@ def _text(value: Any) -> str:
 
 def regex_match(value: Any, pattern: str, ignorecase: bool = False) -> bool:
     """Tell whether ``pattern`` matches at the start of ``value``."""
-    return re.match(pattern, _text(value), _flags(ignorecase)) is not None
+    return run_regex(regex.match, pattern, _text(value), _flags(ignorecase)) is not None
 
 
 def regex_search(value: Any, pattern: str, ignorecase: bool = False) -> bool:
     """Tell whether ``pattern`` matches anywhere in ``value``."""
-    return re.search(pattern, _text(value), _flags(ignorecase)) is not None
+    return run_regex(regex.search, pattern, _text(value), _flags(ignorecase)) is not None
 
 
 def regex_replace(value: Any, pattern: str, replacement: str, ignorecase: bool = False) -> str:
     """Replace every match of ``pattern`` (``\\1`` back-references allowed)."""
-    return re.sub(pattern, replacement, _text(value), flags=_flags(ignorecase))
+    return str(run_regex(regex.sub, pattern, replacement, _text(value),
+                         flags=_flags(ignorecase)))
 
 
 def regex_substring(value: Any, pattern: str, result_index: int = 0,
                     ignorecase: bool = False) -> Any:
     """The ``result_index``-th match of ``pattern`` (``re.findall``'s item: a group if any)."""
-    found = re.findall(pattern, _text(value), _flags(ignorecase))
+    found = run_regex(regex.findall, pattern, _text(value), _flags(ignorecase))
     try:
         return freeze(found[result_index])
     except IndexError:

@@ -44,6 +44,7 @@ from yaql.language import exceptions as yaql_errors
 from yaql.language import expressions, factory
 
 from runtime.errors import ExpressionError
+from runtime.templating import guards
 from runtime.templating import orquesta_functions as fn
 from runtime.templating.data import MAX_ITEMS, to_data
 from runtime.templating.scope import SCOPE_KEY, Scope
@@ -100,13 +101,33 @@ def _parsed(text: str, source: str, task: str | None, field: str | None
         raise ExpressionError("syntax error: empty YAQL expression", expression=source,
                               task=task, field=field)
     try:
-        return parse(text.strip())
+        statement = parse(text.strip())
     except (yaql_errors.YaqlException, ValueError, TypeError) as exc:
         message = getattr(exc, "message", None) or str(exc)
         position = getattr(exc, "position", None)
         where = f" at position {position}" if position is not None else ""
         raise ExpressionError(f"syntax error: {message}{where}", expression=source,
                               task=task, field=field) from None
+    hidden = _hidden_variable(statement.expression)
+    if hidden is not None:
+        raise ExpressionError(f"syntax error: no variable {hidden} (names starting with $__ "
+                              f"are the engine's)", expression=source, task=task, field=field)
+    return statement
+
+
+def _hidden_variable(node: Any) -> str | None:
+    """The first ``$__name`` the expression reads (the engine's own, e.g. its scope)."""
+    if type(node) is expressions.GetContextValue:
+        name = node.path.value
+        if isinstance(name, str) and name.startswith("$__"):
+            return name
+    for value in vars(node).values() if hasattr(node, "__dict__") else ():
+        for child in value if isinstance(value, (tuple, list)) else (value,):
+            if isinstance(child, expressions.Expression):
+                found = _hidden_variable(child)
+                if found is not None:
+                    return found
+    return None
 
 
 _DIRECT: dict[tuple[str, int], Callable[..., Any]] = {
@@ -146,6 +167,7 @@ _NOT_LAZY = (str, bytes, Mapping, Sequence, Set)
 
 
 def _evaluate(statement: expressions.Statement, scope: Scope) -> Any:
+    guards.tick()
     try:
         return to_data(_materialised(statement.evaluate(context=evaluation_context(scope))))
     except KeyError as exc:  # a missing key of a mapping: `ctx().nope`, `$.nope`

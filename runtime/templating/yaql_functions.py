@@ -1,7 +1,9 @@
 """The YAQL context of Orquesta expressions: yaql's standard library plus Orquesta's functions.
 
 :func:`root_context` is built once per process, as Orquesta builds its own: yaql's standard
-library (``yaql.create_context()``: queries, strings, math, dicts...) plus Orquesta's
+library (``yaql.create_context(regex=False)``: queries, strings, math, dicts...; its
+regex functions replaced, with ``pow``, integer ``*`` and ``range``, by the guarded ones of
+:mod:`~runtime.templating.yaql_guards`, in a layer above) plus Orquesta's
 catalogue, ``ctx``, ``result``, ``item``, ``succeeded``, ``failed``, ``completed``,
 ``timed_out``, ``task_status``, ``json`` and ``zip``. Their logic is that of the Jinja
 functions (:mod:`~runtime.templating.orquesta_functions`); here they read the
@@ -24,6 +26,7 @@ from yaql.language import contexts
 
 from runtime.errors import ExpressionError
 from runtime.templating import orquesta_functions as fn
+from runtime.templating import yaql_guards
 from runtime.templating.scope import Scope
 
 __all__ = ["SCOPE_VAR", "evaluation_context", "root_context"]
@@ -104,9 +107,11 @@ _ROOT: list[contexts.ContextBase] = []
 def root_context() -> contexts.ContextBase:
     """The shared root context: yaql's standard library and Orquesta's functions."""
     if not _ROOT:
-        root = yaql.create_context()
+        library = yaql.create_context(regex=False)
         for name, function in _FUNCTIONS.items():
-            root.register_function(function, name=name)
+            library.register_function(function, name=name)
+        root = library.create_child_context()
+        yaql_guards.register(root)
         _ROOT.append(root)
     return _ROOT[0]
 
