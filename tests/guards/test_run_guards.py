@@ -1,5 +1,8 @@
 """Runaway executions end at a guard with an error naming the task: task runs per execution,
-sub-workflow depth, items per with-items task (runtime.limits, runtime.machine)."""
+sub-workflow depth, items per with-items task (runtime.limits, runtime.machine).
+
+The loops exit on a condition that never holds at run time: a loop whose transitions are all
+unconditional is refused at load already (T209)."""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ tasks:
     next: [{do: spin}]
   spin:
     action: core.noop
-    next: [{do: spin}]
+    next: [{when: '{{ succeeded() }}', do: spin}]
 """
 
 FAN_OUT_LOOP = """
@@ -32,7 +35,7 @@ tasks:
     next: [{do: fan}]
   fan:
     action: core.noop
-    next: [{do: [fan, fan]}]
+    next: [{when: '{{ succeeded() }}', do: [fan, fan]}]
 """
 
 
