@@ -168,7 +168,8 @@ class CommandExecution:
         if self.tracer.enabled:
             msg_id = self.projection.sending(key, command, self.crew.path_of(worker), now,
                                              self.state)
-        worker.tell(Perform(command=command, action=action, msg_id=msg_id, sent=now))
+        worker.tell(Perform(command=command, assignment=self.crew.assignment_of(worker),
+                            action=action, msg_id=msg_id, sent=now))
 
     def _resolve(self, ref: str, task: str) -> tuple[Any, SubWorkflow | None]:
         """(action, None) for an action, (None, sub-workflow) for a sub-workflow; cached."""

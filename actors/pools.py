@@ -12,6 +12,11 @@ pauses or lets running work finish, the waiting items go back to the machine uns
 back its supervisor to send an attempt (``send``) and to set a timer (``set_timer``), and
 starts workers through the :class:`~actors.crew.Crew`.
 
+When a run ends its idle workers go back to the budget with its permits, and the budget
+hands them to the next pools that ask (:class:`~actors.messages.WorkersGranted` ``workers``),
+of this execution or another: a pool adopts those (:meth:`~actors.crew.Crew.adopt`) before it
+starts a thread. A worker stopped for a cancel is never given back.
+
 Misuse: only the supervisor's thread uses it; every permit granted is given back
 (:meth:`Pools.release` when a run ends, :meth:`Pools.close` when the execution ends, which
 also takes back grants still on their way); ask the budget at most once per pool at a time.
@@ -64,6 +69,8 @@ class _Pool:
     """A request for permits is unanswered."""
     waiting: dict[AttemptKey, _Waiting] = field(default_factory=dict)
     """Attempts waiting for a worker, oldest first."""
+    handed: list[Any] = field(default_factory=list)
+    """Idle workers the budget handed over with permits, not taken on yet."""
 
     @property
     def actor(self) -> str:
@@ -147,18 +154,20 @@ class Pools:
         """The budget granted permits: start workers for the waiting attempts, give back
         what is not needed any more."""
         pool = self.pools.get(message.run)
-        if pool is None:
-            WORKERS.release(self.owner, message.run, message.count)  # the run ended
+        if pool is None:  # the run ended
+            WORKERS.release(self.owner, message.run, message.count, message.workers)
             return
         pool.asked = False
         pool.permits += message.count
+        pool.handed.extend(message.workers)
         granted_to = len(pool.waiting)
         while pool.waiting and pool.spawned < pool.permits:
             self._send_waiting(pool, self._spawn(pool))
         spare = pool.permits - pool.spawned
         if spare > 0 and not pool.waiting:
             # the items finished meanwhile: other executions may need them
-            WORKERS.release(self.owner, message.run, spare)
+            WORKERS.release(self.owner, message.run, spare, tuple(pool.handed))
+            pool.handed.clear()
             pool.permits -= spare
         if self.tracer.enabled:
             self.tracer.emit("workers.granted", pool.actor, task=pool.task, route=pool.route,
@@ -171,9 +180,11 @@ class Pools:
         """The run ended: stop its workers and give back its permits."""
         pool = self.pools.pop(run, None)
         if pool is not None:
-            for ref in (*pool.idle, *pool.busy.values()):
-                stop_ref(ref)
-            WORKERS.release(self.owner, run, pool.permits)
+            for ref in pool.busy.values():
+                stop_ref(ref)  # still in an attempt: never reused
+            for ref in pool.idle:
+                self.crew.forget(ref)
+            WORKERS.release(self.owner, run, pool.permits, (*pool.idle, *pool.handed))
 
     def close(self) -> None:
         """The execution is over: release every pool, and grants still on their way."""
@@ -182,7 +193,13 @@ class Pools:
         WORKERS.release_all(self.owner)
 
     def _spawn(self, pool: _Pool) -> Any:
-        worker = self.crew.spawn(f"{pool.actor}/w{pool.spawned}", "item")
+        """A worker for the pool: one the budget handed over, or a new one."""
+        path = f"{pool.actor}/w{pool.spawned}"
+        if pool.handed:
+            worker = pool.handed.pop()
+            self.crew.adopt(worker, path, "item")
+        else:
+            worker = self.crew.spawn(path, "item")
         pool.spawned += 1
         return worker
 
