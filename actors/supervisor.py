@@ -234,10 +234,9 @@ class WorkflowSupervisor(Finishing, CommandExecution, BatchingActor):
             run, item, attempt = report.run, report.item, report.attempt
             key = (run, item, attempt)
             ended(key)
-            if item is not None:
-                if tracing:
-                    self.projection.reported(report)
-                reported(key)
+            reported(key)
+            if item is not None and tracing:
+                self.projection.reported(report)
             error = report.error
             events.append(ActionCompleted(
                 run=run, item=item, attempt=attempt, outcome=report.outcome,
