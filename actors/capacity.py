@@ -1,35 +1,39 @@
-"""The process's budget of item workers, shared by every execution.
+"""The process's budget of workers running action attempts, shared by every execution.
 
-Each with-items run grows its own pool of item workers (one thread each) up to the task's
-concurrency. A process running many executions at once would otherwise start thousands of
-threads, each ~0.2 ms to start and all contending for one GIL (``perf/README.md``, section 5;
-``shared/design/pykka-limits.md`` recommends at most ~1-2 k live actors per process).
-:data:`WORKERS` hands out permits, one per item worker, first come first served: a
-supervisor asks for the permits its pool lacks (:meth:`WorkerBudget.request`), is told
-:class:`~actors.messages.WorkersGranted` when at least one is free, and gives them back
-when the pool ends (:meth:`WorkerBudget.release`). A wait for a permit is a message, like
-every other wait; the budget runs in its own thread and blocks on its inbox, so nothing
-polls.
+Every action attempt, a plain task's or a with-items item's, runs on a worker (one thread)
+holding one permit of :data:`WORKERS`: the budget caps the attempts in flight across every
+execution of the process (issue 12's global cap), and the threads a process starts
+(``perf/README.md``, section 5; ``shared/design/pykka-limits.md`` recommends at most ~1-2 k
+live actors per process). Permits are handed out first come first served: a supervisor asks
+for the permits a run's pool lacks (:meth:`WorkerBudget.request`), is told
+:class:`~actors.messages.WorkersGranted` when at least one is free, and gives them back when
+an attempt reports with nothing waiting behind it, or when the run ends
+(:meth:`WorkerBudget.release`). Nothing is refused: a request waits, in order, until permits
+free. A wait for a permit is a message, like every other wait; the budget runs in its own
+thread and blocks on its inbox, so nothing polls. A sub-workflow attempt holds no permit
+(its child supervisor is not a worker), so a parent never holds a permit its child's
+attempts wait for, even under a limit of 1.
 
 The budget books permits per holder (supervisor) and run, so an ending supervisor gives
 back everything in one call (:meth:`WorkerBudget.release_all`), including grants still in
 its mailbox, which pykka drops unread when an actor stops: permits are never lost.
 
-**Idle workers are kept.** When a with-items run ends, its pool gives its idle workers back
-with its permits (:meth:`WorkerBudget.release`); the budget keeps them, idle, while the
+**Idle workers are kept.** A worker whose attempt reported with nothing waiting in its pool
+goes back with its permit (:meth:`WorkerBudget.release`); the budget keeps it, idle, while the
 permits in use plus the idle workers stay within the limit (so the threads alive never
 exceed it), and hands them out with the next grants (:class:`WorkersGranted` ``workers``)
-before any pool starts a new thread: a run, or an execution, no longer pays ~32 thread
-starts. A worker holds no state between attempts (:mod:`actors.workers`); one stopped since
-it was parked (``pykka.ActorRegistry.stop_all``) is skipped. :meth:`WorkerBudget.stop_idle`
-stops the idle ones (``Engine.close``; they are daemon threads, so a process that exits
-without it leaks nothing either).
+before any pool starts a new thread: a with-items run, or an execution, no longer pays
+~32 thread starts. A worker holds no state between attempts (:mod:`actors.workers`); one
+stopped since it was parked (``pykka.ActorRegistry.stop_all``) is skipped.
+:meth:`WorkerBudget.stop_idle` stops the idle ones (``Engine.close``; they are daemon
+threads, so a process that exits without it leaks nothing either).
 
 :func:`snapshot` returns a :class:`Capacity` record (limit, in flight, queued, idle) for
 ``/metrics`` and ``Engine.capacity()``.
 
-The limit is ``TROUPE_MAX_WORKERS`` from the environment (default 256), or
-:func:`runtime.api.set_worker_limit`; a task's own ``concurrency`` still applies within it.
+The limit is ``TROUPE_MAX_WORKERS`` from the environment (default 256),
+:func:`runtime.api.set_worker_limit`, or ``Engine(max_attempts=N)`` (all three set the same
+one limit of the process); a task's own ``concurrency`` still applies within it.
 
 Misuse: give back only idle workers (their report arrived; never one stopped for a cancel);
 give back only permits that were granted and not given back; do not request again
@@ -62,7 +66,8 @@ __all__ = ["DEFAULT_LIMIT", "WORKERS", "Capacity", "WorkerBudget", "snapshot"]
 log = structlog.get_logger("troupe.capacity")
 
 DEFAULT_LIMIT = 256
-"""Item workers alive at once in one process, unless ``TROUPE_MAX_WORKERS`` says otherwise."""
+"""Attempts in flight (workers busy) at once in one process, unless ``TROUPE_MAX_WORKERS``
+says otherwise."""
 
 
 @record
@@ -121,7 +126,7 @@ class _StopIdle:
 
 
 class WorkerBudget:
-    """Grants permits for item workers, up to a process-wide limit."""
+    """Grants permits for workers running attempts, up to a process-wide limit."""
 
     def __init__(self, limit: int) -> None:
         if limit < 1:
