@@ -5,7 +5,8 @@ times in one process, to see the fixed cost per run with and without warm worker
 still starts in the timed run; a long-running engine (many executions in one process) runs
 on workers kept idle by the process's budget (``actors/capacity.py``). This runs the same
 workload (``fan_yaml``, the same actions, the same warm-up), then ``--runs`` timed runs, and
-prints each one's milliseconds as JSON; the first is ``bench_peers.py``'s cell, the later
+prints each one's milliseconds as JSON (wall, and the process's CPU time, steadier on
+a loaded machine); the first is ``bench_peers.py``'s cell, the later
 ones the warm case::
 
     python perf/diag_warm_runs.py memory 1000 4
@@ -32,12 +33,13 @@ from runtime import Engine, start_workflow
 from bench_peers import WARM_N, _troupe_actions, fan_yaml
 
 
-def _timed(start: Callable[[str], Any], n: int) -> float:
-    began = time.perf_counter()
+def _timed(start: Callable[[str], Any], n: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the whole process, every thread) of one run."""
+    began, cpu = time.perf_counter(), time.process_time()
     result = start(fan_yaml(n)).wait(600)
-    elapsed = time.perf_counter() - began
+    elapsed, used = time.perf_counter() - began, time.process_time() - cpu
     assert (result.output or {}).get("results") == list(range(n)), result.errors
-    return elapsed
+    return elapsed, used
 
 
 def main() -> None:
@@ -62,7 +64,8 @@ def main() -> None:
                      for _ in range(args.runs)]
         shutil.rmtree(directory, ignore_errors=True)
     print(json.dumps({"store": args.store, "n": args.n,
-                      "ms": [round(t * 1e3, 1) for t in times]}))
+                      "ms": [round(wall * 1e3, 1) for wall, _ in times],
+                      "cpu_ms": [round(cpu * 1e3, 1) for _, cpu in times]}))
 
 
 if __name__ == "__main__":
