@@ -143,3 +143,20 @@ def test_engine_sets_the_cap_and_shows_queued_attempts(cap: Any) -> None:
         for _ in range(3):
             gate.releases.put(None)
         assert str(handle.wait(30).status) == "succeeded"
+
+
+def test_canceling_an_execution_whose_attempt_waits_for_a_permit_runs_nothing(
+        cap: Any) -> None:
+    cap(1)
+    gate = Gate()
+    one = "version: 1.0\ntasks:\n  a: {action: test.block, input: {name: a}}\n"
+    running = start_workflow(one, actions={"test.block": gate.block})
+    assert gate.started.get(timeout=10) == "a"
+    waiting = start_workflow(one.replace("name: a", "name: b"),
+                             actions={"test.block": gate.block})
+    waiting.cancel()  # its attempt cannot have a permit: `a` holds the only one
+    assert str(waiting.wait(30).status) == "canceled"
+    gate.releases.put(None)
+    assert str(running.wait(30).status) == "succeeded"
+    assert gate.started.empty()  # b never ran
+    assert (snapshot().in_flight, snapshot().queued) == (0, 0)
