@@ -3,6 +3,8 @@
     troupe validate FILE... [--json]
     troupe run FILE [-p key=value ...] [--params-file F] [--json] [--trace PATH] [--store URL]
     troupe recover | executions {list,show,events} | purge   [--store URL]  (runtime.cli_store)
+    troupe submit | list | get | watch | cancel | pause | resume | logs | top   [--server URL]
+        (the client of ``troupe daemon``: runtime.client.commands; exit 3 when no daemon answers)
     troupe actions [--json]
     troupe trace {summary,tree,timeline,stats,why,follow,export,html} ...
 
@@ -67,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
         "neither: in memory only"))
 
     _add_store_commands(sub)
+    from runtime.client.commands import register
+
+    register(sub)  # submit, list, get, watch, cancel, pause, resume, logs, top
     actions = sub.add_parser("actions", help="list the registered actions")
     actions.add_argument("--json", action="store_true")
 
@@ -133,6 +138,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from runtime.cli_store import run_store_command
 
             return run_store_command(handler, args, sys.stdout, sys.stderr)
+        if getattr(args, "client_command", None) is not None:
+            from runtime.client.commands import run_client_command
+
+            return run_client_command(args, sys.stdout, sys.stderr)
         if args.command == "validate":
             return _validate(args, sys.stdout)
         if args.command == "run":
@@ -153,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _validate(args: argparse.Namespace, out: IO[str]) -> int:
     from runtime.actions import ActionRegistry
-    from runtime.spec import validate
+    from runtime.spec import validate, validation_report
 
     registry = ActionRegistry()
 
@@ -163,15 +172,16 @@ def _validate(args: argparse.Namespace, out: IO[str]) -> int:
     failed = False
     report: list[dict[str, Any]] = []
     for file in args.files:
+        check = None if args.no_actions else exists
+        if args.json:
+            report.append(validation_report(Path(file), path=file, dialect=args.dialect,
+                                            action_exists=check))
+            failed = failed or not report[-1]["valid"]
+            continue
         defn, diagnostics = validate(Path(file), path=file, dialect=args.dialect,
-                                     action_exists=None if args.no_actions else exists)
+                                     action_exists=check)
         errors = [d for d in diagnostics if d.severity == "error"]
         failed = failed or bool(errors) or defn is None
-        if args.json:
-            report.append({"file": file, "valid": not errors and defn is not None,
-                           "dialect": defn.dialect.value if defn else None,
-                           "diagnostics": [d.to_json() for d in diagnostics]})
-            continue
         for diagnostic in diagnostics:
             out.write(f"{diagnostic}\n")
         if not errors and defn is not None:
@@ -189,24 +199,9 @@ def _validate(args: argparse.Namespace, out: IO[str]) -> int:
 
 def _parameters(args: argparse.Namespace, string_inputs: frozenset[str] = frozenset()
                 ) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    if args.params_file:
-        loaded = yaml.safe_load(Path(args.params_file).read_text(encoding="utf-8"))
-        if loaded is not None and not isinstance(loaded, dict):
-            raise ParameterError(detail=f"{args.params_file}: parameters must be a mapping")
-        params.update(loaded or {})
-    for item in args.param:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ParameterError(detail=f"-p {item!r}: expected KEY=VALUE")
-        if key in string_inputs:
-            params[key] = value
-            continue
-        try:
-            params[key] = yaml.safe_load(value) if value else ""
-        except yaml.YAMLError:
-            params[key] = value
-    return params
+    from runtime.cli_params import parse_parameters
+
+    return parse_parameters(args.param, args.params_file, string_inputs)
 
 
 def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
