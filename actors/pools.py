@@ -12,9 +12,11 @@ when the workflow pauses or lets running work finish, the waiting items go back 
 machine unstarted (a waiting plain task attempt stays queued and runs when granted, as if
 it had started before the pause).
 
-A worker whose attempt reported takes the oldest waiting attempt of its pool; if none
-waits, it goes back to the budget at once with its permit (the attempt is no longer in
-flight), and the budget hands it to the next pool that asks
+A worker whose attempt reported takes the oldest waiting attempt of its pool, or goes idle
+in it; once the supervisor has fed the reports to the machine (which may dispatch the next
+items to it), idle workers of a pool nothing waits in go back to the budget with their
+permits (:meth:`Pools.settle`: the attempts are no longer in flight), and the budget hands
+them to the next pool that asks
 (:class:`~actors.messages.WorkersGranted` ``workers``), of this execution or another: a pool
 adopts those (:meth:`~actors.crew.Crew.adopt`) before it starts a thread. A worker stopped
 for a cancel is never given back (its permit is). A sub-workflow attempt runs in a child
@@ -26,7 +28,7 @@ calls back its supervisor to send an attempt (``send``) and to set a timer
 (``set_timer``), and starts workers through the :class:`~actors.crew.Crew`.
 
 Misuse: only the supervisor's thread uses it; every permit granted is given back
-(:meth:`Pools.reported` when nothing waits, :meth:`Pools.release` when a run ends,
+(:meth:`Pools.settle` after the reports are fed, :meth:`Pools.release` when a run ends,
 :meth:`Pools.close` when the execution ends, which also takes back grants still on their
 way); ask the budget at most once per pool at a time.
 """
@@ -72,6 +74,8 @@ class _Pool:
     items: bool
     """A with-items run (else a plain task run: one worker, named after the task)."""
     busy: dict[AttemptKey, Any] = field(default_factory=dict)
+    idle: list[Any] = field(default_factory=list)
+    """Workers whose attempt reported, holding their permits until :meth:`Pools.settle`."""
     named: int = 0
     """Workers taken on so far (item workers are named ``w0``, ``w1``, ...)."""
     permits: int = 0
@@ -91,7 +95,7 @@ class _Pool:
 class Pools:
     """Every task run's pool of one execution."""
 
-    __slots__ = ("crew", "owner", "pools", "send", "set_timer", "tracer")
+    __slots__ = ("crew", "idle_runs", "owner", "pools", "send", "set_timer", "tracer")
 
     def __init__(self, *, owner: Any, crew: Crew, tracer: Tracer, send: Send,
                  set_timer: Callable[[TimerKey, float], None]) -> None:
@@ -101,6 +105,8 @@ class Pools:
         self.send = send
         self.set_timer = set_timer
         self.pools: dict[int, _Pool] = {}
+        self.idle_runs: set[int] = set()
+        """Runs whose pool has idle workers (for :meth:`settle`)."""
 
     def dispatch(self, command: RunAction, action: Any, key: AttemptKey) -> None:
         """Send an attempt to a worker of its run's pool if the pool holds a spare permit,
@@ -111,7 +117,9 @@ class Pools:
             pool = self.pools[command.run] = _Pool(
                 task=command.task, route=command.route, items=items,
                 concurrency=(command.concurrency or 1) if items else 1)
-        if len(pool.busy) < pool.permits:
+        if pool.idle:
+            worker = pool.idle.pop()
+        elif len(pool.busy) + len(pool.idle) < pool.permits:
             worker = self._take(pool)
         else:
             pool.waiting[key] = _Waiting(command=command, action=action)
@@ -122,7 +130,7 @@ class Pools:
 
     def reported(self, key: AttemptKey) -> None:
         """The attempt ``key`` reported: its worker takes the oldest waiting attempt, or
-        goes back to the budget with its permit."""
+        goes idle (until :meth:`settle`)."""
         pool = self.pools.get(key[0])
         if pool is not None:
             worker = pool.busy.pop(key, None)
@@ -130,9 +138,22 @@ class Pools:
                 if pool.waiting:
                     self._send_waiting(pool, worker)
                 else:
-                    self.crew.forget(worker)
-                    pool.permits -= 1
-                    WORKERS.release(self.owner, key[0], 1, (worker,))
+                    pool.idle.append(worker)
+                    self.idle_runs.add(key[0])
+
+    def settle(self) -> None:
+        """The reports were fed to the machine: idle workers of pools nothing waits in go
+        back to the budget with their permits (their attempts are over)."""
+        for run in self.idle_runs:
+            pool = self.pools.get(run)
+            if pool is None or not pool.idle or pool.waiting:
+                continue
+            for worker in pool.idle:
+                self.crew.forget(worker)
+            pool.permits -= len(pool.idle)
+            WORKERS.release(self.owner, run, len(pool.idle), tuple(pool.idle))
+            pool.idle.clear()
+        self.idle_runs.clear()
 
     def hold_timeout(self, key: TimerKey, delay: float) -> bool:
         """Keep the timeout of an attempt waiting for a worker until one takes it; False if
@@ -179,9 +200,11 @@ class Pools:
         pool.permits += message.count
         pool.handed.extend(message.workers)
         granted_to = len(pool.waiting)
-        while pool.waiting and len(pool.busy) < pool.permits:
+        while pool.waiting and pool.idle:
+            self._send_waiting(pool, pool.idle.pop())
+        while pool.waiting and len(pool.busy) + len(pool.idle) < pool.permits:
             self._send_waiting(pool, self._take(pool))
-        spare = pool.permits - len(pool.busy)
+        spare = pool.permits - len(pool.busy) - len(pool.idle)
         if spare > 0 and not pool.waiting:
             # the attempts finished meanwhile: other executions may need them
             WORKERS.release(self.owner, message.run, spare, tuple(pool.handed))
@@ -200,7 +223,9 @@ class Pools:
         if pool is not None:
             for ref in pool.busy.values():
                 stop_ref(ref)  # still in an attempt: never reused
-            WORKERS.release(self.owner, run, pool.permits, tuple(pool.handed))
+            for ref in pool.idle:
+                self.crew.forget(ref)
+            WORKERS.release(self.owner, run, pool.permits, (*pool.idle, *pool.handed))
 
     def close(self) -> None:
         """The execution is over: release every pool, and grants still on their way."""

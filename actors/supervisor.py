@@ -242,6 +242,7 @@ class WorkflowSupervisor(Finishing, CommandExecution, BatchingActor):
                 run=run, item=item, attempt=attempt, outcome=report.outcome,
                 result=report.result, error=masker.text(error) if error else None, at=now))
         self._feed(*events)
+        self.pools.settle()  # after the machine sent the next attempts to idle workers
 
     def _on_granted(self, message: WorkersGranted) -> None:
         if not self.finished:  # else the budget took back everything when it finished
