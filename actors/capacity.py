@@ -1,24 +1,42 @@
-"""The process's budget of item workers, shared by every execution.
+"""The process's budget of workers running action attempts, shared by every execution.
 
-Each with-items run grows its own pool of item workers (one thread each) up to the task's
-concurrency. A process running many executions at once would otherwise start thousands of
-threads, each ~0.2 ms to start and all contending for one GIL (``perf/README.md``, section 5;
-``shared/design/pykka-limits.md`` recommends at most ~1-2 k live actors per process).
-:data:`WORKERS` hands out permits, one per item worker, first come first served: a
-supervisor asks for the permits its pool lacks (:meth:`WorkerBudget.request`), is told
-:class:`~actors.messages.WorkersGranted` when at least one is free, and gives them back
-when the pool ends (:meth:`WorkerBudget.release`). A wait for a permit is a message, like
-every other wait; the budget runs in its own thread and blocks on its inbox, so nothing
-polls.
+Every action attempt, a plain task's or a with-items item's, runs on a worker (one thread)
+holding one permit of :data:`WORKERS`: the budget caps the attempts in flight across every
+execution of the process (issue 12's global cap), and the threads a process starts
+(``perf/README.md``, section 5; ``shared/design/pykka-limits.md`` recommends at most ~1-2 k
+live actors per process). Permits are handed out first come first served: a supervisor asks
+for the permits a run's pool lacks (:meth:`WorkerBudget.request`), is told
+:class:`~actors.messages.WorkersGranted` when at least one is free, and gives them back when
+an attempt reports with nothing waiting behind it, or when the run ends
+(:meth:`WorkerBudget.release`). Nothing is refused: a request waits, in order, until permits
+free. A wait for a permit is a message, like every other wait; the budget runs in its own
+thread and blocks on its inbox, so nothing polls. A sub-workflow attempt holds no permit
+(its child supervisor is not a worker), so a parent never holds a permit its child's
+attempts wait for, even under a limit of 1.
 
 The budget books permits per holder (supervisor) and run, so an ending supervisor gives
 back everything in one call (:meth:`WorkerBudget.release_all`), including grants still in
 its mailbox, which pykka drops unread when an actor stops: permits are never lost.
 
-The limit is ``TROUPE_MAX_WORKERS`` from the environment (default 256), or
-:func:`runtime.api.set_worker_limit`; a task's own ``concurrency`` still applies within it.
+**Idle workers are kept.** A worker whose attempt reported with nothing waiting in its pool
+goes back with its permit (:meth:`WorkerBudget.release`); the budget keeps it, idle, while the
+permits in use plus the idle workers stay within the limit (so the threads alive never
+exceed it), and hands them out with the next grants (:class:`WorkersGranted` ``workers``)
+before any pool starts a new thread: a with-items run, or an execution, no longer pays
+~32 thread starts. A worker holds no state between attempts (:mod:`actors.workers`); one
+stopped since it was parked (``pykka.ActorRegistry.stop_all``) is skipped.
+:meth:`WorkerBudget.stop_idle` stops the idle ones (``Engine.close``; they are daemon
+threads, so a process that exits without it leaks nothing either).
 
-Misuse: give back only permits that were granted and not given back; do not request again
+:func:`snapshot` returns a :class:`Capacity` record (limit, in flight, queued, idle) for
+``/metrics`` and ``Engine.capacity()``.
+
+The limit is ``TROUPE_MAX_WORKERS`` from the environment (default 256),
+:func:`runtime.api.set_worker_limit`, or ``Engine(max_attempts=N)`` (all three set the same
+one limit of the process); a task's own ``concurrency`` still applies within it.
+
+Misuse: give back only idle workers (their report arrived; never one stopped for a cancel);
+give back only permits that were granted and not given back; do not request again
 for a pool while its request is unanswered (one outstanding request per pool, which keeps
 the queue fair); after :meth:`WorkerBudget.release_all`, ignore grants still arriving (they
 were already taken back); the target must be an actor ref (``tell`` and ``actor_urn`` are
@@ -38,14 +56,32 @@ from typing import Any
 import pykka
 import structlog
 
+from runtime.records import record
+
+from .cancellation import stop_ref
 from .messages import WorkersGranted
 
-__all__ = ["DEFAULT_LIMIT", "WORKERS", "WorkerBudget"]
+__all__ = ["DEFAULT_LIMIT", "WORKERS", "Capacity", "WorkerBudget", "snapshot"]
 
 log = structlog.get_logger("troupe.capacity")
 
 DEFAULT_LIMIT = 256
-"""Item workers alive at once in one process, unless ``TROUPE_MAX_WORKERS`` says otherwise."""
+"""Attempts in flight (workers busy) at once in one process, unless ``TROUPE_MAX_WORKERS``
+says otherwise."""
+
+
+@record
+class Capacity:
+    """The process's budget at one moment (read-only: a snapshot, for metrics)."""
+
+    limit: int
+    """Workers allowed at once (``TROUPE_MAX_WORKERS``)."""
+    in_flight: int
+    """Permits granted and not given back (workers busy or reserved by a pool)."""
+    queued: int
+    """Requests waiting for a permit."""
+    idle: int
+    """Idle workers kept for the next runs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +96,7 @@ class _Release:
     holder: str
     run: int
     count: int
+    workers: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +115,18 @@ class _Usage:
     done: Any
 
 
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    done: Any
+
+
+@dataclass(frozen=True, slots=True)
+class _StopIdle:
+    done: Any
+
+
 class WorkerBudget:
-    """Grants permits for item workers, up to a process-wide limit."""
+    """Grants permits for workers running attempts, up to a process-wide limit."""
 
     def __init__(self, limit: int) -> None:
         if limit < 1:
@@ -93,10 +140,12 @@ class WorkerBudget:
         """Ask for up to ``count`` permits; ``target`` is told :class:`WorkersGranted`."""
         self._inbox.put(_Request(target, run, max(count, 1)))
 
-    def release(self, target: Any, run: int, count: int) -> None:
-        """Give back ``count`` of the permits granted to ``target`` for ``run``."""
-        if count:
-            self._inbox.put(_Release(target.actor_urn, run, count))
+    def release(self, target: Any, run: int, count: int,
+                workers: tuple[Any, ...] = ()) -> None:
+        """Give back ``count`` of the permits granted to ``target`` for ``run``, and idle
+        ``workers`` to keep for the next grants."""
+        if count or workers:
+            self._inbox.put(_Release(target.actor_urn, run, count, workers))
 
     def release_all(self, target: Any) -> None:
         """Give back every permit granted to ``target`` and drop its unanswered requests."""
@@ -117,6 +166,26 @@ class WorkerBudget:
         usage: tuple[int, int, int] = done.get(timeout=10)
         return usage
 
+    def snapshot(self) -> Capacity:
+        """The budget now, as a :class:`Capacity` record."""
+        done: pykka.ThreadingFuture[Capacity] = pykka.ThreadingFuture()
+        self._inbox.put(_Snapshot(done))
+        capacity: Capacity = done.get(timeout=10)
+        return capacity
+
+    def stop_idle(self) -> int:
+        """Stop the idle workers kept for reuse (they are started again on demand); how
+        many were stopped."""
+        done: pykka.ThreadingFuture[list[Any]] = pykka.ThreadingFuture()
+        self._inbox.put(_StopIdle(done))
+        stopped: list[Any] = done.get(timeout=10)
+        for ref in stopped:
+            try:
+                ref.stop(block=True, timeout=10)
+            except pykka.ActorDeadError:
+                pass  # stopped meanwhile
+        return len(stopped)
+
     def _loop(self, limit: int) -> None:
         ledger = _Ledger(limit)
         handlers = _HANDLERS
@@ -129,7 +198,7 @@ class WorkerBudget:
 class _Ledger:
     """The budget thread's books: permits in use, who holds them, who waits."""
 
-    __slots__ = ("held", "limit", "used", "waiting")
+    __slots__ = ("held", "idle", "lent", "limit", "used", "waiting")
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -137,6 +206,10 @@ class _Ledger:
         self.held: dict[str, dict[int, int]] = {}
         """holder (actor URN) -> run -> permits granted and not given back."""
         self.waiting: deque[_Request] = deque()
+        self.idle: list[Any] = []
+        """Idle workers given back, handed out with the next grants (newest first)."""
+        self.lent: dict[str, dict[str, Any]] = {}
+        """holder -> idle workers handed to it (URN -> ref) and not given back yet."""
 
     def request(self, message: _Request) -> None:
         self.waiting.append(message)
@@ -150,17 +223,53 @@ class _Ledger:
         if count:
             runs[message.run] -= count
             self.used -= count
+        lent = self.lent.get(message.holder)
+        if lent:
+            for worker in message.workers:
+                lent.pop(worker.actor_urn, None)
+        self.park(message.workers)
+
+    def park(self, workers: tuple[Any, ...]) -> None:
+        """Keep idle workers while permits in use plus idle stay within the limit."""
+        idle = self.idle
+        for worker in workers:
+            if self.used + len(idle) < self.limit:
+                idle.append(worker)
+            else:
+                stop_ref(worker)
 
     def release_all(self, message: _ReleaseAll) -> None:
         self.used -= sum(self.held.pop(message.holder, {}).values())
+        for worker in self.lent.pop(message.holder, {}).values():
+            stop_ref(worker)  # in a grant never read, or stopped by a cancel already
         self.waiting = deque(r for r in self.waiting if r.target.actor_urn != message.holder)
 
     def set_limit(self, message: _Limit) -> None:
         self.limit = message.limit
+        while self.idle and self.used + len(self.idle) > self.limit:
+            stop_ref(self.idle.pop())
         message.done.set(None)
 
     def usage(self, message: _Usage) -> None:
         message.done.set((self.used, self.limit, len(self.waiting)))
+
+    def snapshot(self, message: _Snapshot) -> None:
+        message.done.set(Capacity(limit=self.limit, in_flight=self.used,
+                                  queued=len(self.waiting), idle=len(self.idle)))
+
+    def stop_idle(self, message: _StopIdle) -> None:
+        stopped, self.idle = self.idle, []
+        message.done.set(stopped)
+
+    def hand_out(self, count: int) -> tuple[Any, ...]:
+        """Up to ``count`` idle workers still alive."""
+        idle = self.idle
+        handed: list[Any] = []
+        while idle and len(handed) < count:
+            worker = idle.pop()
+            if worker.is_alive():
+                handed.append(worker)
+        return tuple(handed)
 
     def grant(self) -> None:
         """Answer waiting requests, oldest first, while permits are free."""
@@ -168,10 +277,16 @@ class _Ledger:
         while waiting and self.used < self.limit:
             request = waiting.popleft()
             granted = min(request.count, self.limit - self.used)
+            workers = self.hand_out(granted)
             try:
-                request.target.tell(WorkersGranted(run=request.run, count=granted))
+                request.target.tell(WorkersGranted(run=request.run, count=granted,
+                                                   workers=workers))
             except pykka.ActorDeadError:
+                self.idle.extend(workers)
                 continue  # the execution ended while it waited
+            if workers:
+                lent = self.lent.setdefault(request.target.actor_urn, {})
+                lent.update((worker.actor_urn, worker) for worker in workers)
             self.used += granted
             runs = self.held.setdefault(request.target.actor_urn, {})
             runs[request.run] = runs.get(request.run, 0) + granted
@@ -183,6 +298,8 @@ _HANDLERS: dict[type, Callable[[_Ledger, Any], None]] = {
     _ReleaseAll: _Ledger.release_all,
     _Limit: _Ledger.set_limit,
     _Usage: _Ledger.usage,
+    _Snapshot: _Ledger.snapshot,
+    _StopIdle: _Ledger.stop_idle,
 }
 """Budget request type -> how the ledger books it."""
 
@@ -204,3 +321,8 @@ def _limit_from_env() -> int:
 
 WORKERS = WorkerBudget(_limit_from_env())
 """The process's worker budget (started at import, under the import lock)."""
+
+
+def snapshot() -> Capacity:
+    """The process's budget now (for ``/metrics`` and ``Engine.capacity()``)."""
+    return WORKERS.snapshot()

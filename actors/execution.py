@@ -2,9 +2,9 @@
 
 :class:`CommandExecution` is the half of :class:`~actors.supervisor.WorkflowSupervisor`
 that turns commands into work, through a table keyed by the command's type
-(:meth:`CommandExecution._executors_table`): ``RunAction`` goes to a task actor
-(:mod:`actors.crew`), to an item worker of its run's pool (:mod:`actors.pools`), or to a
-child supervisor for a sub-workflow (looked up in the
+(:meth:`CommandExecution._executors_table`): ``RunAction`` goes to a worker of its run's
+pool (:mod:`actors.pools`, on a permit of the process's budget), or to a child supervisor
+for a sub-workflow (looked up in the
 :class:`~runtime.spec.subworkflows.SubWorkflows` resolved when the workflow was loaded);
 ``CancelAction`` stops an attempt (:mod:`actors.cancellation`); timers go to the
 execution's :class:`~actors.timers.ExecutionTimers` (a waiting item's timeout is held back
@@ -137,21 +137,15 @@ class CommandExecution:
         return None
 
     def _hand_over(self, command: RunAction, action: Any, key: AttemptKey) -> None:
-        """Give the attempt to an item worker of its run's pool, or to its task actor."""
-        if command.item is not None:
-            self.pools.dispatch(command, action, key)
-        else:
-            self._send(self.crew.task_worker(command), command, action, key)
+        """Give the attempt to a worker of its run's pool (it may wait for a permit)."""
+        self.pools.dispatch(command, action, key)
 
     def _cancel_attempt(self, command: CancelAction) -> None:
         key = (command.run, command.item, command.attempt)
         if self.durable is not None:
             self.durable.unfence(key)  # canceled before its start was durable: never sent
         self.cancellation.cancel(key, command.reason)
-        if command.item is None:
-            self.crew.cancel_task(command.run)
-        else:
-            self.pools.cancel(key)
+        self.pools.cancel(key)
 
     def _set_timer_command(self, command: SetTimer) -> None:
         if not self.pools.hold_timeout(command.key, command.delay):
@@ -178,7 +172,8 @@ class CommandExecution:
         if self.tracer.enabled:
             msg_id = self.projection.sending(key, command, self.crew.path_of(worker), now,
                                              self.state)
-        worker.tell(Perform(command=command, action=action, msg_id=msg_id, sent=now))
+        worker.tell(Perform(command=command, assignment=self.crew.assignment_of(worker),
+                            action=action, msg_id=msg_id, sent=now))
 
     def _resolve(self, ref: str, task: str) -> tuple[Any, SubWorkflow | None]:
         """(action, None) for an action, (None, sub-workflow) for a sub-workflow; cached."""
@@ -200,7 +195,6 @@ class CommandExecution:
             self.projection.notice(command, self.state)
 
     def _task_finished(self, command: TaskFinished) -> None:
-        """Free the workers of the finished run (its task actor waits for the next run)."""
-        self.crew.run_ended(command.run)
+        """Free the permits of the finished run."""
         self.pools.release(command.run)
         self._notice(command)

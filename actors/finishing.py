@@ -105,7 +105,6 @@ class Finishing:
     def _release(self) -> None:
         """Cancel the timers, stop the workers, give back the permits, stop the reaper."""
         self.timers.close()
-        self.crew.close()
         self.pools.close()
         self.cancellation.close()
 

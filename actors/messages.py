@@ -20,6 +20,7 @@ from runtime.records import record
 from runtime.status import Outcome
 
 __all__ = [
+    "Assignment",
     "AttemptKey",
     "Cancel",
     "Inspect",
@@ -52,10 +53,25 @@ class Start:
 
 
 @record
+class Assignment:
+    """Who a worker performs an attempt for: the execution, its supervisor, the worker's
+    actor path and kind there, and the tracer it writes to. Carried by every
+    :class:`Perform`, so a worker reused by another run or execution keeps nothing of the
+    previous one."""
+
+    supervisor: Any
+    execution_id: str
+    path: str
+    kind: str
+    tracer: Any
+
+
+@record
 class Perform:
     """Worker: run one action attempt and report :class:`Performed` to its supervisor."""
 
     command: RunAction
+    assignment: Assignment
     action: Any = None
     """The resolved :class:`runtime.actions.Action` (None for an action-less task)."""
     msg_id: int = 0
@@ -143,5 +159,8 @@ class WorkersGranted:
 
     run: int
     count: int
+    workers: tuple[Any, ...] = ()
+    """Idle workers handed over with the permits (at most ``count``): the pool uses them
+    before it starts new ones."""
     msg_id: int = 0
     sent: float = 0.0

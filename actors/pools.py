@@ -1,20 +1,36 @@
-"""The item workers of an execution's with-items runs, and the permits they run on.
+"""The workers of an execution's task runs, and the permits their attempts run on.
 
-Each with-items run has a pool of item workers, grown up to the task's concurrency, one
-worker per permit of the process's budget (:data:`~actors.capacity.WORKERS`). An item attempt
-the machine dispatches goes to an idle worker of its pool, to a new one if the pool holds a
-spare permit, or waits, in order, until a worker frees up or the budget grants more permits
-(:class:`~actors.messages.WorkersGranted`). A waiting item has not started: its timeout timer
-is held back and set when a worker takes it (the wait does not count), and when the workflow
-pauses or lets running work finish, the waiting items go back to the machine unstarted.
+Every action attempt runs on a worker holding a permit of the process's budget
+(:data:`~actors.capacity.WORKERS`), plain tasks and with-items items alike, so the budget
+caps the attempts in flight across every execution of the process. Each task run has a
+pool: a with-items run's grows up to the task's concurrency, a plain task run's holds one
+worker. An attempt the machine dispatches goes to a new worker if the pool holds a spare
+permit, or waits, in order, until a worker of the pool reports or the budget grants more
+permits (:class:`~actors.messages.WorkersGranted`). A waiting attempt has not started: its
+timeout timer is held back and set when a worker takes it (the wait does not count), and
+when the workflow pauses or lets running work finish, the waiting items go back to the
+machine unstarted (a waiting plain task attempt stays queued and runs when granted, as if
+it had started before the pause).
 
-:class:`Pools` owns all of it: pools, permits, waiting items and held-back timers. It calls
-back its supervisor to send an attempt (``send``) and to set a timer (``set_timer``), and
-starts workers through the :class:`~actors.crew.Crew`.
+A worker whose attempt reported takes the oldest waiting attempt of its pool, or goes idle
+in it; once the supervisor has fed the reports to the machine (which may dispatch the next
+items to it), idle workers of a pool nothing waits in go back to the budget with their
+permits (:meth:`Pools.settle`: the attempts are no longer in flight), and the budget hands
+them to the next pool that asks
+(:class:`~actors.messages.WorkersGranted` ``workers``), of this execution or another: a pool
+adopts those (:meth:`~actors.crew.Crew.adopt`) before it starts a thread. A worker stopped
+for a cancel is never given back (its permit is). A sub-workflow attempt runs in a child
+supervisor, not on a worker, and holds no permit: a parent waiting for its child never
+holds a permit the child's attempts wait for.
+
+:class:`Pools` owns all of it: pools, permits, waiting attempts and held-back timers. It
+calls back its supervisor to send an attempt (``send``) and to set a timer
+(``set_timer``), and starts workers through the :class:`~actors.crew.Crew`.
 
 Misuse: only the supervisor's thread uses it; every permit granted is given back
-(:meth:`Pools.release` when a run ends, :meth:`Pools.close` when the execution ends, which
-also takes back grants still on their way); ask the budget at most once per pool at a time.
+(:meth:`Pools.settle` after the reports are fed, :meth:`Pools.release` when a run ends,
+:meth:`Pools.close` when the execution ends, which also takes back grants still on their
+way); ask the budget at most once per pool at a time.
 """
 
 from __future__ import annotations
@@ -40,7 +56,7 @@ Send = Callable[[Any, RunAction, Any, AttemptKey], None]
 
 @dataclass(slots=True)
 class _Waiting:
-    """An item attempt the machine dispatched that waits for a worker permit."""
+    """An attempt the machine dispatched that waits for a worker permit."""
 
     command: RunAction
     action: Any
@@ -50,20 +66,26 @@ class _Waiting:
 
 @dataclass(slots=True)
 class _Pool:
-    """The item workers of one with-items run, and the permits they hold."""
+    """The workers of one task run, and the permits they hold."""
 
     task: str
     route: int
     concurrency: int
-    idle: list[Any] = field(default_factory=list)
+    items: bool
+    """A with-items run (else a plain task run: one worker, named after the task)."""
     busy: dict[AttemptKey, Any] = field(default_factory=dict)
-    spawned: int = 0
+    idle: list[Any] = field(default_factory=list)
+    """Workers whose attempt reported, holding their permits until :meth:`Pools.settle`."""
+    named: int = 0
+    """Workers taken on so far (item workers are named ``w0``, ``w1``, ...)."""
     permits: int = 0
     """Worker permits granted by the process's budget and not given back."""
     asked: bool = False
     """A request for permits is unanswered."""
     waiting: dict[AttemptKey, _Waiting] = field(default_factory=dict)
     """Attempts waiting for a worker, oldest first."""
+    handed: list[Any] = field(default_factory=list)
+    """Idle workers the budget handed over with permits, not taken on yet."""
 
     @property
     def actor(self) -> str:
@@ -71,9 +93,9 @@ class _Pool:
 
 
 class Pools:
-    """Every with-items pool of one execution."""
+    """Every task run's pool of one execution."""
 
-    __slots__ = ("crew", "owner", "pools", "send", "set_timer", "tracer")
+    __slots__ = ("crew", "idle_runs", "owner", "pools", "send", "set_timer", "tracer")
 
     def __init__(self, *, owner: Any, crew: Crew, tracer: Tracer, send: Send,
                  set_timer: Callable[[TimerKey, float], None]) -> None:
@@ -83,18 +105,22 @@ class Pools:
         self.send = send
         self.set_timer = set_timer
         self.pools: dict[int, _Pool] = {}
+        self.idle_runs: set[int] = set()
+        """Runs whose pool has idle workers (for :meth:`settle`)."""
 
     def dispatch(self, command: RunAction, action: Any, key: AttemptKey) -> None:
-        """Send an item attempt to an idle or new worker of its run's pool, or queue it
-        until the process's budget grants the pool another worker."""
+        """Send an attempt to a worker of its run's pool if the pool holds a spare permit,
+        or queue it until the process's budget grants one."""
         pool = self.pools.get(command.run)
         if pool is None:
+            items = command.item is not None
             pool = self.pools[command.run] = _Pool(
-                task=command.task, route=command.route, concurrency=command.concurrency or 1)
+                task=command.task, route=command.route, items=items,
+                concurrency=(command.concurrency or 1) if items else 1)
         if pool.idle:
             worker = pool.idle.pop()
-        elif pool.spawned < pool.permits:
-            worker = self._spawn(pool)
+        elif len(pool.busy) + len(pool.idle) < pool.permits:
+            worker = self._take(pool)
         else:
             pool.waiting[key] = _Waiting(command=command, action=action)
             self._ask_permits(command.run, pool)
@@ -103,8 +129,8 @@ class Pools:
         self.send(worker, command, action, key)
 
     def reported(self, key: AttemptKey) -> None:
-        """The item attempt ``key`` reported: its worker takes the oldest waiting attempt,
-        or goes idle."""
+        """The attempt ``key`` reported: its worker takes the oldest waiting attempt, or
+        goes idle (until :meth:`settle`)."""
         pool = self.pools.get(key[0])
         if pool is not None:
             worker = pool.busy.pop(key, None)
@@ -113,11 +139,26 @@ class Pools:
                     self._send_waiting(pool, worker)
                 else:
                     pool.idle.append(worker)
+                    self.idle_runs.add(key[0])
+
+    def settle(self) -> None:
+        """The reports were fed to the machine: idle workers of pools nothing waits in go
+        back to the budget with their permits (their attempts are over)."""
+        for run in self.idle_runs:
+            pool = self.pools.get(run)
+            if pool is None or not pool.idle or pool.waiting:
+                continue
+            for worker in pool.idle:
+                self.crew.forget(worker)
+            pool.permits -= len(pool.idle)
+            WORKERS.release(self.owner, run, len(pool.idle), tuple(pool.idle))
+            pool.idle.clear()
+        self.idle_runs.clear()
 
     def hold_timeout(self, key: TimerKey, delay: float) -> bool:
-        """Keep the timeout of an item waiting for a worker until one takes it; False if
-        the item is not waiting (the timer is set now)."""
-        if key.kind is not TimerKind.TIMEOUT or key.item is None:
+        """Keep the timeout of an attempt waiting for a worker until one takes it; False if
+        the attempt is not waiting (the timer is set now)."""
+        if key.kind is not TimerKind.TIMEOUT:
             return False
         pool = self.pools.get(key.run)
         waiting = pool.waiting.get((key.run, key.item, key.attempt)) if pool else None
@@ -127,40 +168,49 @@ class Pools:
         return True
 
     def cancel(self, key: AttemptKey) -> None:
-        """Forget the item attempt ``key``; stop its worker if it was running."""
+        """Forget the attempt ``key``; stop its worker if it was running (its permit goes
+        back: the attempt is over for the workflow)."""
         pool = self.pools.get(key[0])
         if pool is not None:
             pool.waiting.pop(key, None)
             worker = pool.busy.pop(key, None)
             if worker is not None:
                 stop_ref(worker)
+                pool.permits -= 1
+                WORKERS.release(self.owner, key[0], 1)
 
     def take_waiting(self) -> list[AttemptKey]:
-        """Take every attempt waiting for a worker (they go back to the machine unstarted)."""
+        """Take every item attempt waiting for a worker (they go back to the machine
+        unstarted)."""
         taken: list[AttemptKey] = []
         for pool in self.pools.values():
-            taken.extend(pool.waiting)
-            pool.waiting.clear()
+            if pool.items:
+                taken.extend(pool.waiting)
+                pool.waiting.clear()
         return taken
 
     def granted(self, message: WorkersGranted) -> None:
         """The budget granted permits: start workers for the waiting attempts, give back
         what is not needed any more."""
         pool = self.pools.get(message.run)
-        if pool is None:
-            WORKERS.release(self.owner, message.run, message.count)  # the run ended
+        if pool is None:  # the run ended
+            WORKERS.release(self.owner, message.run, message.count, message.workers)
             return
         pool.asked = False
         pool.permits += message.count
+        pool.handed.extend(message.workers)
         granted_to = len(pool.waiting)
-        while pool.waiting and pool.spawned < pool.permits:
-            self._send_waiting(pool, self._spawn(pool))
-        spare = pool.permits - pool.spawned
+        while pool.waiting and pool.idle:
+            self._send_waiting(pool, pool.idle.pop())
+        while pool.waiting and len(pool.busy) + len(pool.idle) < pool.permits:
+            self._send_waiting(pool, self._take(pool))
+        spare = pool.permits - len(pool.busy) - len(pool.idle)
         if spare > 0 and not pool.waiting:
-            # the items finished meanwhile: other executions may need them
-            WORKERS.release(self.owner, message.run, spare)
+            # the attempts finished meanwhile: other executions may need them
+            WORKERS.release(self.owner, message.run, spare, tuple(pool.handed))
+            pool.handed.clear()
             pool.permits -= spare
-        if self.tracer.enabled:
+        if self.tracer.enabled and pool.items:
             self.tracer.emit("workers.granted", pool.actor, task=pool.task, route=pool.route,
                              run=message.run, count=message.count, held=pool.permits,
                              sent=min(granted_to, message.count), waiting=len(pool.waiting))
@@ -168,12 +218,14 @@ class Pools:
             self._ask_permits(message.run, pool)
 
     def release(self, run: int) -> None:
-        """The run ended: stop its workers and give back its permits."""
+        """The run ended: give back its permits and the idle workers handed to it."""
         pool = self.pools.pop(run, None)
         if pool is not None:
-            for ref in (*pool.idle, *pool.busy.values()):
-                stop_ref(ref)
-            WORKERS.release(self.owner, run, pool.permits)
+            for ref in pool.busy.values():
+                stop_ref(ref)  # still in an attempt: never reused
+            for ref in pool.idle:
+                self.crew.forget(ref)
+            WORKERS.release(self.owner, run, pool.permits, (*pool.idle, *pool.handed))
 
     def close(self) -> None:
         """The execution is over: release every pool, and grants still on their way."""
@@ -181,10 +233,18 @@ class Pools:
             self.release(run)
         WORKERS.release_all(self.owner)
 
-    def _spawn(self, pool: _Pool) -> Any:
-        worker = self.crew.spawn(f"{pool.actor}/w{pool.spawned}", "item")
-        pool.spawned += 1
-        return worker
+    def _take(self, pool: _Pool) -> Any:
+        """A worker for the pool: one the budget handed over, or a new one."""
+        if pool.items:
+            path, kind = f"{pool.actor}/w{pool.named}", "item"
+        else:
+            path, kind = pool.actor, "task"
+        pool.named += 1
+        if pool.handed:
+            worker = pool.handed.pop()
+            self.crew.adopt(worker, path, kind)
+            return worker
+        return self.crew.spawn(path, kind)
 
     def _ask_permits(self, run: int, pool: _Pool) -> None:
         want = pool.concurrency - pool.permits
@@ -192,7 +252,7 @@ class Pools:
             return  # an answer is coming, or the pool's own workers will free up
         pool.asked = True
         WORKERS.request(self.owner, run, want)
-        if self.tracer.enabled:
+        if self.tracer.enabled and pool.items:
             self.tracer.emit("workers.requested", pool.actor, task=pool.task, route=pool.route,
                              run=run, count=want, held=pool.permits, waiting=len(pool.waiting))
 

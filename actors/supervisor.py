@@ -235,15 +235,15 @@ class WorkflowSupervisor(Finishing, CommandExecution, BatchingActor):
             run, item, attempt = report.run, report.item, report.attempt
             key = (run, item, attempt)
             ended(key)
-            if item is not None:
-                if tracing:
-                    self.projection.reported(report)
-                reported(key)
+            reported(key)
+            if item is not None and tracing:
+                self.projection.reported(report)
             error = report.error
             events.append(ActionCompleted(
                 run=run, item=item, attempt=attempt, outcome=report.outcome,
                 result=report.result, error=masker.text(error) if error else None, at=now))
         self._feed(*events)
+        self.pools.settle()  # after the machine sent the next attempts to idle workers
 
     def _on_granted(self, message: WorkersGranted) -> None:
         if not self.finished:  # else the budget took back everything when it finished

@@ -6,9 +6,16 @@ returned, raised, raised a ``BaseException``, or found the supervisor already go
 actor serves one task run (its retries included); item actors serve a with-items run, at most
 ``concurrency`` of them, each reused for the next item when it reports.
 
-Misuse: never ``ask`` a worker (it may be busy in an action for a long time); never share a
-worker between executions. Worker threads are daemons, so a hung action cannot keep the
-process alive after its execution was cancelled.
+A worker holds no state between attempts: each :class:`Perform` carries its
+:class:`~actors.messages.Assignment` (supervisor, execution, path, kind, tracer), bound for
+that attempt only and dropped when its report is sent. That is what lets an idle item worker
+go back to the process's budget (:mod:`actors.capacity`) when its run ends and serve another
+run or execution next, instead of a thread started per run.
+
+Misuse: never ``ask`` a worker (it may be busy in an action for a long time); never hand a
+worker to another run while it is busy (only a worker whose report arrived is idle); never
+reuse a worker that was stopped for a cancel. Worker threads are daemons, so a hung action
+cannot keep the process alive after its execution was cancelled.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from runtime.actions import Action, Call, idempotency_key, invoke
 from runtime.errors import ActionFailed, ActionTimedOut
 from runtime.status import Outcome
 
-from .messages import Perform, Performed, RegisterCanceller
+from .messages import Assignment, Perform, Performed, RegisterCanceller
 from .observers import ATTEMPTS
 from .tracing import Tracer
 
@@ -37,47 +44,64 @@ class Worker(pykka.ThreadingActor):
 
     use_daemon_thread = True
 
-    def __init__(
-        self,
-        *,
-        supervisor: pykka.ActorRef[Any],
-        path: str,
-        kind: str,
-        execution_id: str,
-        tracer: Tracer,
-    ) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.supervisor = supervisor
-        self.path = path
-        self.kind = kind
-        self.execution_id = execution_id
-        self.tracer = tracer
-        self.trace_messages = tracer.enabled and (kind != "item" or tracer.detail)
-        """Item workers' per-item message lines are written only at the debug trace level."""
+        self.bound: Assignment | None = None
+        """The assignment of the attempt being performed (None between attempts)."""
+        self.supervisor: Any = None
+        self.path = ""
+        self.kind = ""
+        self.execution_id = ""
+        self.tracer: Tracer | None = None
+        self.trace_messages = False
 
     def on_stop(self) -> None:
-        if self.tracer.enabled:
-            self.tracer.emit("actor.stopped", self.path, kind=self.kind)
-            self.tracer.flush()
+        tracer = self.tracer
+        if tracer is not None and tracer.enabled:  # stopped while bound (a cancel)
+            tracer.emit("actor.stopped", self.path, kind=self.kind)
+            tracer.flush()
 
     def on_failure(self, exc_type: Any, exc_value: Any, tb: Any) -> None:
-        if self.tracer.enabled and exc_value is not None:
-            self.tracer.failure(self.path, self.kind, exc_value)
-            self.tracer.flush()
+        tracer = self.tracer
+        if tracer is not None and tracer.enabled and exc_value is not None:
+            tracer.failure(self.path, self.kind, exc_value)
+            tracer.flush()
 
     def on_receive(self, message: Any) -> Any:
-        if isinstance(message, Perform):
-            self.perform(message, message.action)
-            if self.trace_messages:
-                self.tracer.flush()  # this attempt's lines, in one write
+        if type(message) is Perform:
+            self._bind(message.assignment)
+            try:
+                self.perform(message, message.action)
+                if self.trace_messages:
+                    self.tracer.flush()  # type: ignore[union-attr]  # this attempt's lines
+            finally:
+                self._bind(None)
         return None
+
+    def _bind(self, assignment: Assignment | None) -> None:
+        """Take on ``assignment`` for one attempt, or drop it (None) once it reported."""
+        if assignment is self.bound:
+            return
+        self.bound = assignment
+        if assignment is None:
+            self.supervisor = self.tracer = None
+            self.path = self.kind = self.execution_id = ""
+            self.trace_messages = False
+            return
+        self.supervisor = assignment.supervisor
+        self.path = assignment.path
+        self.kind = assignment.kind
+        self.execution_id = assignment.execution_id
+        tracer: Tracer = assignment.tracer
+        self.tracer = tracer
+        self.trace_messages = tracer.enabled and (assignment.kind != "item" or tracer.detail)
+        """Item workers' per-item message lines are written only at the debug trace level."""
 
     def perform(self, message: Perform, action: Action | None) -> None:
         """Run one attempt; report it to the supervisor whatever happens."""
         command = message.command
-        if self.kind == "task":
-            self.path = f"wf/{command.task}@{command.route}"  # task actors serve runs in turn
         tracer = self.tracer
+        assert tracer is not None  # bound by on_receive
         started = time.monotonic()
         if self.trace_messages:
             tracer.emit("message.received", self.path, task=command.task, route=command.route,
@@ -128,6 +152,7 @@ class Worker(pykka.ThreadingActor):
                 result: Any, error: str | None, started: float) -> None:
         now = time.monotonic()
         tracer = self.tracer
+        assert tracer is not None  # bound by on_receive
         msg_id = tracer.next_id() if self.trace_messages else 0
         reply = Performed(run=key[0], item=key[1], attempt=key[2], outcome=outcome,
                           result=result, error=error, worker=self.path,

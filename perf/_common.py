@@ -113,7 +113,12 @@ _ACTOR_THREADS = ("Worker-", "WorkflowSupervisor-", "FloorWorker-", "FloorSuperv
 def join_actor_threads(timeout: float = 5.0) -> int:
     """Wait for the actor threads of finished executions to exit (they stop asynchronously
     after ``wait()`` returns); return how many are still alive. Called between measurements
-    in one process so that one run's teardown does not overlap the next run."""
+    in one process so that one run's teardown does not overlap the next run. The idle
+    workers the process's budget keeps for reuse are stopped first (each measurement starts
+    cold, as before they were kept; ``diag_warm_runs.py`` measures the warm case)."""
+    from actors.capacity import WORKERS
+
+    WORKERS.stop_idle()
     deadline = time.monotonic() + timeout
     current = threading.current_thread()
     for thread in threading.enumerate():

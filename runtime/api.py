@@ -63,14 +63,15 @@ def start_workflow(
 
 
 def set_worker_limit(limit: int) -> None:
-    """Set how many item workers may be alive at once in this process, across executions.
+    """Set how many action attempts may run at once in this process, across executions.
 
-    Every with-items item runs in a worker thread of its task's pool; the pools of all
-    executions draw their workers from one budget (default 256, or ``TROUPE_MAX_WORKERS``),
-    first come first served, so many executions at once cannot start thousands of threads.
-    An item that waits for a worker is in flight for its workflow, but its ``timeout`` starts
-    when a worker takes it. A task's ``concurrency`` still caps its own pool. Lowering the
-    limit lets workers already alive finish their items; ``ValueError`` below 1.
+    Every action attempt (a task's or a with-items item's) runs in a worker thread holding a
+    permit of one budget (default 256, or ``TROUPE_MAX_WORKERS``; ``Engine(max_attempts=)``
+    sets the same limit), first come first served; beyond it attempts queue, never refused.
+    An attempt that waits for a worker is in flight for its workflow, but its ``timeout``
+    starts when a worker takes it. A task's ``concurrency`` still caps its own pool. Lowering
+    the limit lets attempts already running finish (idle workers beyond it stop);
+    ``ValueError`` below 1.
     """
     from actors.capacity import WORKERS
 

@@ -64,14 +64,20 @@ class Engine:
 
     def __init__(self, store: str | Store | None = None, *,
                  actions: Mapping[str, Any] | None = None, group_commit: Any = None,
-                 **options: Any) -> None:
+                 max_attempts: int | None = None, **options: Any) -> None:
         """``store``: a store URL (default: SQLite in the user's data directory), or a
         store object (not yet opened: the engine's journal opens it in its thread);
         ``actions``: the action callables and workflows of every execution (also given to
         the recovered ones); ``group_commit``: an :class:`actors.journal.GroupCommit`;
-        ``options``: defaults for :meth:`start_workflow`'s options."""
+        ``max_attempts``: the process's cap on workers running attempts at once (the
+        budget of :mod:`actors.capacity`, shared by every execution and engine of the
+        process; ``TROUPE_MAX_WORKERS`` otherwise); ``options``: defaults for
+        :meth:`start_workflow`'s options."""
+        from actors.capacity import WORKERS
         from actors.journal import Journal
 
+        if max_attempts is not None:
+            WORKERS.set_limit(int(max_attempts))
         self.store: Store = store if store is not None and not isinstance(store, str) \
             else open_store(store)
         self.url = self.store.url
@@ -190,7 +196,8 @@ class Engine:
 
     @staticmethod
     def worker_usage() -> tuple[int, int, int]:
-        """The process's item-worker budget: ``(workers busy, limit, requests waiting)``."""
+        """The process's worker budget: ``(permits in use, limit, requests waiting)``
+        (:meth:`capacity` gives the same as a record, with the idle workers)."""
         from actors.capacity import WORKERS
 
         return WORKERS.usage()
@@ -308,6 +315,16 @@ class Engine:
                 handle.abandon()
         self._live.clear()
         self._journal.stop()
+        from actors.capacity import WORKERS
+
+        WORKERS.stop_idle()  # the idle workers kept for reuse: no thread outlives the engine
+
+    def capacity(self) -> Any:
+        """The process's worker budget now: an :class:`actors.capacity.Capacity` record
+        (``limit``, ``in_flight``, ``queued``, ``idle``), read-only, for metrics."""
+        from actors.capacity import snapshot
+
+        return snapshot()
 
     def journal_stats(self) -> Any:
         """What the engine's journal wrote so far (an :class:`actors.journal.JournalStats`:

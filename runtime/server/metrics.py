@@ -4,8 +4,9 @@ Measured as things happen (histograms): journal batch sizes and commit latency (
 engine's journal tells every commit, :meth:`runtime.engine.Engine.watch`), and action
 durations by action and outcome (every attempt as it ends,
 :meth:`runtime.engine.Engine.observe_attempts`). Read at each scrape (gauges): executions by
-status (the store's counts), item workers busy and requests waiting for one (the process's
-worker budget), each running execution's supervisor mailbox depth, the journal's totals.
+status (the store's counts), the process's cap on attempts in flight (its
+:class:`~actors.capacity.Capacity` snapshot: limit, in flight, queued, idle workers),
+each running execution's supervisor mailbox depth, the journal's totals.
 
 Misuse: :meth:`Metrics.close` when the app stops (it stops the observers); attempt
 observers are process-wide, so two apps in one process both count every attempt.
@@ -43,13 +44,25 @@ class _Gauges(Collector):
         for status in WorkflowStatus:
             executions.add_metric([status.value], counts.get(status.value, 0))
         yield executions
-        busy, limit, waiting = self.engine.worker_usage()
-        yield GaugeMetricFamily("troupe_items_in_flight", "With-items item workers busy "
-                                "(items running), across executions", value=busy)
-        yield GaugeMetricFamily("troupe_item_worker_requests_waiting", "Requests for item "
-                                "workers waiting for the worker budget", value=waiting)
-        yield GaugeMetricFamily("troupe_item_worker_limit", "The worker budget's limit",
-                                value=limit)
+        capacity = self.engine.capacity()
+        yield GaugeMetricFamily("troupe_attempts_in_flight", "Action attempts running on a "
+                                "permit of the process's cap (tasks and items, every "
+                                "execution)", value=capacity.in_flight)
+        yield GaugeMetricFamily("troupe_attempts_queued", "Task runs waiting for a permit "
+                                "of the attempt cap", value=capacity.queued)
+        yield GaugeMetricFamily("troupe_attempt_limit", "The process's cap on attempts in "
+                                "flight (TROUPE_MAX_WORKERS, Engine(max_attempts=))",
+                                value=capacity.limit)
+        yield GaugeMetricFamily("troupe_idle_workers", "Idle workers kept for reuse",
+                                value=capacity.idle)
+        # the names `troupe top` reads (the same budget, older names)
+        yield GaugeMetricFamily("troupe_items_in_flight", "Attempts in flight (tasks and "
+                                "items; troupe_attempts_in_flight)", value=capacity.in_flight)
+        yield GaugeMetricFamily("troupe_item_worker_requests_waiting", "Requests waiting "
+                                "for the worker budget (troupe_attempts_queued)",
+                                value=capacity.queued)
+        yield GaugeMetricFamily("troupe_item_worker_limit", "The worker budget's limit "
+                                "(troupe_attempt_limit)", value=capacity.limit)
         depths = GaugeMetricFamily("troupe_supervisor_mailbox_depth", "Messages waiting in "
                                    "a running execution's supervisor mailbox",
                                    labels=["execution"])

@@ -263,7 +263,7 @@ def test_a_worker_whose_supervisor_is_gone_still_finishes_quietly() -> None:
     """A worker reporting to a dead supervisor swallows ActorDeadError and stays usable."""
     import pykka
 
-    from actors.messages import Perform
+    from actors.messages import Assignment, Perform
     from actors.tracing import Tracer
     from actors.workers import Worker
     from runtime.actions import ActionRegistry
@@ -274,12 +274,13 @@ def test_a_worker_whose_supervisor_is_gone_still_finishes_quietly() -> None:
 
     dead = Sink.start()
     dead.stop()
-    worker = Worker.start(supervisor=dead, path="wf/t@0", kind="task", execution_id="x",
-                          tracer=Tracer(None, "x"))
+    worker = Worker.start()
+    assignment = Assignment(supervisor=dead, path="wf/t@0", kind="task", execution_id="x",
+                            tracer=Tracer(None, "x"))
     command = RunAction(run=0, task="t", route=0, attempt=1, action="core.echo",
                         input={"message": 1})
     action = ActionRegistry(entry_points=False).resolve("core.echo")
-    worker.tell(Perform(command=command, action=action))
+    worker.tell(Perform(command=command, assignment=assignment, action=action))
     assert worker.ask("ping", timeout=10) is None
 
 

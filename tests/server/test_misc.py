@@ -33,6 +33,9 @@ def test_metrics_count_executions_items_mailboxes_journal_and_actions(
     text = client.get("/metrics").text
     assert _sample(text, "troupe_executions", status="running") == 1
     assert _sample(text, "troupe_items_in_flight") >= 2
+    assert _sample(text, "troupe_attempts_in_flight") >= 2  # the two gated attempts
+    assert _sample(text, "troupe_attempt_limit") >= 2
+    assert _sample(text, "troupe_attempts_queued") >= 0
     assert _sample(text, "troupe_supervisor_mailbox_depth", execution=running) >= 0
     assert _sample(text, "troupe_journal_batch_entries_count") >= 1
     assert _sample(text, "troupe_journal_commit_seconds_count") >= 1
