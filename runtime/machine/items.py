@@ -95,7 +95,7 @@ def release_items(tx: Tx, work: ItemsWork) -> None:
     while (
         work.active < work.concurrency
         and (work.next_index < work.total or work.returned)
-        and tx.active()
+        and _may_release(tx, work)
         and not (work.failed and stop_on_failure)
     ):
         if work.returned:  # items handed back unstarted go first, with their attempt
@@ -203,7 +203,7 @@ def items_outcome(tx: Tx, work: ItemsWork) -> TaskStatus | None:
         return None
     exhausted = work.next_index >= work.total and not work.returned
     stopped = work.failed and tx.policies.items_stop_on_failure
-    if not (exhausted or stopped or not tx.active()):
+    if not (exhausted or stopped or not _may_release(tx, work)):
         return None
     if tx.status in (WorkflowStatus.PAUSING, WorkflowStatus.PAUSED) and not (
         exhausted or stopped
@@ -212,6 +212,14 @@ def items_outcome(tx: Tx, work: ItemsWork) -> TaskStatus | None:
     if work.failed:
         return TaskStatus.FAILED
     return TaskStatus.SUCCEEDED if (exhausted or stopped) else TaskStatus.CANCELED
+
+
+def _may_release(tx: Tx, work: ItemsWork) -> bool:
+    """Tell whether the run may start items: the workflow runs, or it is failing and the run
+    was made ready by the same completion as a ``fail`` (``run_on_fail``: it runs whole)."""
+    if tx.active():
+        return True
+    return tx.status is WorkflowStatus.FAILING and work.run.run_on_fail
 
 
 def _is_sequence(value: Any) -> bool:

@@ -83,6 +83,10 @@ class Policies:
     """True: parameters the workflow does not declare are dropped; False: they are an error."""
     json_strings: bool
     """True: mixed-text templates stringify values as JSON (Attune)."""
+    join_counts_completed: bool = False
+    """True: ``join: N`` counts every inbound task already completed (succeeded, or failed
+    and handled), whether or not its transition to the join fired (Attune); False: only the
+    inbound tasks whose transition to the join fired (Orquesta)."""
 
 
 ORQUESTA_POLICIES = Policies(
@@ -115,6 +119,7 @@ ATTUNE_POLICIES = Policies(
     failed_includes_timeout=False,
     drop_undeclared_inputs=False,
     json_strings=True,
+    join_counts_completed=True,
 )
 
 

@@ -1,0 +1,53 @@
+"""Disagreements the differential test (tests/reference/) found, one test each."""
+
+from __future__ import annotations
+
+import pytest
+
+from runtime.driver import mock_outcomes, run_sync
+from runtime.spec import load_workflow
+from runtime.status import TaskStatus, WorkflowStatus
+
+pytestmark = pytest.mark.timeout(30)
+
+
+def test_a_with_items_task_made_ready_with_fail_runs_its_items() -> None:
+    """``do: [fail, b]`` runs ``b`` (run-on-fail) even when ``b`` is a with-items task: its
+    items are released although the workflow is failing (it was canceled unrun)."""
+    record = run_sync(load_workflow("""
+version: 1.0
+tasks:
+  a:
+    action: core.noop
+    next: [{do: [fail, b]}]
+  b:
+    action: core.noop
+    with: {items: '{{ [1, 2, 3] }}', concurrency: 2}
+"""), {}, mock_outcomes({}))
+    assert record.state.status is WorkflowStatus.FAILED
+    b = next(r for r in record.state.runs if r.task == "b")
+    assert b.status is TaskStatus.SUCCEEDED
+    assert b.items is not None and b.items.done == 3
+
+
+def test_an_attune_join_counts_inbound_tasks_completed_without_firing_to_it() -> None:
+    """Attune's ``join: N`` counts the inbound tasks already completed (dsl.md 2.6), not only
+    those whose transition to the join fired: ``a`` succeeds without going to ``j`` (its
+    ``when`` is false), ``b`` goes to ``j``; 2 inbound tasks are complete, so ``j`` runs."""
+    record = run_sync(load_workflow("""
+version: "1.0.0"
+vars: {go: false}
+tasks:
+  - name: a
+    action: core.noop
+    next: [{when: "{{ workflow.go }}", do: [j]}]
+  - name: b
+    action: core.noop
+    next: [{do: [j]}]
+  - name: j
+    action: core.noop
+    join: 2
+"""), {}, mock_outcomes({}))
+    assert record.state.status is WorkflowStatus.SUCCEEDED
+    assert [r.task for r in record.state.runs if r.status is TaskStatus.SUCCEEDED] == [
+        "a", "b", "j"]
