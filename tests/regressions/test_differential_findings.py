@@ -51,3 +51,23 @@ tasks:
     assert record.state.status is WorkflowStatus.SUCCEEDED
     assert [r.task for r in record.state.runs if r.status is TaskStatus.SUCCEEDED] == [
         "a", "b", "j"]
+
+
+def test_an_empty_with_items_start_task_ends_after_every_start_task_is_dispatched() -> None:
+    """A with-items task of no items ends as its own step (dsl.md 1.8): ``a`` (no items,
+    then ``fail``) does not keep ``b``, a start task listed after it, from running."""
+    record = run_sync(load_workflow("""
+version: 1.0
+tasks:
+  a:
+    action: core.noop
+    with: {items: '{{ [] }}'}
+    next: [{do: fail}]
+  b:
+    action: core.noop
+    with: {items: '{{ [1, 2] }}'}
+"""), {}, mock_outcomes({}))
+    assert record.state.status is WorkflowStatus.FAILED
+    b = next(r for r in record.state.runs if r.task == "b")
+    assert b.status is TaskStatus.SUCCEEDED
+    assert b.items is not None and b.items.done == 2
