@@ -4,8 +4,7 @@ Source: ``/work/shared/design/dsl.md`` (sections 1.4-1.9 for Orquesta, 2.4-2.8 f
 and ``docs/language.md`` where Troupe documents its own choice. Virtual time, no threads:
 an attempt takes one time unit, a retry waits its delay; which in-flight attempt ends next
 is the earliest (ties: the one started first) unless ``order`` names it. The differential
-test passes the engine's observed order, so both sides see the same interleaving, and
-any difference is one of semantics, not of timing.
+test passes the engine's observed order: both see one interleaving, differences are semantic.
 
 Choices where dsl.md is silent or ambiguous (each follows Orquesta/Attune, or Troupe's doc):
 - A publish creates a context entry holding only the keys it published; a run's context is
@@ -21,6 +20,10 @@ Choices where dsl.md is silent or ambiguous (each follows Orquesta/Attune, or Tr
 - Once an Orquesta workflow is failing, a with-items run that is not ``run_on_fail``
   releases no more items; if items were left unrun it ends ``canceled`` without following
   its transitions (Orquesta's conductor hands out items only through ``get_next_tasks``).
+- A retry waiting for its delay when an Orquesta workflow fails never starts: its run
+  ends ``canceled`` without transitions (which retries were still waiting is timing, so
+  the given order says it). A waiting item retry ends the item ``canceled``, and its run
+  then ends ``failed`` like a run with a failed item (Troupe's choice; Orquesta is silent).
 - Retries are per item for with-items tasks (Troupe); every failed attempt is an error.
   Once an Orquesta workflow is failing (fail fast) no attempt is retried: a retry is new
   work, and only ``run_on_fail`` runs start after the failure.
@@ -41,6 +44,9 @@ from tests.reference.model import COMMANDS, Cond, Pub, Task, Workflow, mock_resu
 
 Key = tuple[str, tuple[str, ...], int | None]
 """Identity of an in-flight attempt: task, route labels, item."""
+Step = tuple[Key, bool]
+"""One entry of a given order: the attempt that ended, and whether it ended canceled (a
+retry that was waiting for its delay when the workflow failed: it never started)."""
 
 
 class Diverged(Exception):
@@ -91,7 +97,7 @@ class Reference:
     """One execution of ``wf`` (``fails``: injected failures, from the root workflow)."""
 
     def __init__(self, wf: Workflow, fails: frozenset[Any] | None = None,
-                 order: list[Key] | None = None) -> None:
+                 order: list[Step] | None = None) -> None:
         self.wf, self.fails = wf, wf.fails if fails is None else fails
         self.order = list(order) if order is not None else None
         self.orq = wf.dialect == "orquesta"
@@ -158,14 +164,16 @@ class Reference:
                 self.dispatch(task, (), [0], False)
         self.settle()
         while self.flights:
-            self.land(self.pick())
+            flight, canceled = self.pick()
+            (self.drop if canceled else self.land)(flight)
             self.settle()
         return self.finish()
 
-    def pick(self) -> Flight:
-        """The attempt that ends next."""
+    def pick(self) -> tuple[Flight, bool]:
+        """The attempt that ends next, and whether it ends canceled."""
+        canceled = False
         if self.order:
-            key = self.order.pop(0)
+            key, canceled = self.order.pop(0)
             for f in self.flights:
                 if (f.run.task, f.run.route, f.item) == key:
                     break
@@ -176,7 +184,17 @@ class Reference:
             f = min(self.flights, key=lambda f: (f.ends, f.seq))
         self.flights.remove(f)
         self.now = max(self.now, f.ends)
-        return f
+        return f, canceled
+
+    def drop(self, f: Flight) -> None:
+        """A retry waiting for its delay when the workflow failed: the run ends canceled."""
+        if not (self.orq and self.failed and f.attempt > 1):
+            raise Diverged(f"engine canceled {f.run.task} attempt {f.attempt}")
+        if f.item is not None:  # the item ends canceled, which fails the run (as an error)
+            self.end_item(self.wf.task(f.run.task), f.run, f.item, False, None)
+            return
+        f.run.attempts -= 1
+        f.run.status, f.run.terminal = "canceled", True
 
     def fly(self, run: Run, item: int | None, attempt: int, delay: float = 0.0) -> None:
         self.seq += 1
@@ -247,8 +265,12 @@ class Reference:
         if f.item is None:
             self.complete(task, run, status, result)
             return
+        self.end_item(task, run, f.item, ok, result)
+
+    def end_item(self, task: Task, run: Run, item: int, ok: bool, result: Any) -> None:
+        """An item ended: release the next ones, or end the run."""
         assert run.items is not None
-        run.items[f.item] = result
+        run.items[item] = result
         run.active -= 1
         run.item_failed |= not ok
         stop = self.orq and run.item_failed and run.active == 0
@@ -361,7 +383,7 @@ class Reference:
         output: dict[str, Any] = {}
         if self.orq:
             ctx: dict[str, Any] = {}
-            terminals = [r for r in self.runs if r.terminal or not self.wf_next(r)]
+            terminals = [r for r in self.runs if r.terminal or not self.wf.task(r.task).next]
             for n, r in enumerate(terminals):
                 for i in r.ctx if n == 0 else [i for i in r.ctx if i != 0]:
                     ctx.update(self.contexts[i])
@@ -372,10 +394,7 @@ class Reference:
                 for r in self.runs if not r.pseudo]
         return Outcome(status, output, self.errors, runs)
 
-    def wf_next(self, run: Run) -> bool:
-        return run.pseudo or bool(self.wf.task(run.task).next)
 
-
-def reference(wf: Workflow, order: list[Key] | None = None) -> Outcome:
+def reference(wf: Workflow, order: list[Step] | None = None) -> Outcome:
     """Run ``wf`` in the reference and return its outcome."""
     return Reference(wf, order=order).run()

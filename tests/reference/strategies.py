@@ -77,6 +77,7 @@ def _task(draw: Any, index: int, count: int, dialect: str, sub_ok: bool) -> Task
         if when is not None and when.kind in ("lt", "ge"):
             when = None
         retry = Retry(count=draw(st.integers(0 if dialect == "orquesta" else 1, 2)), when=when,
+                      delay=draw(st.sampled_from([0.0, 0.0, 0.01])),
                       backoff=draw(st.sampled_from(["constant", "linear", "exponential"])))
     sub = None
     if sub_ok and items is None and draw(st.integers(0, 5)) == 0:
@@ -90,9 +91,11 @@ def _task(draw: Any, index: int, count: int, dialect: str, sub_ok: bool) -> Task
 def _sub(draw: Any, parent: str, dialect: str) -> Workflow:
     """A chain of one or two tasks, named after the calling task."""
     names = [f"{parent}s{i}" for i in range(draw(st.integers(1, 2)))]
-    tasks = tuple(Task(n, next=(Trans(do=(names[i + 1],)),) if i + 1 < len(names) else ())
+    last = (Trans(publish=(Pub("r0", "result"),)),) if draw(st.booleans()) else ()
+    tasks = tuple(Task(n, next=(Trans(do=(names[i + 1],)),) if i + 1 < len(names) else last)
                   for i, n in enumerate(names))
-    return Workflow(dialect, tasks)
+    outputs = ("r0",) if draw(st.booleans()) else ()
+    return Workflow(dialect, tasks, vars=(("r0", 0),), output=outputs)
 
 
 @st.composite

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, assume, given, note, settings
 
 from runtime import ActionFailed, ValidationFailed, start_workflow
 from runtime.actions import Call
-from tests.reference.interpreter import Key, Outcome, reference
+from tests.reference.interpreter import Outcome, Step, reference
 from tests.reference.model import Workflow, mock_result
 from tests.reference.render import ACTION, to_yaml
 from tests.reference.strategies import workflows
@@ -43,7 +43,7 @@ def _mock(fails: frozenset[Any]) -> Any:
     return act
 
 
-def run_engine(wf: Workflow) -> tuple[Outcome, list[Key]]:
+def run_engine(wf: Workflow) -> tuple[Outcome, list[Step]]:
     """Run ``wf`` in the engine: its outcome and the order its attempts ended in."""
     events: list[Any] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -59,14 +59,15 @@ def run_engine(wf: Workflow) -> tuple[Outcome, list[Key]]:
     routes = {r.route: r.route_path for r in result.sequence}
     itemized = {t.name for t in wf.tasks if t.items is not None}
     names = {t.name for t in wf.tasks}
-    order: list[Key] = []
+    order: list[Step] = []
     for e in events:
         if e.task not in names or e.pseudo:
             continue
         ends = (e.kind in ("task_retrying", "item_finished")
                 or (e.kind == "task_finished" and e.task not in itemized))
         if ends:
-            order.append((e.task, tuple(routes[e.route]), e.item))
+            canceled = e.status == "canceled"
+            order.append(((e.task, tuple(routes[e.route]), e.item), canceled))
     outcome = Outcome(
         status=str(result.status.value),
         output=result.output,
