@@ -86,8 +86,9 @@ def expand_items(tx: Tx, task: TaskDef, scope: Scope) -> ItemsProgress:
 def release_items(tx: Tx, work: ItemsWork) -> None:
     """Send items until ``concurrency`` are in flight, unless new work is not allowed.
 
-    An item whose input fails to render ends failed at once (it is never dispatched) and the
-    next one is taken in its place (unless failures stop the items).
+    After an item failed, Orquesta still releases items while other items are in flight and
+    stops once none is (dsl.md 1.8; ``items_stop_on_failure``). An item whose input fails to
+    render ends failed at once (it is never dispatched) and the next one takes its place.
     """
     assert tx.work.get(work.run.id) is work, "stale items work"
     stop_on_failure = tx.policies.items_stop_on_failure
@@ -96,7 +97,7 @@ def release_items(tx: Tx, work: ItemsWork) -> None:
         work.active < work.concurrency
         and (work.next_index < work.total or work.returned)
         and _may_release(tx, work)
-        and not (work.failed and stop_on_failure)
+        and not (work.failed and stop_on_failure and not work.active)
     ):
         if work.returned:  # items handed back unstarted go first, with their attempt
             index = work.returned[0]

@@ -72,7 +72,8 @@ class Policies:
     default_concurrency: int | None
     """with-items concurrency when none is given (None: all at once)."""
     items_stop_on_failure: bool
-    """True: no new item is released after an item failed."""
+    """True: after an item failed, items are released only while others are in flight, and
+    the run ends (failed) once none is (Orquesta); False: every item runs (Attune)."""
     wrap_non_list_items: bool
     """True: a with-items value that is not a list becomes a one-item list."""
     output_on_failure: bool

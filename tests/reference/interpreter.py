@@ -42,21 +42,21 @@ from typing import Any
 
 from tests.reference.model import COMMANDS, Cond, Pub, Task, Workflow, mock_result
 
-Key = tuple[str, tuple[str, ...], int | None]
-"""Identity of an in-flight attempt: task, route labels, item."""
+Key = tuple[str, tuple[str, ...], int, int | None]
+"""Identity of an in-flight attempt: task, route labels, which run of the task on that
+route (0 for the first), item."""
 Step = tuple[Key, bool]
 """One entry of a given order: the attempt that ended, and whether it ended canceled (a
 retry that was waiting for its delay when the workflow failed: it never started)."""
 
 
 class Diverged(Exception):
-    """The given order names an attempt the reference does not have in flight."""
+    """The given order names an attempt the reference does not have in flight (or none)."""
 
 
 @dataclass
 class Run:
     """One run of a task (or of an engine command) on a route."""
-
     task: str
     route: tuple[str, ...]
     ctx: list[int]
@@ -70,12 +70,12 @@ class Run:
     terminal: bool = False
     pseudo: bool = False
     run_on_fail: bool = False
+    nth: int = 0
 
 
 @dataclass
 class Flight:
     """One attempt in flight."""
-
     run: Run
     item: int | None
     attempt: int
@@ -83,10 +83,9 @@ class Flight:
     seq: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outcome:
     """What the reference computed."""
-
     status: str
     output: dict[str, Any]
     errors: list[tuple[str, int | None, str]]
@@ -98,8 +97,7 @@ class Reference:
 
     def __init__(self, wf: Workflow, fails: frozenset[Any] | None = None,
                  order: list[Step] | None = None) -> None:
-        self.wf, self.fails = wf, wf.fails if fails is None else fails
-        self.order = list(order) if order is not None else None
+        self.wf, self.fails, self.order = wf, wf.fails if fails is None else fails, order
         self.orq = wf.dialect == "orquesta"
         self.contexts: list[dict[str, Any]] = [dict(wf.vars)]
         self.store = dict(wf.vars)  # Attune's one global store
@@ -172,14 +170,15 @@ class Reference:
     def pick(self) -> tuple[Flight, bool]:
         """The attempt that ends next, and whether it ends canceled."""
         canceled = False
-        if self.order:
+        if self.order is not None:
+            if not self.order:
+                raise Diverged(f"engine ended nothing more, reference has {self.flights}")
             key, canceled = self.order.pop(0)
             for f in self.flights:
-                if (f.run.task, f.run.route, f.item) == key:
+                if (f.run.task, f.run.route, f.run.nth, f.item) == key:
                     break
             else:
-                raise Diverged(f"engine ended {key}, reference has "
-                               f"{[(f.run.task, f.run.route, f.item) for f in self.flights]}")
+                raise Diverged(f"engine ended {key}, reference has {self.flights}")
         else:
             f = min(self.flights, key=lambda f: (f.ends, f.seq))
         self.flights.remove(f)
@@ -206,6 +205,7 @@ class Reference:
         if self.orq and self.failed and not run_on_fail:
             return
         run = Run(task.name, route, list(ctx), run_on_fail=run_on_fail)
+        run.nth = sum(r.task == run.task and r.route == run.route for r in self.runs)
         self.runs.append(run)
         self.started.add(task.name)
         if task.items is None:
@@ -397,4 +397,4 @@ class Reference:
 
 def reference(wf: Workflow, order: list[Step] | None = None) -> Outcome:
     """Run ``wf`` in the reference and return its outcome."""
-    return Reference(wf, order=order).run()
+    return Reference(wf, order=None if order is None else list(order)).run()

@@ -57,6 +57,8 @@ def run_engine(wf: Workflow) -> tuple[Outcome, list[Step]]:
             raise
         result = handle.wait(timeout=60)
     routes = {r.route: r.route_path for r in result.sequence}
+    nth = {r.run: sum(o.name == r.name and o.route == r.route and o.run < r.run
+                      for o in result.tasks) for r in result.tasks}
     itemized = {t.name for t in wf.tasks if t.items is not None}
     names = {t.name for t in wf.tasks}
     order: list[Step] = []
@@ -67,7 +69,7 @@ def run_engine(wf: Workflow) -> tuple[Outcome, list[Step]]:
                 or (e.kind == "task_finished" and e.task not in itemized))
         if ends:
             canceled = e.status == "canceled"
-            order.append(((e.task, tuple(routes[e.route]), e.item), canceled))
+            order.append(((e.task, tuple(routes[e.route]), nth[e.run], e.item), canceled))
     outcome = Outcome(
         status=str(result.status.value),
         output=result.output,

@@ -6,7 +6,7 @@ import pytest
 
 from runtime.driver import mock_outcomes, run_sync
 from runtime.spec import load_workflow
-from runtime.status import TaskStatus, WorkflowStatus
+from runtime.status import Outcome, TaskStatus, WorkflowStatus
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -71,3 +71,22 @@ tasks:
     b = next(r for r in record.state.runs if r.task == "b")
     assert b.status is TaskStatus.SUCCEEDED
     assert b.items is not None and b.items.done == 2
+
+
+def test_orquesta_items_go_on_being_released_while_others_are_in_flight_after_a_failure() -> None:
+    """dsl.md 1.8: after an item fails, items are still released while other items are
+    active; the run stops (failed) once none is. Items 0 and 1 start; 0 fails while 1 runs,
+    so 2 is released (it was left unrun)."""
+    defn = load_workflow("""
+version: 1.0
+tasks:
+  fan:
+    with: {items: '{{ range(4) | list }}', concurrency: 2}
+    action: core.noop
+""")
+    record = run_sync(defn, {}, lambda cmd: (Outcome.FAILED, None) if cmd.item == 0
+                      else (Outcome.SUCCEEDED, cmd.item))
+    fan = record.state.runs[0]
+    assert fan.status is TaskStatus.FAILED
+    assert fan.items is not None and list(fan.items.statuses) == [
+        "failed", "succeeded", "succeeded", "succeeded"]
