@@ -7,10 +7,11 @@ is the earliest (ties: the one started first) unless ``order`` names it. The dif
 test passes the engine's observed order: both see one interleaving, differences are semantic.
 
 Choices where dsl.md is silent or ambiguous (each follows Orquesta/Attune, or Troupe's doc):
-- A publish creates a context entry holding only the keys it published; a run's context is
-  its entries merged in order (root first); a join appends its inbound entries in arrival
-  order (last writer wins). The output context merges the terminal runs' entries in run
-  order, the first fully, the others without the root entry (Orquesta's terminal context).
+- A publish creates a context entry holding everything the branch published since the root
+  (its run's plus the new keys); a run sees the root updated by its entries in arrival order,
+  so at a join the last arrival's values win, inherited ones included (Orquesta merges whole
+  contexts). The output context is the root updated by each terminal run's entries, in run
+  order ("the first fully, the others without the root entry").
   A run is terminal if its task has no ``next`` at all (statically: a task whose
   transitions all stayed false is not), if it is an engine command, or if it ended when
   the workflow was already failing (or failed it): Orquesta marks ``term`` the same way.
@@ -130,12 +131,11 @@ class Reference:
     # -- expressions -------------------------------------------------------------------
     def ctx_of(self, run: Run) -> dict[str, Any]:
         """The variables a run sees."""
-        if not self.orq:
-            return self.store
-        out: dict[str, Any] = {}
-        for i in run.ctx:
-            out.update(self.contexts[i])
-        return out
+        return {**self.contexts[0], **self.writes(run)} if self.orq else self.store
+
+    def writes(self, run: Run) -> dict[str, Any]:
+        """What the branches into ``run`` published since the root, the last arrival last."""
+        return {k: v for i in run.ctx if i for k, v in self.contexts[i].items()}
 
     def holds(self, cond: Cond | None, status: str, ctx: dict[str, Any]) -> bool:
         """Evaluate a ``when``."""
@@ -173,12 +173,12 @@ class Reference:
         if self.order is not None:
             if not self.order:
                 raise Diverged(f"engine ended nothing more, reference has {self.flights}")
-            key, canceled = self.order.pop(0)
-            for f in self.flights:
-                if (f.run.task, f.run.route, f.run.nth, f.item) == key:
-                    break
-            else:
+            (name, route, nth, item), canceled = key, _ = self.order.pop(0)
+            same = [f for f in self.flights
+                    if (f.run.task, f.run.route, f.item) == (name, route, item)]
+            if not same:
                 raise Diverged(f"engine ended {key}, reference has {self.flights}")
+            f = next((f for f in same if f.run.nth == nth), same[0])  # nth: a tie-break
         else:
             f = min(self.flights, key=lambda f: (f.ends, f.seq))
         self.flights.remove(f)
@@ -298,13 +298,13 @@ class Reference:
         for index, trans in enumerate(task.next):
             if not self.holds(trans.when, run.status, ctx):
                 continue
-            new, rolling = {}, dict(ctx)
+            new, rolling = self.writes(run), dict(ctx)
             for pub in trans.publish:
                 new[pub.name] = rolling[pub.name] = self.value(pub, rolling, run.result)
             idxs = list(run.ctx)
-            if new:
+            if trans.publish:
                 self.contexts.append(new)
-                idxs.append(len(self.contexts) - 1)
+                idxs = [len(self.contexts) - 1]
             for target in trans.do or ("continue",):
                 edges.append((target, index, idxs))
         remedied = any(t != "continue" for t, _, _ in edges)
@@ -336,7 +336,7 @@ class Reference:
         key = (target.name, route)
         seen, ctx, started = self.joins.get(key, (set(), [], None))
         seen.add(src.task)
-        ctx.extend(i for i in idxs if i not in ctx)
+        ctx.extend(idxs)
         need = (len({s for s, _ in self.inbound[target.name]}) if target.join == "all"
                 else int(target.join))
         self.joins[key] = (seen, ctx, started)
@@ -384,10 +384,10 @@ class Reference:
         if self.orq:
             ctx: dict[str, Any] = {}
             terminals = [r for r in self.runs if r.terminal or not self.wf.task(r.task).next]
-            for n, r in enumerate(terminals):
-                for i in r.ctx if n == 0 else [i for i in r.ctx if i != 0]:
-                    ctx.update(self.contexts[i])
-            output = {k: ctx.get(k, dict(self.wf.vars)[k]) for k in self.wf.output}
+            ctx = dict(self.contexts[0])
+            for r in terminals:
+                ctx.update(self.writes(r))
+            output = {k: ctx[k] for k in self.wf.output}
         elif status == "succeeded":
             output = {k: self.store[k] for k in self.wf.output}
         runs = [(r.task, r.status, r.attempts if r.items is None else None)
