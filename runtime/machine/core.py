@@ -47,7 +47,13 @@ from .ending import finish, settle
 from .fields import BAD_RESULT, OUTCOME_UNKNOWN, RESULT_TOO_LARGE
 from .inputs import check_parameters, render_inputs
 from .items import item_returned
-from .runs import attempt_completed, dispatch, item_attempt_completed, items_advanced
+from .runs import (
+    attempt_completed,
+    dispatch,
+    end_empty_runs,
+    item_attempt_completed,
+    items_advanced,
+)
 from .sizes import result_guard
 from .state import ITEM_RUNNING, TaskRun, WorkflowState
 from .timers import on_timer
@@ -207,6 +213,7 @@ def _settled(handler: Handler) -> Handler:
 
     def handle(tx: Tx, event: Event) -> None:
         handler(tx, event)
+        end_empty_runs(tx)
         settle(tx)
 
     handle.__name__ = handler.__name__

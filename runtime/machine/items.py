@@ -95,8 +95,9 @@ def expand_items(tx: Tx, task: TaskDef, scope: Scope) -> ItemsProgress:
 def release_items(tx: Tx, work: ItemsWork) -> None:
     """Send items until ``concurrency`` are in flight, unless new work is not allowed.
 
-    An item whose input fails to render ends failed at once (it is never dispatched) and the
-    next one is taken in its place (unless failures stop the items).
+    After an item failed, Orquesta still releases items while other items are in flight and
+    stops once none is (dsl.md 1.8; ``items_stop_on_failure``). An item whose input fails to
+    render ends failed at once (it is never dispatched) and the next one takes its place.
     """
     assert tx.work.get(work.run.id) is work, "stale items work"
     stop_on_failure = tx.policies.items_stop_on_failure
@@ -104,8 +105,8 @@ def release_items(tx: Tx, work: ItemsWork) -> None:
     while (
         work.active < work.concurrency
         and (work.next_index < work.total or work.returned)
-        and tx.active()
-        and not (work.failed and stop_on_failure)
+        and _may_release(tx, work)
+        and not (work.failed and stop_on_failure and not work.active)
     ):
         if work.returned:  # items handed back unstarted go first, with their attempt
             index = work.returned[0]
@@ -212,7 +213,7 @@ def items_outcome(tx: Tx, work: ItemsWork) -> TaskStatus | None:
         return None
     exhausted = work.next_index >= work.total and not work.returned
     stopped = work.failed and tx.policies.items_stop_on_failure
-    if not (exhausted or stopped or not tx.active()):
+    if not (exhausted or stopped or not _may_release(tx, work)):
         return None
     if tx.status in (WorkflowStatus.PAUSING, WorkflowStatus.PAUSED) and not (
         exhausted or stopped
@@ -221,6 +222,14 @@ def items_outcome(tx: Tx, work: ItemsWork) -> TaskStatus | None:
     if work.failed:
         return TaskStatus.FAILED
     return TaskStatus.SUCCEEDED if (exhausted or stopped) else TaskStatus.CANCELED
+
+
+def _may_release(tx: Tx, work: ItemsWork) -> bool:
+    """Tell whether the run may start items: the workflow runs, or it is failing and the run
+    was made ready by the same completion as a ``fail`` (``run_on_fail``: it runs whole)."""
+    if tx.active():
+        return True
+    return tx.status is WorkflowStatus.FAILING and work.run.run_on_fail
 
 
 def _is_sequence(value: Any) -> bool:

@@ -41,6 +41,7 @@ __all__ = [
     "cancel_run",
     "complete_run",
     "dispatch",
+    "end_empty_runs",
     "item_attempt_completed",
     "items_advanced",
     "retry_now",
@@ -112,8 +113,8 @@ def start_run(tx: Tx, run: TaskRun) -> None:
     ))
     if progress is None:
         send_attempt(tx, run, 1)
-    elif progress.total == 0:
-        complete_run(tx, run, TaskStatus.SUCCEEDED, freeze([]))
+    elif progress.total == 0:  # ends after the step, not inside it (dsl.md 1.8)
+        tx.empty_runs.append(run.id)
     else:
         work = tx.open_items(run.id)
         assert work is not None
@@ -130,6 +131,19 @@ def _too_many_runs(tx: Tx, run: TaskRun, cap: int) -> None:
     ))
     fail_workflow(tx)
     complete_run(tx, run, TaskStatus.FAILED, None, error="task_runs_max", transitions=False)
+
+
+def end_empty_runs(tx: Tx) -> None:
+    """End, succeeded with ``[]``, the with-items runs of no items this step started.
+
+    Orquesta's caller reports such a task as a separate event, so every task the step made
+    ready (the other start tasks, the other targets of one completion) is dispatched before
+    one of them ends and, say, goes to ``fail``.
+    """
+    while tx.empty_runs:
+        run = tx.run(tx.empty_runs.pop(0))
+        if run.status is TaskStatus.RUNNING:
+            complete_run(tx, run, TaskStatus.SUCCEEDED, freeze([]))
 
 
 def _fail_to_start(tx: Tx, run: TaskRun, exc: ExpressionError) -> None:

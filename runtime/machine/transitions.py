@@ -175,6 +175,19 @@ def _route_for(tx: Tx, edge: Edge, route: int) -> int:
     return len(tx.routes) - 1
 
 
+def _completed(tx: Tx, task: str) -> bool:
+    """Tell whether a run of ``task`` ended succeeded, or failed with its failure handled
+    (Attune's ``completed_tasks``, which a ``join: N`` counts)."""
+    for run in tx.all_runs():
+        if run.task != task or run.pseudo:
+            continue
+        if run.status is TaskStatus.SUCCEEDED:
+            return True
+        if any(e.run == run.id and e.handled_by is not None for e in tx.errors):
+            return True
+    return False
+
+
 def _stage(tx: Tx, source: TaskRun, edge: Edge, route: int, ctx: Context) -> TaskRun | bool:
     """Bring ``edge.target`` a step closer to running; return its run when it is ready.
 
@@ -200,13 +213,16 @@ def _stage(tx: Tx, source: TaskRun, edge: Edge, route: int, ctx: Context) -> Tas
     merged = ctx if barrier.ctx is None else barrier.ctx.merged_with(ctx)
     inbound = tx.defn.graph.inbound_sources(target.name)
     required = len(inbound) if target.join == "all" else int(target.join)
-    ready = len(arrived) >= required
+    counted = len(arrived)
+    if tx.policies.join_counts_completed:
+        counted += sum(1 for name in inbound if name not in arrived and _completed(tx, name))
+    ready = counted >= required
     barrier = JoinBarrier(task=target.name, route=route, arrived=arrived, ctx=merged,
                           fired=ready, last_source_run=source.id)
     tx.joins = tx.joins.set(key, barrier)
     new_run = create_run(tx, target.name, route, merged, source_run=source.id) if ready else None
     tx.emit(TaskStaged(task=target.name, route=route, source=source.task, source_run=source.id,
-                       join=target.join, satisfied=len(arrived), required=required,
+                       join=target.join, satisfied=counted, required=required,
                        ready=ready, run=new_run.id if new_run else None))
     return new_run if new_run is not None else True
 

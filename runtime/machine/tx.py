@@ -112,8 +112,8 @@ class Tx:
     checks at import that they name exactly those fields), plus the step's own scratch.
     """
 
-    __slots__ = (*MIRRORED, "at", "base", "commands", "defn", "item_notices", "policies",
-                 "runs", "work")
+    __slots__ = (*MIRRORED, "at", "base", "commands", "defn", "empty_runs", "item_notices",
+                 "policies", "runs", "work")
 
     execution_id: str
     status: WorkflowStatus
@@ -142,6 +142,9 @@ class Tx:
         self.item_notices = item_notices
         """Emit ``ItemFinished`` notices (a driver nobody follows may do without them)."""
         self.work: dict[int, ItemsWork] = {}
+        self.empty_runs: list[int] = []
+        """With-items runs of no items started in this step: they end after the step's
+        handler (:func:`runtime.machine.runs.end_empty_runs`), as their own event would."""
         self.at = at
         self.defn: WorkflowDef = state.defn
         self.policies: Policies = state.defn.policies

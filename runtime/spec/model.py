@@ -72,7 +72,8 @@ class Policies:
     default_concurrency: int | None
     """with-items concurrency when none is given (None: all at once)."""
     items_stop_on_failure: bool
-    """True: no new item is released after an item failed."""
+    """True: after an item failed, items are released only while others are in flight, and
+    the run ends (failed) once none is (Orquesta); False: every item runs (Attune)."""
     wrap_non_list_items: bool
     """True: a with-items value that is not a list becomes a one-item list."""
     output_on_failure: bool
@@ -83,6 +84,10 @@ class Policies:
     """True: parameters the workflow does not declare are dropped; False: they are an error."""
     json_strings: bool
     """True: mixed-text templates stringify values as JSON (Attune)."""
+    join_counts_completed: bool = False
+    """True: ``join: N`` counts every inbound task already completed (succeeded, or failed
+    and handled), whether or not its transition to the join fired (Attune); False: only the
+    inbound tasks whose transition to the join fired (Orquesta)."""
 
 
 ORQUESTA_POLICIES = Policies(
@@ -115,6 +120,7 @@ ATTUNE_POLICIES = Policies(
     failed_includes_timeout=False,
     drop_undeclared_inputs=False,
     json_strings=True,
+    join_counts_completed=True,
 )
 
 
