@@ -4,6 +4,7 @@
     troupe run FILE [-p key=value ...] [--params-file F] [--json] [--trace PATH] [--store URL]
     troupe recover | executions {list,show,events} | purge   [--store URL]  (runtime.cli_store)
     troupe actions [--json]
+    troupe daemon [--store URL] [--listen HOST:PORT] [--workflows DIR] ...  (runtime.daemon)
     troupe trace {summary,tree,timeline,stats,why,follow,export,html} ...
 
 Exit codes: 0 success, 1 the workflow failed (or validation found errors), 2 bad input
@@ -67,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
         "neither: in memory only"))
 
     _add_store_commands(sub)
+    from runtime.daemon.command import register as register_daemon
+
+    register_daemon(sub)
     actions = sub.add_parser("actions", help="list the registered actions")
     actions.add_argument("--json", action="store_true")
 
@@ -128,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``troupe`` console script."""
     args = _parser().parse_args(argv)
     try:
+        if getattr(args, "main", None) is not None:  # subcommands that run by themselves
+            return int(args.main(args))
         handler = getattr(args, "handler", None)
         if handler is not None:
             from runtime.cli_store import run_store_command
