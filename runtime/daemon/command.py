@@ -1,7 +1,7 @@
 """The ``troupe daemon`` subcommand: its arguments, handed to :mod:`runtime.daemon.process`.
 
-    troupe daemon [--store URL] [--listen HOST:PORT] [--workflows DIR] [--config FILE]
-                  [--token-file F] [--drain-timeout S] [--actions MODULE:NAME]...
+    troupe daemon [--store URL] [--listen HOST:PORT] [--workflows DIR] [--trace-dir DIR]
+                  [--config FILE] [--token-file F] [--drain-timeout S] [--actions MODULE:NAME]...
                   [--log-level LEVEL]
 
 Every flag defaults to None, so that :func:`runtime.daemon.settings.load_settings` can tell
@@ -21,8 +21,8 @@ from runtime.daemon.settings import DEFAULT_LISTEN, LOG_LEVELS
 
 __all__ = ["register"]
 
-_FLAGS = ("store", "listen", "workflows", "config", "token_file", "drain_timeout", "actions",
-          "log_level")
+_FLAGS = ("store", "listen", "workflows", "trace_dir", "config", "token_file", "drain_timeout",
+          "actions", "log_level")
 
 
 def register(sub: Any) -> None:
@@ -36,6 +36,8 @@ def register(sub: Any) -> None:
         "than loopback needs a token"))
     daemon.add_argument("--workflows", metavar="DIR",
                         help="the workflows directory, whose files are submitted by name")
+    daemon.add_argument("--trace-dir", metavar="DIR", help=(
+        "write each execution's trace there (ID.jsonl), for `troupe logs ID`"))
     daemon.add_argument("--config", metavar="FILE", help="a TOML config file ($TROUPE_CONFIG)")
     daemon.add_argument("--token-file", metavar="F", help=(
         "a file holding the bearer token every request must carry (or $TROUPE_TOKEN)"))

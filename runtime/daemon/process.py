@@ -16,8 +16,9 @@ Signals (handled in the event loop):
   unfinished in the store, for the next start's recovery) and the server stops: exit 0.
 - a second SIGTERM or SIGINT while draining: the engine closes at once (the journal writes
   what it holds) and the process exits 1 without waiting for anything else.
-- SIGHUP: the config is read again and the workflows directory reloaded; settings that only
-  a restart changes (store, listen, token, actions) are logged as such.
+- SIGHUP: the config is read again (its log level applies at once) and the workflows
+  directory reloaded (files added, changed or removed); settings that only a restart changes
+  (store, listen, token, actions, the workflows and trace directories) are logged as such.
 
 Misuse: one daemon per store (the engine's rule); run it in the foreground under a
 supervisor (systemd: docs/troupe.service), not backgrounded by itself.
@@ -26,6 +27,7 @@ supervisor (systemd: docs/troupe.service), not backgrounded by itself.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 import sys
@@ -48,7 +50,7 @@ __all__ = ["run_daemon"]
 
 log = structlog.get_logger("troupe.daemon")
 
-RESTART_ONLY = ("store", "host", "port", "token", "actions")
+RESTART_ONLY = ("store", "host", "port", "token", "actions", "workflows", "trace_dir")
 """Settings a SIGHUP cannot change in a running daemon."""
 
 
@@ -84,8 +86,8 @@ def server_settings(settings: DaemonSettings) -> Any:
     """The HTTP server's settings (:class:`runtime.server.settings.ServerSettings`)."""
     from runtime.server.settings import ServerSettings
 
-    return ServerSettings(workflows_dir=settings.workflows, token=settings.token,
-                          drain_timeout=settings.drain_timeout)
+    return ServerSettings(workflows_dir=settings.workflows, trace_dir=settings.trace_dir,
+                          token=settings.token, drain_timeout=settings.drain_timeout)
 
 
 class _Daemon:
@@ -155,7 +157,7 @@ class _Daemon:
             return
         self.state.ready = True
         log.info("ready", recovered=len(handles), ids=[h.execution_id for h in handles][:50])
-        self._notify("READY=1")
+        self._notify(self._ready())
 
     # ---- signals --------------------------------------------------------------------
 
@@ -207,16 +209,23 @@ class _Daemon:
             fresh = load_settings(self.flags, self.env)
         except ConfigError as exc:
             log.error("reload_failed", source=exc.source, key=exc.key, problem=exc.problem)
-            self._notify("READY=1")
+            self._notify(self._ready())
             return
         ignored = [k for k in RESTART_ONLY
                    if getattr(fresh, k) != getattr(self.settings, k)]
         if ignored:
             log.warning("reload_needs_restart", settings=ignored)
         logs.set_level(fresh.log_level)
+        self.settings = dataclasses.replace(
+            fresh, **{key: getattr(self.settings, key) for key in RESTART_ONLY})
         await asyncio.to_thread(self.state.reload)
         log.info("reloaded", workflows=str(fresh.workflows or ""))
-        self._notify("READY=1")
+        self._notify(self._ready())
+
+    def _ready(self) -> str:
+        """``READY=1`` with a status line saying where the daemon serves."""
+        host = f"[{self.settings.host}]" if ":" in self.settings.host else self.settings.host
+        return f"READY=1\nSTATUS=serving on http://{host}:{self.server_port()}"
 
     def _notify(self, message: str) -> None:
         try:

@@ -11,6 +11,7 @@ key in the config file (``--config``, else ``$TROUPE_CONFIG``), its default. The
     store                   TROUPE_STORE             --store URL
     listen                  TROUPE_LISTEN            --listen HOST:PORT
     workflows               TROUPE_WORKFLOWS         --workflows DIR
+    trace_dir               TROUPE_TRACE_DIR         --trace-dir DIR
     token_file              TROUPE_TOKEN_FILE        --token-file F
     (none: not in a file)   TROUPE_TOKEN             (none: not on a command line)
     drain_timeout           TROUPE_DRAIN_TIMEOUT     --drain-timeout S
@@ -56,6 +57,7 @@ class DaemonSettings:
     host: str
     port: int
     workflows: Path | None = None
+    trace_dir: Path | None = None
     token: str | None = dataclasses.field(default=None, repr=False)
     drain_timeout: float = 30.0
     actions: tuple[str, ...] = ()
@@ -136,6 +138,7 @@ _KEYS: dict[str, tuple[str, Callable[[Any, _Source, str], Any]]] = {
     "store": ("TROUPE_STORE", _string),
     "listen": ("TROUPE_LISTEN", _listen),
     "workflows": ("TROUPE_WORKFLOWS", _path),
+    "trace_dir": ("TROUPE_TRACE_DIR", _path),
     "token_file": ("TROUPE_TOKEN_FILE", _path),
     "drain_timeout": ("TROUPE_DRAIN_TIMEOUT", _seconds),
     "actions": ("TROUPE_ACTIONS", _actions),
@@ -205,6 +208,7 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str]) -> DaemonSet
     host, port = values.get("listen") or parse_listen(DEFAULT_LISTEN)
     return DaemonSettings(
         store=values.get("store") or default_store_url(), host=host, port=port,
-        workflows=values.get("workflows"), token=_token(flags, env, values),
+        workflows=values.get("workflows"), trace_dir=values.get("trace_dir"),
+        token=_token(flags, env, values),
         drain_timeout=values.get("drain_timeout", 30.0), actions=values.get("actions", ()),
         log_level=values.get("log_level", "info"), config_file=config)

@@ -14,8 +14,8 @@ from runtime.daemon.settings import DaemonSettings, load_settings, parse_listen
 from runtime.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
-NONE = {"store": None, "listen": None, "workflows": None, "config": None, "token_file": None,
-        "drain_timeout": None, "actions": None, "log_level": None}
+NONE = {"store": None, "listen": None, "workflows": None, "trace_dir": None, "config": None,
+        "token_file": None, "drain_timeout": None, "actions": None, "log_level": None}
 
 
 def _flags(**given: object) -> dict[str, object]:
