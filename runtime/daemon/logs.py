@@ -13,6 +13,7 @@ uvicorn ``log_config=None`` so that it does not replace the handler.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Iterable
@@ -27,7 +28,9 @@ class Redact:
     """The last stage of a line: each secret's text replaced by ``********``."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        self.secrets = tuple(s for s in secrets if s)
+        given = [s for s in secrets if s]
+        escaped = [json.dumps(s)[1:-1] for s in given]  # as it appears inside a JSON string
+        self.secrets = tuple(dict.fromkeys(sorted([*given, *escaped], key=len, reverse=True)))
 
     def __call__(self, logger: Any, name: str, line: Any) -> str:
         text = line.decode() if isinstance(line, bytes) else line

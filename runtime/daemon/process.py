@@ -55,7 +55,9 @@ RESTART_ONLY = ("store", "host", "port", "token", "actions", "workflows", "trace
 
 
 def run_daemon(flags: Mapping[str, Any], env: Mapping[str, str]) -> int:
-    """Run the daemon until it is stopped; its exit code (0, or 2 for bad settings)."""
+    """Run the daemon until it is stopped; its exit code: 0 after a drain, 1 when recovery
+    failed or a second signal cut the drain short, 2 for bad settings or a store that does
+    not open or an address that cannot be bound."""
     try:
         settings = load_settings(flags, env)
         check_exposure(settings.host, settings.token)
@@ -109,6 +111,7 @@ class _Daemon:
         self.recovery: asyncio.Task[None] | None = None
         self.draining: asyncio.Task[None] | None = None
         self.engine_closed = False
+        self.exit_code = 0
 
     async def serve(self) -> int:
         """Bind, recover, serve until a drain ends; the exit code."""
@@ -134,8 +137,8 @@ class _Daemon:
             await self.draining
         else:  # pragma: no cover - uvicorn stopped by itself
             await asyncio.to_thread(self._close_engine, self.settings.drain_timeout)
-        log.info("stopped")
-        return 0
+        log.info("stopped", exit_code=self.exit_code)
+        return self.exit_code
 
     def server_port(self) -> int:
         """The port bound (the one asked for, or the one the system chose for 0)."""
@@ -151,6 +154,7 @@ class _Daemon:
             handles = await asyncio.to_thread(self.engine.recover)
         except TroupeError as exc:
             log.error("recovery_failed", error=str(exc), kind=type(exc).__name__)
+            self.exit_code = 1
             self._on_stop(signal.SIGTERM)
             return
         if self.draining is not None:
