@@ -107,7 +107,7 @@ class _Daemon:
         self.state = self.app.state.troupe
         self.server = uvicorn.Server(uvicorn.Config(  # serve() not called: no signals
             self.app, host=settings.host, port=settings.port, log_config=None,
-            lifespan="off", timeout_graceful_shutdown=5, server_header=False))
+            lifespan="on", timeout_graceful_shutdown=5, server_header=False))
         self.recovery: asyncio.Task[None] | None = None
         self.draining: asyncio.Task[None] | None = None
         self.engine_closed = False

@@ -21,17 +21,20 @@ from tests.daemon.harness import Daemon, Notifications, finished, troupe
 
 LONG = os.environ.get("TROUPE_LONG") == "1"
 BATCH, ITEMS = (100, 100) if LONG else (20, 20)
+SLEEP = 20 / ITEMS
+"""Each item's sleep: the sleeping task takes ~2 s (10 at a time), so that the last
+executions submitted before the SIGKILL are still running when it comes."""
 
 pytestmark = pytest.mark.timeout(3600 if LONG else 600)
 
 ITEMS_WORKFLOW = """\
 version: 1.0
-input: [n, k]
+input: [n, k, s]
 tasks:
   fan:
     with: {items: 'i in {{ range(ctx().n) }}', concurrency: 10}
     action: core.sleep
-    input: {seconds: 0.05}
+    input: {seconds: '{{ ctx().s }}'}
     next: [{publish: [slept: '{{ result() | length }}'], do: scale}]
   scale:
     with: {items: 'i in {{ range(ctx().n) }}', concurrency: 10}
@@ -54,7 +57,8 @@ def _expected(k: int) -> dict[str, int]:
 
 def _submit(server: str, k: int) -> str:
     """``troupe submit`` one execution (by name from the workflows directory); its id."""
-    done = troupe("submit", "items", "-p", f"n={ITEMS}", "-p", f"k={k}", "--json",
+    done = troupe("submit", "items", "-p", f"n={ITEMS}", "-p", f"k={k}", "-p", f"s={SLEEP}",
+                  "--json",
                   "--server", server)
     assert done.returncode == 0, done.stdout + done.stderr
     execution_id: str = json.loads(done.stdout)["id"]
