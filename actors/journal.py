@@ -36,7 +36,8 @@ from runtime.store import Batch, EntryRow, ExecutionRow, StatusUpdate, Store
 
 from .timers import TIMERS
 
-__all__ = ["Append", "Committed", "GroupCommit", "Journal", "JournalStats", "Query", "Stats"]
+__all__ = ["Append", "Commit", "Committed", "GroupCommit", "Journal", "JournalStats", "Query",
+           "Stats", "Watch"]
 
 log = structlog.get_logger("troupe.journal")
 
@@ -95,6 +96,29 @@ class Stats:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Commit:
+    """What one group commit made durable (told to the watchers, see :class:`Watch`)."""
+
+    executions: frozenset[str]
+    """The executions whose records, entries or status changes it wrote."""
+    entries: int
+    """How many journal entries it wrote (the batch size)."""
+    seconds: float
+    """How long the transaction took."""
+
+
+@record
+class Watch:
+    """Journal: call ``callback`` with a :class:`Commit` after every successful commit
+    (``add=False``: stop). The callback runs in the journal's thread: it must not block."""
+
+    callback: Callable[[Commit], None]
+    add: bool = True
+    msg_id: int = 0
+    sent: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class JournalStats:
     """What a journal wrote: transactions, entries, and how long appends waited."""
 
@@ -134,6 +158,7 @@ class Journal(pykka.ThreadingActor):
         """Batches that could not be written."""
         self.waits: deque[float] = deque(maxlen=10_000)
         """Seconds from an append's send to its commit, the latest ones."""
+        self.watchers: tuple[Callable[[Commit], None], ...] = ()
 
     def on_start(self) -> None:
         self.store.open()
@@ -158,6 +183,10 @@ class Journal(pykka.ThreadingActor):
         return JournalStats(commits=self.commits, entries=self.written, failed=self.failed,
                             waits=tuple(self.waits))
 
+    def _watch(self, message: Watch) -> None:
+        others = tuple(w for w in self.watchers if w != message.callback)
+        self.watchers = (*others, message.callback) if message.add else others
+
     def _append(self, message: Append) -> None:
         if not self.pending:
             number = self.batch_number
@@ -180,10 +209,12 @@ class Journal(pykka.ThreadingActor):
             updates=tuple(m.update for m in pending if m.update is not None),
         )
         error: str | None = None
+        began = time.monotonic()
         try:
             self.store.write(batch)
             self.commits += 1
             self.written += len(batch.entries)
+            self._tell_watchers(pending, len(batch.entries), time.monotonic() - began)
         except StoreError as exc:
             error = str(exc)
             self.failed += 1
@@ -195,6 +226,17 @@ class Journal(pykka.ThreadingActor):
         now = time.monotonic()
         self.waits.extend(now - m.sent for m in pending if m.sent)
         self._acknowledge(pending, error)
+
+    def _tell_watchers(self, pending: list[Append], entries: int, seconds: float) -> None:
+        if not self.watchers:
+            return
+        commit = Commit(executions=frozenset(m.execution_id for m in pending),
+                        entries=entries, seconds=seconds)
+        for watcher in self.watchers:
+            try:
+                watcher(commit)
+            except Exception:  # logged: a broken watcher must not stop the journal
+                log.warning("journal watcher failed", exc_info=True)
 
     @staticmethod
     def _acknowledge(pending: list[Append], error: str | None) -> None:
@@ -217,5 +259,6 @@ _HANDLERS: dict[type, Callable[[Journal, Any], Any]] = {
     _Close: Journal._on_close,
     Query: Journal._query,
     Stats: Journal._stats,
+    Watch: Journal._watch,
 }
 """Message type -> its handler (others are ignored)."""

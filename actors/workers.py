@@ -23,6 +23,7 @@ from runtime.errors import ActionFailed, ActionTimedOut
 from runtime.status import Outcome
 
 from .messages import Perform, Performed, RegisterCanceller
+from .observers import ATTEMPTS
 from .tracing import Tracer
 
 __all__ = ["Worker"]
@@ -132,6 +133,8 @@ class Worker(pykka.ThreadingActor):
                           result=result, error=error, worker=self.path,
                           duration=now - started, wait=started - message.sent,
                           msg_id=msg_id, sent=now)
+        if ATTEMPTS.observers and message.command.action:
+            ATTEMPTS.tell(message.command.action, now - started, outcome)
         if self.trace_messages:
             command = message.command
             tracer.emit("message.handled", self.path, task=command.task, route=command.route,

@@ -50,10 +50,11 @@ def start_workflow(
 
     ``workflow`` is a path, YAML text, a parsed mapping or a loaded definition. ``actions``
     maps action references to callables (or to workflows, for sub-workflows). Options:
-    ``trace`` (path of a JSON-lines trace file), ``trace_level`` (``info``, the default, or
-    ``debug``, which adds every per-item message of with-items workers), ``on_event``
-    (callable or list of callables receiving :class:`ProgressEvent`), ``events`` (True to
-    iterate ``handle.events()``),
+    ``trace`` (path of a JSON-lines trace file, or a callable giving it for an
+    execution id: ``Engine.recover(trace=...)`` gives every execution its own),
+    ``trace_level`` (``info``, the default, or ``debug``, which adds every per-item message
+    of with-items workers), ``on_event`` (callable or list of callables receiving
+    :class:`ProgressEvent`), ``events`` (True to iterate ``handle.events()``),
     ``execution_id``, ``dialect`` (force ``orquesta`` or ``attune``), ``registry`` (an
     :class:`ActionRegistry`), ``entry_points`` (False to ignore plugins), ``limits`` (a
     :class:`runtime.limits.Limits`; default: ``Limits.from_env()``).

@@ -159,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _validate(args: argparse.Namespace, out: IO[str]) -> int:
     from runtime.actions import ActionRegistry
-    from runtime.spec import validate
+    from runtime.spec import validate, validation_report
 
     registry = ActionRegistry()
 
@@ -169,15 +169,16 @@ def _validate(args: argparse.Namespace, out: IO[str]) -> int:
     failed = False
     report: list[dict[str, Any]] = []
     for file in args.files:
+        check = None if args.no_actions else exists
+        if args.json:
+            report.append(validation_report(Path(file), path=file, dialect=args.dialect,
+                                            action_exists=check))
+            failed = failed or not report[-1]["valid"]
+            continue
         defn, diagnostics = validate(Path(file), path=file, dialect=args.dialect,
-                                     action_exists=None if args.no_actions else exists)
+                                     action_exists=check)
         errors = [d for d in diagnostics if d.severity == "error"]
         failed = failed or bool(errors) or defn is None
-        if args.json:
-            report.append({"file": file, "valid": not errors and defn is not None,
-                           "dialect": defn.dialect.value if defn else None,
-                           "diagnostics": [d.to_json() for d in diagnostics]})
-            continue
         for diagnostic in diagnostics:
             out.write(f"{diagnostic}\n")
         if not errors and defn is not None:

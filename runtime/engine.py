@@ -26,21 +26,22 @@ from __future__ import annotations
 
 import builtins
 import json
+import queue
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from runtime.commands import sub_execution_id
-from runtime.errors import ExecutionNotRunning, UnknownExecution
+from runtime.errors import ExecutionNotRunning, StoreError, UnknownExecution
 from runtime.handle import WorkflowHandle, finished_handle
 from runtime.launch import Prepared, launch, prepare, workflow_text
 from runtime.machine.recovery import in_flight
 from runtime.results import ExecutionResult
 from runtime.spec.subworkflows import SubWorkflows
-from runtime.status import WORKFLOW_DONE
-from runtime.store import ExecutionRow, Page, Store, open_store
+from runtime.status import WORKFLOW_DONE, Outcome
+from runtime.store import EntryRow, ExecutionRow, Page, Store, open_store
 from runtime.store.codec import decode
 from runtime.store.replaying import Journaled, read_journal, result_of
 from runtime.store.rows import execution_row
@@ -90,8 +91,15 @@ class Engine:
 
     def start_workflow(self, workflow: Any, parameters: Mapping[str, Any] | None = None, *,
                        actions: Mapping[str, Any] | None = None,
+                       idempotency_key: str | None = None,
                        **options: Any) -> WorkflowHandle:
-        """Validate, journal and start a workflow (the arguments of ``start_workflow``)."""
+        """Validate, journal and start a workflow (the arguments of ``start_workflow``).
+
+        ``idempotency_key`` is stored with the execution (unique in the store:
+        :meth:`find_by_key` finds it again, also after a restart). The engine does not
+        check it is new: a caller that may repeat a request looks it up first, one request
+        per key at a time (a second execution with a key already stored fails its first
+        journal write)."""
         self._check_open()
         prepared = prepare(workflow, parameters, {**self._actions, **(actions or {})},
                            {**self._options, **options})
@@ -101,7 +109,8 @@ class Engine:
                             "YAML text or a mapping, not a definition loaded without a file")
         base_dir = prepared.subworkflows.base_dir
         row = execution_row(execution_id=prepared.execution_id, defn=prepared.defn, text=text,
-                            parameters=prepared.params, base_dir=base_dir)
+                            parameters=prepared.params, base_dir=base_dir,
+                            idempotency_key=idempotency_key)
         handle = launch(prepared, durable=self._durable(prepared.subworkflows), row=row)
         self._live[handle.execution_id] = handle
         return handle
@@ -118,12 +127,98 @@ class Engine:
             raise UnknownExecution(execution_id)
         return finished_handle(self._stored_result(row))
 
+    def record(self, execution_id: str) -> ExecutionRow | None:
+        """The stored record of an execution (None: the store has none)."""
+        row: ExecutionRow | None = self._ask(lambda store: store.execution(execution_id))
+        return row
+
+    def find_by_key(self, idempotency_key: str) -> ExecutionRow | None:
+        """The record of the execution started with ``idempotency_key``, or None."""
+        row: ExecutionRow | None = self._ask(
+            lambda store: store.execution_by_key(idempotency_key))
+        return row
+
+    def journal(self, execution_id: str, after: int = 0) -> tuple[EntryRow, ...]:
+        """The journal entries of an execution as stored, those with ``seq > after``."""
+        rows: tuple[EntryRow, ...] = self._ask(lambda store: store.entries(execution_id, after))
+        return rows
+
+    def watch(self, callback: Callable[[Any], None]) -> Callable[[], None]:
+        """Call ``callback`` after every commit of the engine's journal with an
+        :class:`actors.journal.Commit` (the executions it wrote, its size, its duration),
+        in the journal's thread (it must not block); return what stops it."""
+        from actors.journal import Watch
+
+        self._journal.ask(Watch(callback=callback))
+        return lambda: self._journal.tell(Watch(callback=callback, add=False))
+
+    def wait_recorded(self, execution_id: str, timeout: float = 30.0) -> ExecutionRow:
+        """The record of an execution just started, once it is durable (a new execution's
+        supervisor journals it in its own thread): ``StoreError`` if it is not within
+        ``timeout`` seconds (its first write failed)."""
+        seen: queue.SimpleQueue[bool] = queue.SimpleQueue()
+
+        def committed(commit: Any) -> None:
+            if execution_id in commit.executions:
+                seen.put(True)
+
+        stop = self.watch(committed)
+        try:
+            row = self.record(execution_id)
+            if row is None:
+                try:
+                    seen.get(timeout=timeout)
+                except queue.Empty:
+                    pass
+                row = self.record(execution_id)
+        finally:
+            stop()
+        if row is None:
+            raise StoreError(url=self.url, problem=f"execution {execution_id} was not "
+                             f"recorded within {timeout} s")
+        return row
+
+    @staticmethod
+    def observe_attempts(callback: Callable[[str, float, Outcome], None]
+                         ) -> Callable[[], None]:
+        """Call ``callback(action, seconds, outcome)`` as every action attempt of the
+        process ends (process-wide: every engine's; :mod:`actors.observers`); return what
+        stops it."""
+        from actors.observers import ATTEMPTS
+
+        return ATTEMPTS.add(callback)
+
+    @staticmethod
+    def worker_usage() -> tuple[int, int, int]:
+        """The process's item-worker budget: ``(workers busy, limit, requests waiting)``."""
+        from actors.capacity import WORKERS
+
+        return WORKERS.usage()
+
+    def mailbox_depths(self) -> dict[str, int]:
+        """Execution id -> messages waiting in its supervisor's mailbox (running ones)."""
+        return {h.execution_id: h.mailbox_depth() for h in list(self._live.values())
+                if not h.done()}
+
     def list(self, status: str | None = None, workflow: str | None = None,
-             since: float | None = None, limit: int = 100, cursor: str | None = None) -> Page:
-        """Executions the store holds, newest first (``Page.cursor`` fetches the next)."""
+             since: float | None = None, limit: int = 100, cursor: str | None = None,
+             parent: str | None = None) -> Page:
+        """Executions the store holds, newest first (``Page.cursor`` fetches the next;
+        ``parent``: only the sub-workflows that execution started)."""
         result: Page = self._ask(lambda store: store.executions(
-            status=status, workflow=workflow, since=since, limit=limit, cursor=cursor))
+            status=status, workflow=workflow, since=since, limit=limit, cursor=cursor,
+            parent=parent))
         return result
+
+    def counts(self) -> dict[str, int]:
+        """How many executions the store holds, by status."""
+        counts: dict[str, int] = self._ask(lambda store: store.counts())
+        return counts
+
+    @property
+    def actions(self) -> Mapping[str, Any]:
+        """The actions given to the engine (its executions' and the recovered ones')."""
+        return dict(self._actions)
 
     def events(self, execution_id: str) -> builtins.list[Any]:
         """The journal of an execution: its events and the journal's own entries, in order."""

@@ -109,6 +109,12 @@ class WorkflowHandle:
             if event.kind == "workflow_finished":
                 return
 
+    def mailbox_depth(self) -> int:
+        """How many messages wait in the execution's supervisor's mailbox (0 once it ended)."""
+        if self._supervisor is None or self.done():
+            return 0
+        return int(self._supervisor.actor_inbox.qsize())
+
     def abandon(self) -> None:
         """Stop the execution's supervisor without ending the execution: a durable one
         stays unfinished in its store, for the next engine's ``recover``. (An engine that

@@ -93,14 +93,17 @@ def prepare(workflow: Any, parameters: Mapping[str, Any] | None,
                                         action_exists=exists)
     params = freeze(dict(parameters or {}))
     check_parameters(defn, params)
+    execution_id = str(options.get("execution_id") or uuid.uuid4().hex[:12])
     trace = options.get("trace")
+    if callable(trace):  # one file per execution: trace(execution_id) names it
+        trace = trace(execution_id)
     listeners, events = _listeners(options.get("on_event"), bool(options.get("events")))
     return Prepared(
         defn=defn, params=params, masker=Masker.for_inputs(defn.inputs, params),
         registry=registry, subworkflows=subworkflows,
         sink=TraceSink(trace, options.get("trace_level", "info")) if trace else None,
         listeners=tuple(listeners), events=events,
-        execution_id=str(options.get("execution_id") or uuid.uuid4().hex[:12]),
+        execution_id=execution_id,
         journal=bool(options.get("journal", True)),
         limits=options.get("limits") or Limits.from_env())
 

@@ -34,6 +34,7 @@ __all__ = [
     "detect_dialect",
     "load_workflow",
     "validate",
+    "validation_report",
 ]
 
 ActionCheck = Callable[[str], bool]
@@ -74,6 +75,20 @@ def validate(
         message = str(exc.problem.value) + (f" ({exc.reason})" if exc.reason else "")
         return None, [Diagnostic(code="T100", message=message, file=str(path or exc.path))]
     return _validate_read(raw, file, kind, dialect=dialect, action_exists=action_exists)
+
+
+def validation_report(source: Any, *, path: str | os.PathLike[str] | None = None,
+                      dialect: Dialect | str | None = None,
+                      action_exists: ActionCheck | None = None) -> dict[str, Any]:
+    """What ``troupe validate --json`` prints for one workflow: ``file``, ``valid``,
+    ``dialect`` and every diagnostic (as :meth:`Diagnostic.to_json`)."""
+    defn, diagnostics = validate(source, path=path, dialect=dialect,
+                                 action_exists=action_exists)
+    errors = [d for d in diagnostics if d.severity == "error"]
+    return {"file": None if path is None else str(path),
+            "valid": not errors and defn is not None,
+            "dialect": defn.dialect.value if defn else None,
+            "diagnostics": [d.to_json() for d in diagnostics]}
 
 
 def _validate_read(

@@ -62,6 +62,9 @@ class ExecutionRow:
     """The directory the workflow's relative sub-workflow paths are resolved from."""
     result: str | None = None
     """When finished: JSON of ``{"output": ..., "errors": [...]}``."""
+    idempotency_key: str | None = None
+    """The key the execution was requested with (unique in a store), so that asking again
+    with it finds this execution instead of starting a second one."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -129,11 +132,18 @@ class Store(Protocol):
 
     def executions(self, *, status: str | None = None, workflow: str | None = None,
                    since: float | None = None, limit: int = 100,
-                   cursor: str | None = None) -> Page:
-        """Executions newest first (by ``created_at``, then id), filtered; paged by cursor."""
+                   cursor: str | None = None, parent: str | None = None) -> Page:
+        """Executions newest first (by ``created_at``, then id), filtered (``parent``: the
+        sub-workflows of that execution); paged by cursor."""
 
-    def entries(self, execution_id: str) -> tuple[EntryRow, ...]:
-        """The journal of ``execution_id``, in ``seq`` order."""
+    def counts(self) -> dict[str, int]:
+        """How many executions the store holds, by status value."""
+
+    def execution_by_key(self, idempotency_key: str) -> ExecutionRow | None:
+        """The execution requested with ``idempotency_key``, or None."""
+
+    def entries(self, execution_id: str, after: int = 0) -> tuple[EntryRow, ...]:
+        """The journal of ``execution_id``, in ``seq`` order (only ``seq > after``)."""
 
     def unfinished(self) -> tuple[ExecutionRow, ...]:
         """Executions whose status is in :data:`UNFINISHED`, oldest first."""

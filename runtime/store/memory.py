@@ -27,6 +27,7 @@ class MemoryStore:
         self._executions: dict[str, ExecutionRow] = {}
         self._entries: dict[str, list[EntryRow]] = {}
         self._seqs: set[tuple[str, int]] = set()
+        self._keys: dict[str, str] = {}
 
     def open(self) -> None:
         """Nothing to connect to."""
@@ -41,9 +42,15 @@ class MemoryStore:
         twice = sorted(k for k, n in seqs.items() if n > 1 or k in self._seqs)
         if twice:
             raise StoreError(url=self.url, problem=f"entries written twice: {twice}")
+        keys = Counter(r.idempotency_key for r in batch.executions if r.idempotency_key)
+        taken = sorted(k for k, n in keys.items() if n > 1 or k in self._keys)
+        if taken:
+            raise StoreError(url=self.url, problem=f"idempotency keys used twice: {taken}")
         self._seqs.update(seqs)
         for row in batch.executions:
             self._executions[row.id] = row
+            if row.idempotency_key:
+                self._keys[row.idempotency_key] = row.id
             self._entries.setdefault(row.id, [])
         for entry in batch.entries:
             self._entries.setdefault(entry.execution_id, []).append(entry)
@@ -61,17 +68,28 @@ class MemoryStore:
 
     def executions(self, *, status: str | None = None, workflow: str | None = None,
                    since: float | None = None, limit: int = 100,
-                   cursor: str | None = None) -> Page:
+                   cursor: str | None = None, parent: str | None = None) -> Page:
         """Executions newest first, filtered, paged."""
         rows = [r for r in self._executions.values()
                 if (status is None or r.status == status)
+                and (parent is None or r.parent == parent)
                 and (workflow is None or r.workflow == workflow)
                 and (since is None or r.created_at >= since)]
         return page_of(rows, limit, cursor)
 
-    def entries(self, execution_id: str) -> tuple[EntryRow, ...]:
-        """The journal of ``execution_id``, in order."""
-        return tuple(sorted(self._entries.get(execution_id, ()), key=lambda e: e.seq))
+    def execution_by_key(self, idempotency_key: str) -> ExecutionRow | None:
+        """The execution requested with ``idempotency_key``, or None."""
+        execution_id = self._keys.get(idempotency_key)
+        return None if execution_id is None else self._executions.get(execution_id)
+
+    def counts(self) -> dict[str, int]:
+        """How many executions, by status value."""
+        return dict(Counter(r.status for r in self._executions.values()))
+
+    def entries(self, execution_id: str, after: int = 0) -> tuple[EntryRow, ...]:
+        """The journal of ``execution_id``, in order (only ``seq > after``)."""
+        return tuple(sorted((e for e in self._entries.get(execution_id, ()) if e.seq > after),
+                            key=lambda e: e.seq))
 
     def unfinished(self) -> tuple[ExecutionRow, ...]:
         """Executions not finished, oldest first."""
@@ -83,7 +101,9 @@ class MemoryStore:
         gone = [r.id for r in self._executions.values()
                 if r.finished_at is not None and r.finished_at < finished_before]
         for execution_id in gone:
-            del self._executions[execution_id]
+            key = self._executions.pop(execution_id).idempotency_key
+            if key:
+                self._keys.pop(key, None)
             for entry in self._entries.pop(execution_id, ()):
                 self._seqs.discard((entry.execution_id, entry.seq))
         return len(gone)

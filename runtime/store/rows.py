@@ -33,7 +33,8 @@ def workflow_name(defn: WorkflowDef) -> str:
 
 def execution_row(*, execution_id: str, defn: WorkflowDef, text: str, parameters: Any,
                   parent: str | None = None, parent_task: str | None = None,
-                  base_dir: Path | None = None) -> ExecutionRow:
+                  base_dir: Path | None = None,
+                  idempotency_key: str | None = None) -> ExecutionRow:
     """The record of a new execution of ``defn`` (status ``requested``)."""
     now = time.time()
     return ExecutionRow(
@@ -42,4 +43,5 @@ def execution_row(*, execution_id: str, defn: WorkflowDef, text: str, parameters
         parameters=json.dumps(thaw(parameters) or {}, default=json_default),
         status=WorkflowStatus.REQUESTED.value, created_at=now, updated_at=now,
         parent=parent, parent_task=parent_task,
-        base_dir=str(base_dir) if base_dir is not None else None)
+        base_dir=str(base_dir) if base_dir is not None else None,
+        idempotency_key=idempotency_key)

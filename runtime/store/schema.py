@@ -22,6 +22,7 @@ from dataclasses import dataclass, fields
 from .base import ExecutionRow
 
 __all__ = [
+    "COUNT_BY_STATUS",
     "DELETE_ENTRIES",
     "DELETE_EXECUTIONS",
     "EXECUTION_COLUMNS",
@@ -29,6 +30,7 @@ __all__ = [
     "MIGRATIONS",
     "SELECT_ENTRIES",
     "SELECT_EXECUTION",
+    "SELECT_EXECUTION_BY_KEY",
     "UPDATE_STATUS",
     "UPSERT_EXECUTION",
     "Dialect",
@@ -89,6 +91,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (execution_id, seq)
         )""",
     ),
+    # 2: the idempotency key an execution was requested with (the HTTP API's), unique.
+    (
+        "ALTER TABLE executions ADD COLUMN idempotency_key TEXT",
+        "CREATE UNIQUE INDEX executions_by_idempotency_key ON executions (idempotency_key)",
+        "CREATE INDEX executions_by_parent ON executions (parent, created_at, id)",
+    ),
 )
 """Step n takes the schema from version n - 1 to n."""
 
@@ -111,8 +119,13 @@ UPDATE_STATUS = (
 
 SELECT_EXECUTION = f"SELECT {_COLUMNS} FROM executions WHERE id = ?"
 
+COUNT_BY_STATUS = "SELECT status, COUNT(*) FROM executions GROUP BY status"
+
+SELECT_EXECUTION_BY_KEY = f"SELECT {_COLUMNS} FROM executions WHERE idempotency_key = ?"
+
 SELECT_ENTRIES = (
-    "SELECT execution_id, seq, kind, body, at FROM entries WHERE execution_id = ? ORDER BY seq"
+    "SELECT execution_id, seq, kind, body, at FROM entries WHERE execution_id = ? AND seq > ? "
+    "ORDER BY seq"
 )
 
 _FINISHED_BEFORE = "finished_at IS NOT NULL AND finished_at < ?"
@@ -124,13 +137,15 @@ DELETE_EXECUTIONS = f"DELETE FROM executions WHERE {_FINISHED_BEFORE}"
 
 
 def select_executions(*, status: bool, workflow: bool, since: bool,
-                      after: bool) -> str:
+                      after: bool, parent: bool = False) -> str:
     """The page query, newest first, with the filters that are given (``?`` each, in the
-    order status, workflow, since, cursor's created_at and id, then the row limit)."""
+    order status, workflow, since, parent, cursor's created_at and id, then the row
+    limit)."""
     where = [clause for clause, given in (
         ("status = ?", status),
         ("workflow = ?", workflow),
         ("created_at >= ?", since),
+        ("parent = ?", parent),
         ("(created_at < ? OR (created_at = ? AND id < ?))", after),
     ) if given]
     condition = f" WHERE {' AND '.join(where)}" if where else ""

@@ -130,23 +130,32 @@ class SqlStore(ABC):
 
     def executions(self, *, status: str | None = None, workflow: str | None = None,
                    since: float | None = None, limit: int = 100,
-                   cursor: str | None = None) -> Page:
+                   cursor: str | None = None, parent: str | None = None) -> Page:
         """Executions newest first (by ``created_at``, then id), filtered; paged by cursor."""
         if limit <= 0:
             return Page(executions=())
-        params: list[object] = [v for v in (status, workflow, since) if v is not None]
+        params: list[object] = [v for v in (status, workflow, since, parent) if v is not None]
         if cursor is not None:
             at, execution_id = decode_cursor(cursor)
             params += [at, at, execution_id]
         statement = schema.select_executions(
             status=status is not None, workflow=workflow is not None,
-            since=since is not None, after=cursor is not None)
+            since=since is not None, parent=parent is not None, after=cursor is not None)
         rows = self._query(statement, (*params, limit + 1))
         return page_of((_execution(r) for r in rows), limit, None)
 
-    def entries(self, execution_id: str) -> tuple[EntryRow, ...]:
-        """The journal of ``execution_id``, in ``seq`` order."""
-        rows = self._query(schema.SELECT_ENTRIES, (execution_id,))
+    def execution_by_key(self, idempotency_key: str) -> ExecutionRow | None:
+        """The execution requested with ``idempotency_key``, or None."""
+        rows = self._query(schema.SELECT_EXECUTION_BY_KEY, (idempotency_key,))
+        return _execution(rows[0]) if rows else None
+
+    def counts(self) -> dict[str, int]:
+        """How many executions the store holds, by status value."""
+        return {str(r[0]): int(r[1]) for r in self._query(schema.COUNT_BY_STATUS, ())}
+
+    def entries(self, execution_id: str, after: int = 0) -> tuple[EntryRow, ...]:
+        """The journal of ``execution_id``, in ``seq`` order (only ``seq > after``)."""
+        rows = self._query(schema.SELECT_ENTRIES, (execution_id, after))
         return tuple(EntryRow(execution_id=r[0], seq=r[1], kind=r[2], body=r[3], at=r[4])
                      for r in rows)
 

@@ -1,0 +1,229 @@
+"""``GET /openapi.json``: the OpenAPI 3.0 document of every endpoint, written by hand.
+
+The schemas here are the shapes :mod:`runtime.server.views` and
+:mod:`runtime.server.errors` build; ``tests/server/test_schemathesis.py`` runs schemathesis
+against this document (no 5xx, every response as described), so the two cannot drift apart
+silently.
+
+Misuse: change a shape here and in ``views.py`` together, and say so in ``docs/api.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from runtime.status import TaskStatus, WorkflowStatus
+
+from .wire import json_response
+
+__all__ = ["DOCUMENT", "openapi"]
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "nullable": True}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+TIME = _nullable({"type": "string", "format": "date-time"})
+INT = {"type": "integer"}
+STR = {"type": "string"}
+ANY: dict[str, Any] = {}
+
+SUMMARY = {
+    "type": "object",
+    "required": ["id", "workflow", "status", "created_at", "finished_at", "parent"],
+    "properties": {
+        "id": STR, "workflow": STR,
+        "status": {"type": "string", "enum": [s.value for s in WorkflowStatus]},
+        "created_at": TIME, "finished_at": TIME,
+        "parent": _nullable(STR), "parent_task": _nullable(STR),
+    },
+}
+COUNTS = ("total", "done", "succeeded", "failed", "running")
+ITEMS = _nullable({"type": "object", "required": list(COUNTS),
+                   "properties": dict.fromkeys(COUNTS, INT)})
+TASK = {
+    "type": "object",
+    "required": ["name", "route", "status", "attempts", "result", "started_at",
+                 "finished_at", "items"],
+    "properties": {"name": STR, "route": INT,
+                   "status": {"type": "string", "enum": [s.value for s in TaskStatus]},
+                   "attempts": INT, "result": ANY, "started_at": TIME, "finished_at": TIME,
+                   "items": ITEMS},
+}
+EXEC_ERROR = {
+    "type": "object", "required": ["kind", "message"],
+    "properties": {"task": _nullable(STR), "kind": STR, "message": STR,
+                   "route": _nullable(INT), "item": _nullable(INT), "field": _nullable(STR),
+                   "expression": _nullable(STR), "handled_by": _nullable(STR)},
+}
+EXECUTION = {
+    "allOf": [_ref("Summary"), {
+        "type": "object",
+        "required": ["parameters", "output", "errors", "tasks", "started_at"],
+        "properties": {"parameters": {"type": "object"},
+                       "output": _nullable({"type": "object"}),
+                       "errors": {"type": "array", "items": _ref("ExecutionError")},
+                       "tasks": {"type": "array", "items": _ref("Task")},
+                       "started_at": TIME},
+    }],
+}
+EVENT = {
+    "type": "object", "required": ["id", "kind", "execution_id", "time"],
+    "properties": {
+        "id": {"type": "integer", "minimum": 1}, "kind": STR, "execution_id": STR,
+        "task": STR, "route": INT, "run": INT, "item": INT, "status": STR, "done": INT,
+        "total": INT, "attempt": INT, "error": STR, "pseudo": {"type": "boolean"},
+        "size": INT, "limit": INT, "measure": STR, "time": TIME,
+    },
+}
+ERROR = {
+    "type": "object", "required": ["error"],
+    "properties": {"error": {"type": "object", "required": ["code", "message", "details"],
+                             "properties": {"code": STR, "message": STR,
+                                            "details": {"type": "object"}}}},
+}
+DIAGNOSTIC = {
+    "type": "object", "required": ["code", "severity", "message"],
+    "properties": {"code": STR, "severity": STR, "message": STR, "file": _nullable(STR),
+                   "line": _nullable(INT), "column": _nullable(INT), "task": _nullable(STR),
+                   "path": STR},
+}
+REPORT = {
+    "type": "object", "required": ["file", "valid", "dialect", "diagnostics"],
+    "properties": {"file": _nullable(STR), "valid": {"type": "boolean"},
+                   "dialect": _nullable(STR),
+                   "diagnostics": {"type": "array", "items": _ref("Diagnostic")}},
+}
+SUBMIT = {
+    "type": "object", "required": ["workflow"],
+    "properties": {"workflow": {"type": "string", "minLength": 1,
+                                "description": "a name in the workflows directory, or YAML"},
+                   "parameters": {"type": "object"},
+                   "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 200}},
+}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {str(s): {"description": "error", "content": _json(_ref("Error"))}
+            for s in (*statuses, 401)}
+
+
+def _ok(status: int, schema: dict[str, Any], what: str) -> dict[str, Any]:
+    return {str(status): {"description": what, "content": _json(schema)}}
+
+
+ID = {"name": "execution_id", "in": "path", "required": True, "schema": STR}
+
+
+def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+def _control(name: str) -> dict[str, Any]:
+    return {"post": {
+        "summary": f"{name.capitalize()} an execution", "operationId": f"{name}_execution",
+        "parameters": [ID],
+        "responses": {**_ok(202, _ref("Summary"), "told"), **_errors(404, 409)}}}
+
+
+PATHS: dict[str, Any] = {
+    "/healthz": {"get": {"summary": "The process answers", "operationId": "healthz",
+                         "security": [],
+                         "responses": _ok(200, {"type": "object"}, "alive")}},
+    "/readyz": {"get": {"summary": "Recovery finished and the store answers",
+                        "operationId": "readyz",
+                        "responses": {**_ok(200, {"type": "object"}, "ready"),
+                                      **_errors(503)}}},
+    "/metrics": {"get": {"summary": "Prometheus metrics", "operationId": "metrics",
+                         "responses": {"200": {"description": "Prometheus text",
+                                               "content": {"text/plain": {"schema": STR}}},
+                                       **_errors()}}},
+    "/openapi.json": {"get": {"summary": "This document", "operationId": "openapi",
+                              "responses": {**_ok(200, {"type": "object"}, "OpenAPI 3.0"),
+                                            **_errors()}}},
+    "/api/v1/executions": {
+        "post": {"summary": "Start an execution (or find its idempotency key's)",
+                 "operationId": "create_execution",
+                 "requestBody": {"required": True, "content": _json(_ref("Submit"))},
+                 "responses": {**_ok(201, _ref("Execution"), "started"),
+                               **_ok(200, _ref("Execution"), "the key's execution"),
+                               **_errors(400, 413, 503)}},
+        "get": {"summary": "Executions, newest first", "operationId": "list_executions",
+                "parameters": [
+                    _query("status", {"type": "string",
+                                      "enum": [s.value for s in WorkflowStatus]}),
+                    _query("workflow", STR), _query("parent", STR),
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+                    _query("cursor", STR)],
+                "responses": {**_ok(200, {"type": "object", "required": ["items", "cursor"],
+                                          "properties": {
+                                              "items": {"type": "array",
+                                                        "items": _ref("Summary")},
+                                              "cursor": _nullable(STR)}}, "a page"),
+                              **_errors(400)}},
+    },
+    "/api/v1/executions/{execution_id}": {"get": {
+        "summary": "One execution", "operationId": "get_execution", "parameters": [ID],
+        "responses": {**_ok(200, _ref("Execution"), "the execution"), **_errors(404)}}},
+    "/api/v1/executions/{execution_id}/events": {"get": {
+        "summary": "Its progress events (JSON, or text/event-stream)",
+        "operationId": "execution_events",
+        "parameters": [ID, _query("after", {"type": "integer", "minimum": 0}),
+                       {"name": "Last-Event-ID", "in": "header", "required": False,
+                        "schema": {"type": "integer", "minimum": 0}}],
+        "responses": {"200": {"description": "events", "content": {
+            "application/json": {"schema": {
+                "type": "object", "required": ["items", "finished"],
+                "properties": {"items": {"type": "array", "items": _ref("Event")},
+                               "finished": {"type": "boolean"}}}},
+            "text/event-stream": {"schema": STR}}}, **_errors(400, 404)}}},
+    "/api/v1/executions/{execution_id}/trace": {"get": {
+        "summary": "Its trace lines", "operationId": "execution_trace", "parameters": [ID],
+        "responses": {"200": {"description": "JSON lines", "content": {
+            "application/x-ndjson": {"schema": STR}}}, **_errors(404)}}},
+    "/api/v1/executions/{execution_id}/cancel": _control("cancel"),
+    "/api/v1/executions/{execution_id}/pause": _control("pause"),
+    "/api/v1/executions/{execution_id}/resume": _control("resume"),
+    "/api/v1/validate": {"post": {
+        "summary": "Validate a workflow (troupe validate --json)", "operationId": "validate",
+        "requestBody": {"required": True, "content": _json({
+            "type": "object", "required": ["workflow"],
+            "properties": {"workflow": {"type": "string", "minLength": 1}}})},
+        "responses": {**_ok(200, _ref("Report"), "the report"), **_errors(400, 413)}}},
+    "/api/v1/workflows": {"get": {
+        "summary": "The workflows directory, each file validated", "operationId": "workflows",
+        "responses": {**_ok(200, {"type": "object", "required": ["items"], "properties": {
+            "items": {"type": "array", "items": {"allOf": [
+                {"type": "object", "required": ["name"], "properties": {"name": STR}},
+                _ref("Report")]}}}}, "the workflows"), **_errors()}}},
+}
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "Troupe daemon", "version": "1",
+             "description": "The HTTP JSON API of `troupe daemon` (docs/api.md)."},
+    "paths": PATHS,
+    "components": {
+        "schemas": {"Summary": SUMMARY, "Execution": EXECUTION, "Task": TASK,
+                    "ExecutionError": EXEC_ERROR, "Event": EVENT, "Error": ERROR,
+                    "Diagnostic": DIAGNOSTIC, "Report": REPORT, "Submit": SUBMIT},
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+    },
+    "security": [{"bearer": []}],
+}
+
+
+async def openapi(request: Request) -> Response:
+    """GET /openapi.json."""
+    return json_response(DOCUMENT)
