@@ -103,7 +103,8 @@ class _Daemon:
         self.env = env
         self.settings = settings
         self.engine = engine
-        self.app = create_app(engine, server_settings(settings))
+        self.server_settings = server_settings(settings)
+        self.app = create_app(engine, self.server_settings)
         self.state = self.app.state.troupe
         self.server = uvicorn.Server(uvicorn.Config(  # serve() not called: no signals
             self.app, host=settings.host, port=settings.port, log_config=None,
@@ -151,7 +152,8 @@ class _Daemon:
     async def _recover(self) -> None:
         """Continue the executions left unfinished, then report ready."""
         try:
-            handles = await asyncio.to_thread(self.engine.recover)
+            traced = {"trace": self.server_settings.trace_path} if self.settings.trace_dir else {}
+            handles = await asyncio.to_thread(self.engine.recover, **traced)
         except TroupeError as exc:
             log.error("recovery_failed", error=str(exc), kind=type(exc).__name__)
             self.exit_code = 1

@@ -79,6 +79,11 @@ class Notifications:
                 return seen
 
 
+STARTED: list[subprocess.Popen[bytes]] = []
+"""Every daemon process started, for the ``conftest`` fixture that kills what a failed test
+left running."""
+
+
 class Daemon:
     """One ``troupe daemon`` subprocess."""
 
@@ -102,6 +107,7 @@ class Daemon:
                  *args],
                 stdout=out, stderr=err, cwd=workdir,
                 env=env_for({"NOTIFY_SOCKET": notes.path, **(env or {})}))
+        STARTED.append(proc)
         daemon = cls(proc, log, store, "")
         try:
             ready = notes.until("READY=1", timeout)[-1]

@@ -50,10 +50,9 @@ def test_sighup_reloads_workflows_and_config(tmp_path: Path) -> None:
             assert seen[-1].startswith(f"READY=1\nSTATUS=serving on {daemon.url}")
             assert _names(http) == {"hello", "second"}
 
-            config.write_text('workflows = "flows"\ndrain_timeout = 5\n'
-                              f'store = "sqlite:///{tmp_path / "other.db"}"\n')
+            config.write_text('workflows = "flows"\ndrain_timeout = 5\ntrace_dir = "traces"\n')
             _reload(daemon, notes)
-            assert daemon.logged("reload_needs_restart")[-1]["settings"] == ["store"]
+            assert daemon.logged("reload_needs_restart")[-1]["settings"] == ["trace_dir"]
 
             config.write_text('workflows = "flows"\ndrain_timeout = "later"\n')
             (flows / "third.yaml").write_text(HELLO)
