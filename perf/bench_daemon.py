@@ -1,8 +1,8 @@
-"""10. The daemon over HTTP: executions submitted per second, and POST to first task started.
+"""11. The daemon over HTTP: executions submitted per second, and POST to first task started.
 
 Run on its own (perf/README.md, "The daemon", is written by hand from what it prints)::
 
-    python perf/bench_daemon.py              # full: 1,000 submissions, ~1-2 min
+    python perf/bench_daemon.py              # full: 1,000 submissions, ~20 s
     python perf/bench_daemon.py --quick      # smoke: 100 submissions
 
 It starts ``troupe daemon`` in a subprocess (SQLite store in a temporary directory, a free
