@@ -154,8 +154,9 @@ class _Daemon:
         try:
             traced = {"trace": self.server_settings.trace_path} if self.settings.trace_dir else {}
             handles = await asyncio.to_thread(self.engine.recover, **traced)
-        except TroupeError as exc:
-            log.error("recovery_failed", error=str(exc), kind=type(exc).__name__)
+        except Exception as exc:  # whatever it was, the daemon cannot go on
+            log.error("recovery_failed", error=str(exc), kind=type(exc).__name__,
+                      exc_info=not isinstance(exc, TroupeError))
             self.exit_code = 1
             self._on_stop(signal.SIGTERM)
             return
