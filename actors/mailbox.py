@@ -56,6 +56,10 @@ class BatchingInbox:
             return held
         return self._queue.get()
 
+    def qsize(self) -> int:
+        """How many messages wait (approximately, as ``queue.Queue.qsize``)."""
+        return self._queue.qsize() + (self._held is not None)
+
     def empty(self) -> bool:
         """Tell whether no envelope is waiting."""
         return self._held is None and self._queue.empty()

@@ -48,7 +48,7 @@ async def readyz(request: Request) -> Response:
     try:
         await run_in_threadpool(state.engine.record, "")
     except TroupeError as exc:
-        raise ApiError(503, "store_unreachable", str(exc)) from None
+        raise ApiError(503, "store_unavailable", str(exc)) from None
     return json_response({"ready": True, "draining": state.draining})
 
 

@@ -60,8 +60,8 @@ GATED = textwrap.dedent("""\
     """)
 
 TYPED = textwrap.dedent("""\
-    version: 1
-    name: typed
+    version: "1.0.0"
+    ref: tests.typed
     parameters:
       count:
         type: integer
@@ -122,8 +122,9 @@ def engine(store_url: str, gate: Gate) -> Iterator[Engine]:
 
 
 def settings_for(workflows_dir: Path, tmp_path: Path, **changes: Any) -> ServerSettings:
-    return ServerSettings(workflows_dir=workflows_dir, trace_dir=tmp_path / "traces",
-                          keepalive=0.5, **changes)
+    values: dict[str, Any] = {"workflows_dir": workflows_dir,
+                              "trace_dir": tmp_path / "traces", "keepalive": 0.5, **changes}
+    return ServerSettings(**values)
 
 
 @pytest.fixture
