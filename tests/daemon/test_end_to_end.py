@@ -72,11 +72,9 @@ def _submit_all(server: str, ks: range) -> dict[str, int]:
 
 def _listed(server: str) -> set[str]:
     """Every execution ``troupe list`` shows, page after page."""
-    done = troupe("list", "--json", "--limit", "1000", "--server", server)
+    done = troupe("list", "--all", "--json", "--server", server)
     assert done.returncode == 0, done.stdout + done.stderr
-    shown = json.loads(done.stdout)
-    items = shown["items"] if isinstance(shown, dict) else shown
-    return {item["id"] for item in items}
+    return {item["id"] for item in json.loads(done.stdout)["items"]}
 
 
 def test_batches_a_watch_and_a_kill(tmp_path: Path) -> None:
