@@ -3,6 +3,8 @@
     troupe validate FILE... [--json]
     troupe run FILE [-p key=value ...] [--params-file F] [--json] [--trace PATH] [--store URL]
     troupe recover | executions {list,show,events} | purge   [--store URL]  (runtime.cli_store)
+    troupe submit | list | get | watch | cancel | pause | resume | logs | top   [--server URL]
+        (the client of ``troupe daemon``: runtime.client.commands; exit 3 when no daemon answers)
     troupe actions [--json]
     troupe daemon [--store URL] [--listen HOST:PORT] [--workflows DIR] ...  (runtime.daemon)
     troupe trace {summary,tree,timeline,stats,why,follow,export,html} ...
@@ -68,8 +70,10 @@ def _parser() -> argparse.ArgumentParser:
         "neither: in memory only"))
 
     _add_store_commands(sub)
+    from runtime.client.commands import register
     from runtime.daemon.command import register as register_daemon
 
+    register(sub)  # submit, list, get, watch, cancel, pause, resume, logs, top
     register_daemon(sub)
     actions = sub.add_parser("actions", help="list the registered actions")
     actions.add_argument("--json", action="store_true")
@@ -139,6 +143,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from runtime.cli_store import run_store_command
 
             return run_store_command(handler, args, sys.stdout, sys.stderr)
+        if getattr(args, "client_command", None) is not None:
+            from runtime.client.commands import run_client_command
+
+            return run_client_command(args, sys.stdout, sys.stderr)
         if args.command == "validate":
             return _validate(args, sys.stdout)
         if args.command == "run":
@@ -196,24 +204,9 @@ def _validate(args: argparse.Namespace, out: IO[str]) -> int:
 
 def _parameters(args: argparse.Namespace, string_inputs: frozenset[str] = frozenset()
                 ) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    if args.params_file:
-        loaded = yaml.safe_load(Path(args.params_file).read_text(encoding="utf-8"))
-        if loaded is not None and not isinstance(loaded, dict):
-            raise ParameterError(detail=f"{args.params_file}: parameters must be a mapping")
-        params.update(loaded or {})
-    for item in args.param:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ParameterError(detail=f"-p {item!r}: expected KEY=VALUE")
-        if key in string_inputs:
-            params[key] = value
-            continue
-        try:
-            params[key] = yaml.safe_load(value) if value else ""
-        except yaml.YAMLError:
-            params[key] = value
-    return params
+    from runtime.cli_params import parse_parameters
+
+    return parse_parameters(args.param, args.params_file, string_inputs)
 
 
 def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
