@@ -68,6 +68,8 @@ def configure(level: str, secrets: Iterable[str] = (), stream: IO[str] = sys.std
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+        logger.disabled = False
+        logger.setLevel(logging.NOTSET)  # the root's level decides, for every logger alike
     set_level(level)
 
 
