@@ -37,8 +37,9 @@ def rfc3339(seconds: float | datetime | None) -> str | None:
 
 
 def status_of(row: ExecutionRow, log: ProgressLog | None) -> str:
-    """The execution's status: the journal's end if it has one, else the record's."""
-    if log is not None and log.finished:
+    """The execution's status: the journal's (its replayed state, at least as recent as
+    the record, whose status changes may be written a batch later), else the record's."""
+    if log is not None and log.consumed:
         return str(log.state.status)
     return row.status
 
