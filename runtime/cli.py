@@ -6,6 +6,7 @@
     troupe submit | list | get | watch | cancel | pause | resume | logs | top   [--server URL]
         (the client of ``troupe daemon``: runtime.client.commands; exit 3 when no daemon answers)
     troupe actions [--json]
+    troupe daemon [--store URL] [--listen HOST:PORT] [--workflows DIR] ...  (runtime.daemon)
     troupe trace {summary,tree,timeline,stats,why,follow,export,html} ...
 
 Exit codes: 0 success, 1 the workflow failed (or validation found errors), 2 bad input
@@ -70,8 +71,10 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_store_commands(sub)
     from runtime.client.commands import register
+    from runtime.daemon.command import register as register_daemon
 
     register(sub)  # submit, list, get, watch, cancel, pause, resume, logs, top
+    register_daemon(sub)
     actions = sub.add_parser("actions", help="list the registered actions")
     actions.add_argument("--json", action="store_true")
 
@@ -133,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``troupe`` console script."""
     args = _parser().parse_args(argv)
     try:
+        if getattr(args, "main", None) is not None:  # subcommands that run by themselves
+            return int(args.main(args))
         handler = getattr(args, "handler", None)
         if handler is not None:
             from runtime.cli_store import run_store_command

@@ -19,6 +19,7 @@ __all__ = [
     "ActionFailed",
     "ActionNotFound",
     "ActionTimedOut",
+    "ConfigError",
     "Diagnostic",
     "EngineBug",
     "ExpressionError",
@@ -297,6 +298,18 @@ class ActionTimedOut(TroupeError):
 
 class EngineBug(TroupeError):
     """An invariant of the engine was broken: a bug in Troupe, not in the workflow."""
+
+
+class ConfigError(TroupeError):
+    """A daemon setting is wrong: ``source`` says where it came from (a config file's path,
+    ``$TROUPE_X`` or ``--flag``), ``key`` which setting, ``problem`` what is wrong in words.
+    The value itself is never part of the message (it may be a secret)."""
+
+    def __init__(self, *, source: str, key: str, problem: str) -> None:
+        self.source = source
+        self.key = key
+        self.problem = problem
+        super().__init__(f"{source}: {key}: {problem}")
 
 
 class StoreError(TroupeError):
