@@ -3,11 +3,12 @@
 :func:`root_context` is built once per process, as Orquesta builds its own: yaql's standard
 library (``yaql.create_context()``: queries, strings, math, dicts...) plus Orquesta's
 catalogue, ``ctx``, ``result``, ``item``, ``succeeded``, ``failed``, ``completed``,
-``timed_out``, ``task_status``, ``json`` and ``zip``. Their logic is that of the Jinja
-functions (:mod:`~runtime.templating.orquesta_functions`); here they read the
-:class:`~runtime.templating.scope.Scope` from the yaql context variable :data:`SCOPE_VAR`.
-Each evaluation gets a child context of the root (a dictionary and a parent pointer) holding
-only references: the scope, and ``$``, the visible workflow context itself.
+``timed_out``, ``task_status``, ``json`` and ``zip``, and StackStorm's ``task``. Their logic
+is that of the Jinja functions (:mod:`~runtime.templating.orquesta_functions`); here they
+read the :class:`~runtime.templating.scope.Scope` from the yaql context variable
+:data:`SCOPE_VAR`. Each evaluation gets a child context of the root (a dictionary and a
+parent pointer) holding only references: the scope, and ``$``, the visible workflow context
+itself.
 
 Misuse: never register functions on, or store data in, the root context after start-up (it
 is shared by every evaluation); never convert the scope's data to yaql's input types
@@ -75,6 +76,10 @@ def _task_status(context: contexts.ContextBase, name: str) -> str:
     return fn.read_task_status(_scope(context), name)
 
 
+def _task(context: contexts.ContextBase, name: Any = None) -> Any:
+    return fn.read_task(_scope(context), fn.ABSENT if name is None else name)
+
+
 def _json(value: Any) -> Any:
     return fn.json_(value)
 
@@ -93,6 +98,7 @@ _FUNCTIONS: dict[str, Any] = {
     "timed_out": _timed_out,
     "cancelled": _cancelled,
     "task_status": _task_status,
+    "task": _task,
     "json": _json,
     "zip": _zip,
 }
