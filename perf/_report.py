@@ -23,6 +23,7 @@ TARGETS = {
     "floor_ratio": 2.0,
     "memory_mib": 30.0,
     "trace_ratio": 2.0,
+    "yaql_over_jinja": 1.5,
 }
 
 
@@ -215,6 +216,10 @@ def tables(res: dict[str, Any]) -> dict[str, str]:
             f"The 1 MiB context changes the peak by {mem['ctx_effect_kib'] / 1024:+.2f} MiB "
             f"against the 8-byte one. Median of {big['repeats']} processes.")
 
+    lang = sec.get("languages")
+    if lang:
+        out["languages"] = _languages(lang)
+
     tr = sec.get("trace")
     if tr:
         rows = [[f"{tr['n']:,}", "off (`trace=None`)", _fmt(tr["off_us"]), "1.00x", "–", "–",
@@ -233,6 +238,24 @@ def tables(res: dict[str, Any]) -> dict[str, str]:
             f"{_verdict(tr['ratio'] <= TARGETS['trace_ratio'])}. Median of {tr['repeats']} "
             "processes, each alternating the three variants twice.")
     return out
+
+
+def _languages(lang: dict[str, Any]) -> str:
+    """Section 2b: YAQL item inputs against Jinja ones, and both against M."""
+    rows = [[str(r["m"]), r["lang"], f"{r['n']:,}", _fmt(r["per_item_us"]),
+             ", ".join(_fmt(v) for v in r["per_item_us_all"])] for r in lang["rows"]]
+    ratio = lang["ratios"]
+    speed_ok = max(ratio["yaql_over_jinja_m0"], ratio["yaql_over_jinja_m100"]) <= TARGETS[
+        "yaql_over_jinja"]
+    flat_ok = ratio["yaql_m100_over_m0"] <= TARGETS["m100_over_m0"]
+    return _table(["M tasks (S = 10 KB)", "item input", "N items", "engine µs/item",
+                   "per process"], rows, "lllrr") + (
+        f"\n\nYAQL over Jinja per item: M = 0: {ratio['yaql_over_jinja_m0']:.2f}x, M = 100: "
+        f"{ratio['yaql_over_jinja_m100']:.2f}x (target ≤ {TARGETS['yaql_over_jinja']}x: "
+        f"{_verdict(speed_ok)}). M = 100 over M = 0: YAQL {ratio['yaql_m100_over_m0']:.2f}x, "
+        f"Jinja {ratio['jinja_m100_over_m0']:.2f}x (target ≤ {TARGETS['m100_over_m0']}x: "
+        f"{_verdict(flat_ok)}). Medians of the per-pass ratios, "
+        f"{lang['rows'][0]['repeats']} passes of the four cells back to back.")
 
 
 def _headline(res: dict[str, Any]) -> str:

@@ -178,3 +178,50 @@ def run_trace(runner: Any, quick: bool) -> dict[str, Any]:
         "info_ratios"]
     out["trace_lines"] = out["info_lines"]
     return out
+
+
+ITEM_INPUTS = {"jinja": "{x: '{{ item() }}'}", "yaql": "{x: '<% item() %>'}"}
+"""The fan task's input per expression language (section 2b): the item, rendered per item."""
+
+
+def lang_cell(m: int, n: int, lang: str) -> dict[str, Any]:
+    """One with-items run whose items render ``ITEM_INPUTS[lang]`` after ``m`` 10 KB results."""
+    _warm_up()
+    out = run_once(m, n, 10 * KB, item_input=ITEM_INPUTS[lang])
+    out.pop("_result")
+    out.update(m=m, n=n, lang=lang)
+    return out
+
+
+def run_languages(runner: Any, quick: bool) -> dict[str, Any]:
+    """Section 2b: per-item cost with YAQL item inputs against Jinja ones, at M = 0 and 100.
+
+    Each pass runs the four cells back to back (so a slow spell of the shared machine falls
+    on all of them); the ratios are taken per pass, then their median is reported.
+    """
+    n = 300 if quick else 2000
+    repeats = 1 if quick else 5
+    cells = [(m, lang) for m in (0, 100) for lang in ITEM_INPUTS]
+    done: dict[tuple[int, str], list[dict[str, Any]]] = {c: [] for c in cells}
+    for _ in range(repeats):
+        for m, lang in cells:
+            done[(m, lang)].append(runner("bench_with_items:lang_cell",
+                                          {"m": m, "n": n, "lang": lang}))
+    rows = [{"m": m, "lang": lang, "n": n, "repeats": repeats,
+             "per_item_us": median(r["per_item_us"] for r in done[(m, lang)]),
+             "per_item_us_all": [r["per_item_us"] for r in done[(m, lang)]]}
+            for m, lang in cells]
+
+    def ratios(a: tuple[int, str], b: tuple[int, str]) -> list[float]:
+        return [x["per_item_us"] / y["per_item_us"]
+                for x, y in zip(done[a], done[b], strict=True)]
+
+    passes = {
+        "yaql_over_jinja_m0": ratios((0, "yaql"), (0, "jinja")),
+        "yaql_over_jinja_m100": ratios((100, "yaql"), (100, "jinja")),
+        "yaql_m100_over_m0": ratios((100, "yaql"), (0, "yaql")),
+        "jinja_m100_over_m0": ratios((100, "jinja"), (0, "jinja")),
+    }
+    return {"n": n, "rows": rows, "ratios": {k: median(v) for k, v in passes.items()},
+            "ratio_passes": passes,
+            "failures": [f for runs in done.values() for r in runs for f in r["failures"]]}

@@ -30,8 +30,8 @@ if str(PERF_DIR.parent) not in sys.path:
 
 from _common import OUT, CellFailed, cell_main, loadavg, machine, run_cell  # noqa: E402
 
-SECTIONS = ("context", "with_items", "orquesta", "latency", "concurrency", "floor", "memory",
-            "trace")
+SECTIONS = ("context", "with_items", "languages", "orquesta", "latency", "concurrency",
+            "floor", "memory", "trace")
 
 
 def _log(message: str) -> None:
@@ -82,6 +82,7 @@ def run_sections(names: list[str], quick: bool) -> dict[str, Any]:
     plan = {
         "context": lambda: bench_context.run(runner, quick),
         "with_items": lambda: bench_with_items.run(runner, quick),
+        "languages": lambda: bench_with_items.run_languages(runner, quick),
         "orquesta": lambda: bench_orquesta.run(
             runner, quick, sections.get("with_items", {}).get("rows", [])),
         "latency": lambda: bench_latency.run(runner, quick),

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = {"context", "with_items", "orquesta", "latency", "concurrency", "floor", "memory",
-            "trace"}
+SECTIONS = {"context", "with_items", "languages", "orquesta", "latency", "concurrency", "floor",
+            "memory", "trace"}
 
 
 @pytest.mark.slow

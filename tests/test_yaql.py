@@ -139,8 +139,39 @@ def test_expressions_are_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_referenced_ctx_names_read_yaql() -> None:
     assert referenced_ctx_names("<% ctx(a) + ctx('b') + ctx().c + ctx()['d'] %> <% $.e %>") == {
-        "a", "b", "c", "d"}
+        "a", "b", "c", "d", "e"}
     assert referenced_ctx_names("<% ctx().l.select(ctx(x)) %>") == {"l", "x"}
+
+
+@pytest.mark.parametrize(("source", "names"), [
+    ("<% $.x %>", {"x"}),
+    ("<% $['k'] %>", {"k"}),
+    ("<% $.a.b.c %>", {"a"}),
+    ("<% len($.q) + $.r.a %>", {"q", "r"}),
+    ("<% $.items.select($.y) %>", {"items"}),       # `$` is each element inside select
+    ("<% ctx().a.where($ > $.b) %>", {"a"}),
+    ("<% select($.l, $.m) %>", {"l"}),              # the query function's later arguments
+    ("<% let(v => 1) -> $.z %>", set()),            # `$` rebound right of `->`
+    ("<% $x %>", set()),                            # a yaql variable, not a context key
+])
+def test_dollar_reads_the_context_where_dollar_is_the_context(source: str, names: set[str]
+                                                             ) -> None:
+    assert referenced_ctx_names(source) == names
+
+
+def test_dollar_names_are_checked_statically() -> None:
+    assert diagnostics("""\
+        version: 1.0
+        input: [a]
+        tasks:
+          t:
+            action: core.noop
+            next:
+              - publish:
+                  - b: <% $.a %>
+                  - c: <% $.nothing %>
+                  - d: <% $.a.select($.nothing2) %>
+        """) == [("T302", 9, 16, "t")]
 
 
 def diagnostics(text: str) -> list[tuple[str, int | None, int | None, str | None]]:

@@ -12,6 +12,7 @@ Misuse: only the machine calls these, inside one :class:`~runtime.machine.tx.Tx`
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from pyrsistent import PMap, pmap, pvector
@@ -123,7 +124,8 @@ def _render_output(tx: Tx) -> bool:
     output: PMap[str, Any] = pmap()
     ok = True
     for name, node in tx.defn.outputs:
-        scope = Scope(view, params=tx.params, tasks=tx.tasks_ns, system=tx.system())
+        scope = Scope(view, params=tx.params, tasks=tx.tasks_ns, system=tx.system(),
+                      task_runs=partial(tx.task_record, route=0))
         try:
             value = node.render(scope)
         except ExpressionError as exc:

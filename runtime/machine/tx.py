@@ -24,7 +24,7 @@ from functools import partial
 from operator import attrgetter
 from typing import Any
 
-from pyrsistent import PMap, PVector
+from pyrsistent import PMap, PVector, pmap
 from pyrsistent.typing import PVectorEvolver
 
 from runtime.commands import Command, ErrorRecord
@@ -223,6 +223,7 @@ class Tx:
             self.visible(run.ctx),
             task=run.task,
             task_statuses=partial(self.task_status, route=run.route),
+            task_runs=partial(self.task_record, route=run.route),
             params=self.params,
             tasks=self.tasks_ns,
             system=self.system(),
@@ -232,12 +233,10 @@ class Tx:
 
     def system(self) -> Any:
         """The ``system`` namespace (Attune)."""
-        from pyrsistent import pmap
-
         return pmap({"execution_id": self.execution_id, "workflow_start": self.started_at})
 
-    def task_status(self, name: str, route: int) -> str:
-        """Status of task ``name`` on ``route`` or a parent route; ``"null"`` if unknown."""
+    def _latest_run(self, name: str, route: int) -> TaskRun | None:
+        """The latest run of ``name`` on ``route`` or a parent route (the raw record)."""
         labels = self.routes[route]
         for candidate in range(len(self.routes) - 1, -1, -1):
             other = self.routes[candidate]
@@ -246,8 +245,31 @@ class Tx:
                 if run_id is not None:
                     # The raw record: its status is current even while its items work is
                     # open (folding here would stale the work an item render is using).
-                    return str(self.runs[run_id].status.value)
-        return "null"
+                    return self.runs[run_id]
+        return None
+
+    def task_status(self, name: str, route: int) -> str:
+        """Status of task ``name`` on ``route`` or a parent route; ``"null"`` if unknown."""
+        run = self._latest_run(name, route)
+        return "null" if run is None else str(run.status.value)
+
+    def task_record(self, name: str, route: int) -> PMap[str, Any] | None:
+        """StackStorm's ``task(name)`` record of the latest run of ``name``; None if unknown.
+
+        The fields are those st2 returns (``task_execution_id``, ``workflow_execution_id``,
+        ``task_name``, ``task_id``, ``route``, ``result``, ``status``, ``start_timestamp``,
+        ``end_timestamp``); timestamps are epoch seconds or None.
+        """
+        run = self._latest_run(name, route)
+        if run is None:
+            return None
+        return pmap({
+            "task_execution_id": f"{self.execution_id}:{run.id}",
+            "workflow_execution_id": self.execution_id,
+            "task_name": run.task, "task_id": run.task, "route": run.route,
+            "result": run.result, "status": str(run.status.value),
+            "start_timestamp": run.started_at, "end_timestamp": run.finished_at,
+        })
 
     def active(self) -> bool:
         """Tell whether the workflow may still start new work."""

@@ -43,7 +43,9 @@ def referenced_ctx_names(source: str, dialect: str = "orquesta") -> set[str]:
 
     Names computed at run time (``ctx(some_expr)``) are not reported. In the Orquesta dialect
     a YAQL string is read the same way (``ctx(x)``, ``ctx('x')``, ``ctx().x``,
-    ``ctx()['x']``); ``$.x`` is not, since ``$`` is rebound inside ``select`` and the like.
+    ``ctx()['x']``), and so are ``$.x`` and ``$['x']`` where ``$`` is still the workflow
+    context: not inside a method's arguments (``.select($.y)``, where yaql rebinds ``$``
+    to each element), nor right of ``->``, nor in a query function's later arguments.
     """
     if dialect == "orquesta" and has_yaql(source):
         return _yaql_ctx_names(source)
@@ -82,7 +84,35 @@ def _yaql_name(node: Any) -> str | None:
     return None
 
 
-def _walk_yaql(node: Any, names: set[str]) -> None:
+_REBINDING = frozenset({
+    "select", "where", "filter", "any", "all", "orderBy", "orderByDescending", "thenBy",
+    "thenByDescending", "groupBy", "selectMany", "takeWhile", "skipWhile", "indexWhere",
+    "lastIndexWhere", "aggregate", "reduce", "sum", "max", "min", "first", "single",
+    "distinct", "toDict", "sequence", "generate", "generateMany", "dictSelect", "dictWhere",
+    "let", "def", "switch", "mapping", "cycle", "join", "zip", "zipLongest", "call",
+})
+"""yaql functions whose arguments after the first may be evaluated with ``$`` rebound."""
+
+
+def _is_root(node: Any) -> bool:
+    return (type(node) is yaql_nodes.GetContextValue
+            and getattr(node.path, "value", None) == "$")
+
+
+def _children(node: Any, rebound: bool) -> list[tuple[Any, bool]]:
+    """The node's arguments, each with whether ``$`` is rebound below it."""
+    args: tuple[Any, ...] = tuple(getattr(node, "args", None) or ())
+    name = getattr(node, "name", None)
+    if name == "#operator_." and len(args) == 2 and type(args[1]) is yaql_nodes.Function:
+        return [(args[0], rebound), (args[1], True)]  # a method call: `x.select($ ...)`
+    if name == "#operator_->" and len(args) == 2:
+        return [(args[0], rebound), (args[1], True)]
+    if type(node) is yaql_nodes.Function and name in _REBINDING:
+        return [(arg, rebound or index > 0) for index, arg in enumerate(args)]
+    return [(arg, rebound) for arg in args]
+
+
+def _walk_yaql(node: Any, names: set[str], rebound: bool = False) -> None:
     args: tuple[Any, ...] = tuple(getattr(node, "args", None) or ())
     if type(node) is yaql_nodes.Function and node.name == "ctx" and args:
         name = _yaql_name(args[0])
@@ -90,10 +120,11 @@ def _walk_yaql(node: Any, names: set[str]) -> None:
             names.add(name)
     elif getattr(node, "name", None) in ("#operator_.", "#indexer") and len(args) == 2:
         name = _yaql_name(args[1])
-        if _is_bare_yaql_ctx(args[0]) and name is not None:
+        if name is not None and (_is_bare_yaql_ctx(args[0]) or (
+                not rebound and _is_root(args[0]))):
             names.add(name)
-    for arg in args:
-        _walk_yaql(arg, names)
+    for child, child_rebound in _children(node, rebound):
+        _walk_yaql(child, names, child_rebound)
 
 
 def _yaql_ctx_names(source: str) -> set[str]:

@@ -1,9 +1,10 @@
 """The functions of Orquesta expressions, which read the evaluation scope.
 
-Orquesta's catalogue (``ctx``, ``result``, ``item``, ``succeeded``, ``failed``, ``completed``,
-``timed_out``, ``task_status``, ``json``, ``zip``) reads the evaluation :class:`Scope` that the
-engine passes with every render. Each function's logic is a plain function of the scope
-(``read_ctx``, ``is_failed``...), shared by the Jinja globals here and the YAQL functions of
+Orquesta's catalogue (``ctx``, ``result``, ``item``, ``succeeded``, ``failed``,
+``completed``, ``timed_out``, ``task_status``, ``json``, ``zip``, and StackStorm's ``task``)
+reads the evaluation :class:`Scope` that the engine passes with every render. Each
+function's logic is a plain function of the scope (``read_ctx``, ``is_failed``...), shared
+by the Jinja globals here and the YAQL functions of
 :mod:`~runtime.templating.yaql_functions`. Attune's transition tests (``succeeded()``...)
 are the same functions. A function that fails raises :class:`ExpressionError` (the node
 fills in where).
@@ -30,7 +31,8 @@ from runtime.values import freeze
 
 __all__ = ["ABSENT", "ORQUESTA_GLOBALS", "completed", "failed", "is_cancelled", "is_completed",
            "is_failed", "is_succeeded", "is_timed_out", "json_", "read_ctx", "read_item",
-           "read_result", "read_task_status", "result", "succeeded", "timed_out", "zip_"]
+           "read_result", "read_task", "read_task_status", "result", "succeeded", "timed_out",
+           "zip_"]
 
 ABSENT = object()
 """The default of optional arguments (``ctx()`` with no name), told apart from ``None``."""
@@ -162,9 +164,39 @@ def cancelled(context: Context) -> bool:
 
 
 @pass_context
+def task(context: Context, name: Any = _ABSENT) -> Any:
+    """StackStorm's ``task(name)`` (``task()``: the current task), with ``.result``, ``.status``."""
+    return read_task(_scope(context), name)
+
+
+@pass_context
 def task_status(context: Context, name: str) -> str:
     """Return the status of task ``name`` on the current route, or ``"null"`` if unknown."""
     return read_task_status(_scope(context), name)
+
+
+def read_task(scope: Scope, name: Any = _ABSENT) -> Any:
+    """StackStorm's ``task(name)``: the record of task ``name``'s latest run on the route.
+
+    ``task()`` is the current task; while the current task's result is being evaluated
+    (``publish``, ``when``) its record carries that result and status. Fields: those of
+    st2 (``result``, ``status``, ``task_id``, ``task_name``, ``route``, ``task_execution_id``,
+    ``workflow_execution_id``, ``start_timestamp``, ``end_timestamp``).
+    """
+    current = name is _ABSENT or name is None or name == scope.task
+    target = scope.task if current else name
+    if not isinstance(target, str):
+        raise ExpressionError("task() takes a task name (a string), got "
+                              f"{type_name(target)}", expression="")
+    record = scope.task_runs(target) if scope.task_runs is not None else None
+    if record is None:
+        raise ExpressionError(f"unable to find task execution for {target!r}",
+                              expression="")
+    if current and scope.has_result:
+        record = record.set("result", scope.result)
+        if scope.status is not None:
+            record = record.set("status", scope.status)
+    return record
 
 
 def json_(value: Any) -> Any:
@@ -194,6 +226,7 @@ ORQUESTA_GLOBALS: dict[str, Any] = {
     "timed_out": timed_out,
     "cancelled": cancelled,
     "task_status": task_status,
+    "task": task,
     "json": json_,
     "zip": zip_,
 }

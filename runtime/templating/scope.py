@@ -28,6 +28,8 @@ class Scope:
 
     Built afresh for each evaluation site (cheap: a slotted object with references only).
     ``ctx`` is the visible workflow context (a pyrsistent map, never copied).
+    ``task_statuses(name)`` and ``task_runs(name)`` look a task up on the current route
+    (its status; StackStorm's ``task(name)`` record, or None).
     """
 
     __slots__ = (
@@ -42,6 +44,7 @@ class Scope:
         "status",
         "system",
         "task",
+        "task_runs",
         "task_statuses",
         "tasks",
     )
@@ -58,6 +61,7 @@ class Scope:
         index: int | None = None,
         has_item: bool = False,
         task_statuses: Callable[[str], str] | None = None,
+        task_runs: Callable[[str], Any] | None = None,
         params: PMap[str, Any] | None = None,
         tasks: PMap[str, Any] | None = None,
         system: PMap[str, Any] | None = None,
@@ -72,6 +76,7 @@ class Scope:
         self.index = index
         self.has_item = has_item
         self.task_statuses = task_statuses
+        self.task_runs = task_runs
         self.params = params if params is not None else _EMPTY
         self.tasks = tasks if tasks is not None else _EMPTY
         self.system = system if system is not None else _EMPTY

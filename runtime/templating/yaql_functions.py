@@ -5,11 +5,12 @@ library (``yaql.create_context(regex=False)``: queries, strings, math, dicts...;
 regex functions replaced, with ``pow``, integer ``*`` and ``range``, by the guarded ones of
 :mod:`~runtime.templating.yaql_guards`, in a layer above) plus Orquesta's
 catalogue, ``ctx``, ``result``, ``item``, ``succeeded``, ``failed``, ``completed``,
-``timed_out``, ``task_status``, ``json`` and ``zip``. Their logic is that of the Jinja
-functions (:mod:`~runtime.templating.orquesta_functions`); here they read the
-:class:`~runtime.templating.scope.Scope` from the yaql context variable :data:`SCOPE_VAR`.
-Each evaluation gets a child context of the root (a dictionary and a parent pointer) holding
-only references: the scope, and ``$``, the visible workflow context itself.
+``timed_out``, ``task_status``, ``json`` and ``zip``, and StackStorm's ``task``. Their logic
+is that of the Jinja functions (:mod:`~runtime.templating.orquesta_functions`); here they
+read the :class:`~runtime.templating.scope.Scope` from the yaql context variable
+:data:`SCOPE_VAR`. Each evaluation gets a child context of the root (a dictionary and a
+parent pointer) holding only references: the scope, and ``$``, the visible workflow context
+itself.
 
 Misuse: never register functions on, or store data in, the root context after start-up (it
 is shared by every evaluation); never convert the scope's data to yaql's input types
@@ -78,6 +79,10 @@ def _task_status(context: contexts.ContextBase, name: str) -> str:
     return fn.read_task_status(_scope(context), name)
 
 
+def _task(context: contexts.ContextBase, name: Any = None) -> Any:
+    return fn.read_task(_scope(context), fn.ABSENT if name is None else name)
+
+
 def _json(value: Any) -> Any:
     return fn.json_(value)
 
@@ -96,6 +101,7 @@ _FUNCTIONS: dict[str, Any] = {
     "timed_out": _timed_out,
     "cancelled": _cancelled,
     "task_status": _task_status,
+    "task": _task,
     "json": _json,
     "zip": _zip,
 }
