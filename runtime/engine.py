@@ -48,6 +48,9 @@ from runtime.store.rows import execution_row
 
 __all__ = ["Engine"]
 
+_PRUNE_FLOOR = 64
+"""Live handles kept before the engine first looks for finished ones to drop."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Tree:
@@ -85,6 +88,9 @@ class Engine:
         self._options = dict(options)
         self._journal = Journal.start(self.store, group_commit)
         self._live: dict[str, WorkflowHandle] = {}
+        """The handles this engine started or recovered, until :meth:`_register` finds them
+        finished (then :meth:`get` reads them back from the store)."""
+        self._prune_at = _PRUNE_FLOOR
         self._closed = False
 
     def __enter__(self) -> Engine:
@@ -118,8 +124,25 @@ class Engine:
                             parameters=prepared.params, base_dir=base_dir,
                             idempotency_key=idempotency_key)
         handle = launch(prepared, durable=self._durable(prepared.subworkflows), row=row)
-        self._live[handle.execution_id] = handle
+        self._register(handle)
         return handle
+
+    def _register(self, handle: WorkflowHandle) -> None:
+        """Keep ``handle`` as live; drop the finished ones once they are twice as many as
+        the live ones were at the last drop (amortized O(1) per start, so a long-running
+        engine, the daemon, holds only what runs).
+
+        A handle is dropped only once ``done()``: its end is committed, so :meth:`get`
+        finds it in the store. Callers in several threads: each step is one dict operation
+        (atomic under the GIL) and a handle that finishes meanwhile is dropped next time.
+        """
+        self._live[handle.execution_id] = handle
+        if len(self._live) < self._prune_at:
+            return
+        for execution_id, live in list(self._live.items()):
+            if live.done():
+                self._live.pop(execution_id, None)
+        self._prune_at = max(_PRUNE_FLOOR, 2 * len(self._live))
 
     def get(self, execution_id: str) -> WorkflowHandle:
         """The handle of an execution of this engine, or of one the store holds finished
@@ -252,7 +275,7 @@ class Engine:
             tree = self._read_tree(row, actions, options)
             handle = launch(tree.prepared, recovered=tree.journaled, durable=self._durable(
                 tree.prepared.subworkflows, recovering=tree.children))
-            self._live[handle.execution_id] = handle
+            self._register(handle)
             handles.append(handle)
         return handles
 
@@ -335,7 +358,7 @@ class Engine:
 
     def __iter__(self) -> Iterator[WorkflowHandle]:
         """The handles of the executions running in this engine."""
-        return iter(list(self._live.values()))
+        return iter([handle for handle in list(self._live.values()) if not handle.done()])
 
     def _durable(self, subworkflows: SubWorkflows,
                  recovering: Mapping[str, Journaled] | None = None) -> Any:

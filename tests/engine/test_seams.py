@@ -129,3 +129,24 @@ def test_a_trace_option_may_name_each_executions_file(url: str, tmp_path: Path) 
     lines = (tmp_path / f"{handle.execution_id}.jsonl").read_text().splitlines()
     assert lines and {json.loads(line)["execution"] for line in lines} == {
         handle.execution_id}
+
+
+def test_a_long_running_engine_keeps_only_what_runs(url: str) -> None:
+    """The daemon's engine starts executions for ever: finished handles are let go (their
+    results are read back from the store), running ones stay reachable."""
+    import gc
+    import weakref
+
+    workflow = "version: 1.0\ntasks:\n  a:\n    action: core.noop\n"
+    with Engine(store=url) as engine:
+        first = engine.start_workflow(workflow)
+        first_id = first.execution_id
+        first.wait(timeout=30)
+        gone = weakref.ref(first)
+        del first
+        for _ in range(200):
+            engine.start_workflow(workflow).wait(timeout=30)
+        gc.collect()
+        assert gone() is None  # the engine no longer holds the first handle
+        assert engine.get(first_id).wait(timeout=5).status == "succeeded"  # from the store
+        assert list(engine) == []  # nothing runs
