@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--dialect", choices=("orquesta", "attune"))
     validate.add_argument("--no-actions", action="store_true",
                           help="do not check that action references exist")
+    validate.add_argument("--actions-optional", action="store_true",
+                          help="report an unknown action as a warning (T404), not an error: "
+                          "StackStorm packs are resolved where the workflow runs")
 
     run = sub.add_parser("run", help="run a workflow to completion")
     run.add_argument("file", metavar="FILE")
@@ -188,11 +191,13 @@ def _validate(args: argparse.Namespace, out: IO[str]) -> int:
         check = None if args.no_actions else exists
         if args.json:
             report.append(validation_report(Path(file), path=file, dialect=args.dialect,
-                                            action_exists=check))
+                                            action_exists=check,
+                                            actions_optional=args.actions_optional))
             failed = failed or not report[-1]["valid"]
             continue
         defn, diagnostics = validate(Path(file), path=file, dialect=args.dialect,
-                                     action_exists=check)
+                                     action_exists=check,
+                                     actions_optional=args.actions_optional)
         errors = [d for d in diagnostics if d.severity == "error"]
         failed = failed or bool(errors) or defn is None
         for diagnostic in diagnostics:
