@@ -7,8 +7,8 @@ A pack is a directory with ``pack.yaml`` (its ``ref``, else its ``name``, else t
 directory's name is the pack name) and ``actions/*.yaml``: every action whose
 ``runner_type`` is ``python-script`` (and ``enabled`` is not false) becomes a function that
 checks its inputs against the metadata's ``parameters`` (``type``, ``required``,
-``default``, ``enum``; unknown inputs refused, as st2 does) and runs the ``entry_point``
-file in a process of its own (:mod:`runtime.st2pack.wrapper`, through ``core.local``'s
+``default``, ``enum``, ``immutable``; unknown inputs refused, as st2 does) and runs the
+``entry_point`` file in a process of its own (:mod:`runtime.st2pack.wrapper`, through ``core.local``'s
 process handling: killed on cancel and on the task's timeout). The result is the python
 runner's: ``{"result", "stdout", "stderr", "exit_code"}``; a ``(False, value)`` return or
 an exception fails the task with that result. The pack's ``config.yaml``, if present, is
@@ -128,17 +128,19 @@ def _checked(ref: str, params: Mapping[str, Mapping[str, Any]], validator: Any,
              given: Mapping[str, Any]) -> dict[str, Any]:
     """The inputs with the metadata's defaults filled in; ActionFailed if they do not fit."""
     values = {k: v for k, v in given.items() if v is not None}
+    messages = [f"{p!r} is immutable" for p, spec in params.items()
+                if spec.get("immutable") and p in values and values[p] != spec.get("default")]
     for pname, spec in params.items():
         if pname not in values and spec.get("default") is not None:
             values[pname] = spec["default"]
-    problems = sorted(validator.iter_errors(values), key=lambda e: list(e.path))
-    if problems:
+    messages += [e.message for e in sorted(validator.iter_errors(values),
+                                           key=lambda e: list(e.path))]
+    if messages:
         missing = [p for p, spec in params.items() if spec.get("required") and p not in values]
         unexpected = [k for k in values if k not in params]
-        raise ActionFailed(
-            f"action {ref!r}: bad input(s): " + "; ".join(e.message for e in problems),
-            result={"action": ref, "missing": missing, "unexpected": unexpected,
-                    "error": "; ".join(e.message for e in problems)})
+        raise ActionFailed(f"action {ref!r}: bad input(s): " + "; ".join(messages),
+                           result={"action": ref, "missing": missing,
+                                   "unexpected": unexpected, "error": "; ".join(messages)})
     return values
 
 

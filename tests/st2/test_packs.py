@@ -70,7 +70,7 @@ def test_the_mock_create_vm_workflow_runs() -> None:
 def test_the_result_is_the_python_runners() -> None:
     status, got = _run("examples.check-quota", {"cores": 4})
     assert status == "succeeded"
-    assert got == {"result": {"cores": 4, "size": "small"}, "stdout": "",
+    assert got == {"result": {"cores": 4, "size": "small", "zone": "zone-a"}, "stdout": "",
                    "stderr": "", "exit_code": 0}
     status, got = _run("examples.check-quota", {"cores": 9, "size": "large"})
     assert status == "failed"  # run() returned (False, value)
@@ -95,9 +95,13 @@ def test_the_metadata_parameters_check_the_inputs(inputs: dict[str, Any], missin
     assert got["error"]
 
 
-def test_an_enum_parameter_is_checked() -> None:
+def test_enum_and_immutable_parameters_are_checked() -> None:
     status, got = _run("examples.check-quota", {"cores": 1, "size": "huge"})
     assert status == "failed" and "huge" in got["error"]
+    status, got = _run("examples.check-quota", {"cores": 1, "zone": "zone-b"})
+    assert status == "failed" and "'zone' is immutable" in got["error"]
+    status, _ = _run("examples.check-quota", {"cores": 1, "zone": "zone-a"})
+    assert status == "succeeded"
 
 
 def test_the_command_line_loads_packs(tmp_path: Path, capsys: pytest.CaptureFixture[str]
