@@ -8,8 +8,8 @@ directory's name is the pack name) and ``actions/*.yaml``: every action whose
 ``runner_type`` is ``python-script`` (and ``enabled`` is not false) becomes a function that
 checks its inputs against the metadata's ``parameters`` (``type``, ``required``,
 ``default``, ``enum``, ``immutable``; unknown inputs refused, as st2 does) and runs the
-``entry_point`` file in a process of its own (:mod:`runtime.st2pack.wrapper`, through ``core.local``'s
-process handling: killed on cancel and on the task's timeout). The result is the python
+``entry_point`` file in a process of its own (:mod:`runtime.st2pack.wrapper`, through
+``core.local``'s process handling: killed on cancel and on the task's timeout). The result is the python
 runner's: ``{"result", "stdout", "stderr", "exit_code"}``; a ``(False, value)`` return or
 an exception fails the task with that result. The pack's ``config.yaml``, if present, is
 the actions' ``self.config``.
