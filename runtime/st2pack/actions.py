@@ -9,10 +9,10 @@ directory's name is the pack name) and ``actions/*.yaml``: every action whose
 checks its inputs against the metadata's ``parameters`` (``type``, ``required``,
 ``default``, ``enum``, ``immutable``; unknown inputs refused, as st2 does) and runs the
 ``entry_point`` file in a process of its own (:mod:`runtime.st2pack.wrapper`, through
-``core.local``'s process handling: killed on cancel and on the task's timeout). The result is the python
-runner's: ``{"result", "stdout", "stderr", "exit_code"}``; a ``(False, value)`` return or
-an exception fails the task with that result. The pack's ``config.yaml``, if present, is
-the actions' ``self.config``.
+``core.local``'s process handling: killed on cancel and on the task's timeout). The result
+is the python runner's: ``{"result", "stdout", "stderr", "exit_code"}``; a
+``(False, value)`` return or an exception fails the task with that result. The pack's
+``config.yaml``, if present, is the actions' ``self.config``.
 
 Misuse: load a pack once (it reads every metadata file); other runner types (shell
 scripts, workflows) are skipped, not run; the pack's ``requirements.txt`` is not installed:
