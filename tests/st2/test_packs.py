@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +50,10 @@ def _run(action: str, inputs: dict[str, Any]) -> tuple[str, Any]:
 
 def test_the_pack_python_actions_are_named_pack_dot_action() -> None:
     actions = load_pack(PACK)
-    assert sorted(actions) == ["examples.check-quota", "examples.python-mock-create-vm"]
-    assert sorted(load_pack(PACK, name="lab")) == ["lab.check-quota",
-                                                   "lab.python-mock-create-vm"]
+    assert sorted(actions) == ["examples.check-quota", "examples.python-mock-create-vm",
+                               "examples.wait-long"]  # shell-thing is not a Python action
+    assert sorted(load_pack(PACK, name="lab")) == [
+        "lab.check-quota", "lab.python-mock-create-vm", "lab.wait-long"]
     assert sorted(load_packs([str(PACK)])) == sorted(actions)
 
 
@@ -137,3 +139,12 @@ def test_a_broken_pack_is_a_pack_error(tmp_path: Path) -> None:
     with pytest.raises(PackError) as kind:
         load_pack(tmp_path)
     assert "float" in kind.value.problem
+
+
+def test_a_timeout_kills_the_action_process() -> None:
+    text = ("version: 1.0\ntasks:\n  t:\n    action: examples.wait-long\n"
+            "    timeout: 1\n")
+    started = time.monotonic()
+    result = start_workflow(text, actions=load_pack(PACK)).wait(timeout=60)
+    assert result.tasks[0].status == "timed_out"
+    assert time.monotonic() - started < 30
