@@ -9,8 +9,8 @@
     troupe daemon [--store URL] [--listen HOST:PORT] [--workflows DIR] ...  (runtime.daemon)
     troupe trace {summary,tree,timeline,stats,why,follow,export,html} ...
 
-Exit codes: 0 success, 1 the workflow failed (or validation found errors), 2 bad input
-(unreadable file, invalid workflow for ``run``, bad parameters, bad arguments, an unknown
+Exit codes: 0 success, 1 the workflow failed, 2 bad input (unreadable file, an invalid
+workflow for ``validate`` and ``run`` alike, bad parameters, bad arguments, an unknown
 execution, a store that does not open).
 
 Misuse: this module is the product's terminal surface; library code must not call it (use
@@ -227,7 +227,7 @@ def _validate(args: argparse.Namespace, out: IO[str]) -> int:
     if args.json:
         json.dump(report if len(report) != 1 else report[0], out, indent=2)
         out.write("\n")
-    return 1 if failed else 0
+    return 2 if failed else 0  # an invalid workflow is bad input, as for ``run``
 
 
 # ---- run ------------------------------------------------------------------------------------
