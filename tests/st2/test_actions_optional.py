@@ -46,7 +46,7 @@ def test_cli_validate_warns_and_run_still_refuses(tmp_path: Path,
     path = tmp_path / "packed.yaml"
     path.write_text(PACKED, encoding="utf-8")
     code, _ = _cli("validate", str(path), capsys=capsys)
-    assert code == 1
+    assert code == 2
     code, out = _cli("validate", "--actions-optional", str(path), capsys=capsys)
     assert code == 0
     assert "T404" in out and f"{path}: ok" in out

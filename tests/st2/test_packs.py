@@ -108,7 +108,7 @@ def test_enum_and_immutable_parameters_are_checked() -> None:
 
 def test_the_command_line_loads_packs(tmp_path: Path, capsys: pytest.CaptureFixture[str]
                                       ) -> None:
-    assert main(["validate", str(CREATE_VM)]) == 1
+    assert main(["validate", str(CREATE_VM)]) == 2  # T401 without the pack
     capsys.readouterr()
     assert main(["validate", "--pack", str(PACK), str(CREATE_VM)]) == 0
     capsys.readouterr()
@@ -120,6 +120,7 @@ def test_the_command_line_loads_packs(tmp_path: Path, capsys: pytest.CaptureFixt
     refs = {a["ref"] for a in json.loads(capsys.readouterr().out)}
     assert "examples.python-mock-create-vm" in refs
     assert main(["validate", "--pack", str(tmp_path), str(CREATE_VM)]) == 2
+    assert "not a StackStorm pack" in capsys.readouterr().err
 
 
 def test_a_broken_pack_is_a_pack_error(tmp_path: Path) -> None:
