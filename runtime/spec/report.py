@@ -44,9 +44,9 @@ CODES = {
     "T303": "YAQL where it cannot be used (mixed with Jinja in one string; Attune)",
     "T304": "unknown filter, test or function",
     "T401": "unknown action",
-    "T404": "unknown action, not checked (--actions-optional): a warning",
     "T402": "bad inline action arguments",
     "T403": "parameter schema is not a valid JSON-schema",
+    "T404": "unknown action, not checked (--actions-optional): a warning",
 }
 
 
