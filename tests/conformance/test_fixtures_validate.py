@@ -10,6 +10,9 @@ fraction; :data:`NOT_VALID` would list a fixture Troupe rejects, with the reason
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from runtime.actions import ActionRegistry
@@ -55,3 +58,35 @@ def test_every_fixture_validates_with_actions_optional() -> None:
         else:
             assert all(d.code == "T404" for d in diagnostics), (name, diagnostics)
     assert set(rejected) == set(NOT_VALID), rejected
+
+
+UPSTREAM_ENV = "TROUPE_ST2_WORKFLOWS"
+"""A directory of upstream workflow files (a checkout's ``orquesta/tests/fixtures/workflows/
+native`` or st2's ``contrib/examples/actions/workflows``): each ``*.yaml`` is validated too."""
+
+UPSTREAM_NOT_VALID: dict[str, str] = {
+    "with-multi-items-concurrency.yaml": "T301: `item(member), item(message)` is not YAQL "
+                                         "(Orquesta's inspect() rejects it too)",
+    "orquesta-jinja-expr-in-action-metadata.yaml": "T103: `input` is a string; Orquesta's "
+                                                   "schema wants a list",
+}
+"""Upstream files that are not valid Orquesta either (docs/conformance.md)."""
+
+
+def test_upstream_workflows_validate_when_given() -> None:
+    directory = os.environ.get(UPSTREAM_ENV)
+    if not directory:
+        pytest.skip(f"${UPSTREAM_ENV} names no directory of upstream workflows")
+    registry = ActionRegistry(entry_points=False)
+    rejected = {}
+    for path in sorted(Path(directory).glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        if "version: 1.0" not in text and "version: '1.0'" not in text and \
+                'version: "1.0"' not in text:
+            continue  # Mistral or ActionChain, not Orquesta
+        defn, diagnostics = validate(path, path=str(path), action_exists=registry.has,
+                                     actions_optional=True)
+        if defn is None or any(d.severity == "error" for d in diagnostics):
+            rejected[path.name] = [str(d) for d in diagnostics if d.severity == "error"]
+    unexpected = {name: why for name, why in rejected.items() if name not in UPSTREAM_NOT_VALID}
+    assert not unexpected, unexpected
