@@ -115,6 +115,8 @@ def _add_store_commands(sub: Any) -> None:
     store.add_argument("--json", action="store_true", help="machine-readable output")
     recovering = sub.add_parser("recover", parents=[store],
                                 help="continue the executions a stopped process left unfinished")
+    recovering.add_argument("--pack", action="append", default=[], metavar="DIR",
+                            help=PACK_HELP)
     recovering.set_defaults(handler=recover)
     executions = sub.add_parser("executions", help="read the executions a store holds")
     what = executions.add_subparsers(dest="what", required=True)

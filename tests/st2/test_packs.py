@@ -149,3 +149,11 @@ def test_a_timeout_kills_the_action_process() -> None:
     result = start_workflow(text, actions=load_pack(PACK)).wait(timeout=60)
     assert result.tasks[0].status == "timed_out"
     assert time.monotonic() - started < 30
+
+
+def test_recover_takes_packs_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path}/r.db"
+    assert main(["recover", "--store", url, "--pack", str(PACK)]) == 0
+    assert "nothing to recover" in capsys.readouterr().out
+    assert main(["recover", "--store", url, "--pack", str(tmp_path)]) == 2
+    assert "not a StackStorm pack" in capsys.readouterr().err
