@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pyrsistent import PMap, pmap
+
 from runtime.actions import ActionRegistry
 from runtime.limits import DEFAULT_LIMITS, Limits
 from runtime.progress import ProgressEvent
@@ -40,6 +42,8 @@ class SupervisorConfig:
     """Journal the execution tree to the engine's store (None: in memory only)."""
     limits: Limits = DEFAULT_LIMITS
     """The size guards of every execution of the tree."""
+    environment: PMap[str, Any] = field(default_factory=pmap)
+    """Who started the tree and from where (``ctx().st2``: :mod:`runtime.st2_context`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -57,7 +57,9 @@ def start_workflow(
     :class:`ProgressEvent`), ``events`` (True to iterate ``handle.events()``),
     ``execution_id``, ``dialect`` (force ``orquesta`` or ``attune``), ``registry`` (an
     :class:`ActionRegistry`), ``entry_points`` (False to ignore plugins), ``limits`` (a
-    :class:`runtime.limits.Limits`; default: ``Limits.from_env()``).
+    :class:`runtime.limits.Limits`; default: ``Limits.from_env()``), ``user`` and
+    ``api_url`` (what an Orquesta workflow reads in ``ctx().st2``; default: the OS user,
+    None; :mod:`runtime.st2_context`).
     """
     return launch(prepare(workflow, parameters, actions, options))
 

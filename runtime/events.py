@@ -63,6 +63,9 @@ class WorkflowRequested:
     limits: Limits = DEFAULT_LIMITS
     """The execution's size guards (:mod:`runtime.limits`): whoever starts the execution
     decides them (``Limits.from_env()``), and the journal keeps them for replay."""
+    environment: PMap[str, Any] = pmap()
+    """Who started it and from where (``user``, ``api_url``: :mod:`runtime.st2_context`),
+    what an Orquesta workflow reads as ``ctx().st2``; journaled for replay."""
 
 
 @record

@@ -37,13 +37,14 @@ from runtime.spec.report import Reporter
 from runtime.spec.source import SourceKind, classify, read
 from runtime.spec.subworkflows import SubWorkflows, is_workflow_file, resolve_subworkflows
 from runtime.spec.yamlmarks import Mark
+from runtime.st2_context import environment
 from runtime.values import freeze
 
 __all__ = ["OPTIONS", "Prepared", "launch", "prepare", "workflow_text"]
 
 OPTIONS = frozenset(
     {"trace", "trace_level", "on_event", "execution_id", "dialect", "registry", "events",
-     "workflows", "journal", "entry_points", "limits"}
+     "workflows", "journal", "entry_points", "limits", "user", "api_url"}
 )
 """The options ``start_workflow`` accepts (see its docstring)."""
 
@@ -65,6 +66,8 @@ class Prepared:
     execution_id: str
     journal: bool
     limits: Limits
+    environment: Any
+    """Who starts it and from where (:func:`runtime.st2_context.environment`)."""
 
 
 def prepare(workflow: Any, parameters: Mapping[str, Any] | None,
@@ -106,7 +109,8 @@ def prepare(workflow: Any, parameters: Mapping[str, Any] | None,
         listeners=tuple(listeners), events=events,
         execution_id=execution_id,
         journal=bool(options.get("journal", True)),
-        limits=options.get("limits") or Limits.from_env())
+        limits=options.get("limits") or Limits.from_env(),
+        environment=environment(options))
 
 
 def launch(prepared: Prepared, *, durable: Any = None, row: Any = None,
@@ -122,7 +126,7 @@ def launch(prepared: Prepared, *, durable: Any = None, row: Any = None,
     config = SupervisorConfig(registry=prepared.registry, workflows=prepared.subworkflows,
                               sink=prepared.sink, listeners=prepared.listeners,
                               journal=prepared.journal, durable=durable,
-                              limits=prepared.limits)
+                              limits=prepared.limits, environment=prepared.environment)
     done: pykka.ThreadingFuture[Any] = pykka.ThreadingFuture()
     supervisor = WorkflowSupervisor.start(
         defn=prepared.defn, parameters=prepared.params, execution_id=prepared.execution_id,
