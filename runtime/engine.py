@@ -92,6 +92,7 @@ class Engine:
         finished (then :meth:`get` reads them back from the store)."""
         self._prune_at = _PRUNE_FLOOR
         self._closed = False
+        self._held = False
 
     def __enter__(self) -> Engine:
         return self
@@ -319,8 +320,20 @@ class Engine:
 
     # ---- the end ------------------------------------------------------------------------
 
+    def hold(self) -> None:
+        """Start no new action attempt in any execution of this engine (the first step of
+        a drain, :mod:`actors.drain`): attempts wait as if no permit were free (new
+        executions', sub-workflows' and timers' too), running ones go on and are journaled.
+        Nothing is journaled for it: after :meth:`close`, the next engine's :meth:`recover`
+        continues everything. There is no undoing it but closing."""
+        from actors.drain import hold
+
+        self._held = True
+        hold(self._journal.actor_urn)
+
     def close(self, drain_timeout: float | None = 30.0) -> None:
-        """Wait up to ``drain_timeout`` seconds for the running executions, then stop.
+        """Wait up to ``drain_timeout`` seconds for the running executions (after
+        :meth:`hold`: only for the attempts in flight), then stop.
 
         Executions still running then are left unfinished in the store (the next engine's
         :meth:`recover` continues them); the journal writes its last batch and closes the
@@ -330,6 +343,11 @@ class Engine:
             return
         self._closed = True
         deadline = None if drain_timeout is None else time.monotonic() + drain_timeout
+        if self._held:
+            from actors.drain import wait_quiet
+
+            wait_quiet(self._journal.actor_urn, drain_timeout)
+            deadline = time.monotonic()  # what is left waits for the next start
         for handle in list(self._live.values()):
             left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
             try:

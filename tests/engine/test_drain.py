@@ -1,0 +1,181 @@
+"""The fence at the hand-over and the engine's drain hold, on a SQLite store.
+
+- A non-idempotent attempt's start is journaled when a worker takes it, not when it is
+  dispatched: under a cap of 1, an attempt that only waited for the permit when the engine
+  stopped runs after the restart; only the one in flight is ``outcome_unknown``.
+- ``Engine.hold()`` starts no new attempt (the next task, the next item of a pool, a
+  sub-workflow's task), lets the running ones finish and be journaled; ``close`` then
+  returns as soon as they did, and the next engine finishes everything without an
+  ``outcome_unknown``.
+"""
+
+from __future__ import annotations
+
+import queue
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pykka
+import pytest
+
+from actors.capacity import WORKERS
+from runtime import Engine, set_worker_limit
+from runtime.status import WorkflowStatus
+from runtime.store.entries import AttemptStarted
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture
+def cap() -> Iterator[Any]:
+    old = WORKERS.usage()[1]
+    yield set_worker_limit
+    pykka.ActorRegistry.stop_all(block=True, timeout=10)
+    set_worker_limit(old)
+
+
+class Gate:
+    """A non-idempotent action that blocks the calls whose value is in ``blocking`` until
+    ``open()``; every call is recorded in ``calls`` and announced on ``entered``."""
+
+    def __init__(self, *blocking: Any) -> None:
+        self.calls: list[Any] = []
+        self.entered: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.blocking = set(blocking)
+        self.opened = threading.Event()
+
+    def __call__(self, value: Any) -> Any:
+        self.calls.append(value)
+        self.entered.put(value)
+        if value in self.blocking:
+            assert self.opened.wait(30)
+        return value
+
+    def open(self) -> None:
+        self.opened.set()
+
+
+TWO = textwrap.dedent("""\
+    version: 1.0
+    tasks:
+      a: {action: t.gate, input: {value: a}}
+      b: {action: t.gate, input: {value: b}}
+""")
+
+
+def test_an_attempt_waiting_for_a_permit_at_a_stop_runs_after_it(cap: Any,
+                                                                   tmp_path: Path) -> None:
+    cap(1)
+    url = f"sqlite:///{tmp_path / 'troupe.db'}"
+    gate = Gate("a", "b")
+    engine = Engine(store=url, actions={"t.gate": gate})
+    handle = engine.start_workflow(TWO)
+    first = gate.entered.get(timeout=10)  # the other one waits for the only permit
+    engine.close(drain_timeout=0)  # abandoned: as a crash leaves it
+    gate.open()
+    started = [(e.run, e.attempt) for e in Engine(store=url).events(handle.execution_id)
+               if isinstance(e, AttemptStarted)]
+    assert len(started) == 1  # only the attempt a worker took was fenced
+    second = "b" if first == "a" else "a"
+    gate.calls.clear()
+    with Engine(store=url, actions={"t.gate": gate}) as again:
+        [recovered] = again.recover()
+        result = recovered.wait(timeout=30)
+    assert gate.calls == [second]  # it never ran: it runs now; the first is not run again
+    unknown = [(e.kind, e.task) for e in result.errors]
+    assert unknown == [("outcome_unknown", first)]
+    assert {t.name: str(t.status) for t in result.tasks} == {first: "failed",
+                                                               second: "succeeded"}
+
+
+CHAIN = textwrap.dedent("""\
+    version: 1.0
+    tasks:
+      fan:
+        with: {items: 'i in {{ [1, 2, 3] }}', concurrency: 1}
+        action: t.gate
+        input: {value: '{{ item("i") }}'}
+        next: [{publish: [items: '{{ result() }}'], do: last}]
+      last:
+        action: t.gate
+        input: {value: '{{ ctx().items | length }}0'}
+        next: [{publish: [last: '{{ result() }}']}]
+    output:
+      - items: '{{ ctx().items }}'
+      - last: '{{ ctx().last }}'
+""")
+
+
+def _drain(engine: Engine, gate: Gate, timeout: float = 30.0) -> float:
+    """Hold the engine, let the blocked calls go, close; how long the close took."""
+    engine.hold()
+    gate.open()
+    began = time.monotonic()
+    engine.close(drain_timeout=timeout)
+    return time.monotonic() - began
+
+
+def test_a_hold_starts_nothing_new_and_the_close_waits_only_for_running_attempts(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'troupe.db'}"
+    gate = Gate(1)
+    engine = Engine(store=url, actions={"t.gate": gate})
+    handle = engine.start_workflow(CHAIN)
+    assert gate.entered.get(timeout=10) == 1
+    assert _drain(engine, gate) < 15  # not the drain timeout: the one attempt finished
+    assert gate.calls == [1]  # the next item found its pool held
+    events = Engine(store=url).events(handle.execution_id)
+    assert [type(e).__name__ for e in events].count("ActionCompleted") == 1  # journaled
+    gate.calls.clear()
+    with Engine(store=url, actions={"t.gate": gate}) as again:
+        [recovered] = again.recover()
+        result = recovered.wait(timeout=30)
+    assert gate.calls == [2, 3, "30"]
+    assert (result.status, list(result.errors)) == (WorkflowStatus.SUCCEEDED, [])
+    assert result.output == {"items": [1, 2, 3], "last": "30"}
+
+
+def test_a_sub_workflow_and_a_new_execution_are_held_too(tmp_path: Path) -> None:
+    (tmp_path / "child.yaml").write_text(textwrap.dedent("""\
+        version: 1.0
+        input: [v]
+        tasks:
+          inner: {action: t.gate, input: {value: '{{ ctx().v }}'}}
+        output:
+          - got: '{{ task("inner").result }}'
+    """))
+    parent = tmp_path / "parent.yaml"
+    parent.write_text(textwrap.dedent("""\
+        version: 1.0
+        tasks:
+          first:
+            action: t.gate
+            input: {value: first}
+            next: [{do: call}]
+          call:
+            action: child.yaml
+            input: {v: inner}
+            next: [{publish: [got: '{{ result().got }}']}]
+        output:
+          - got: '{{ ctx().got }}'
+    """))
+    url = f"sqlite:///{tmp_path / 'troupe.db'}"
+    gate = Gate("first")
+    engine = Engine(store=url, actions={"t.gate": gate})
+    handle = engine.start_workflow(str(parent))
+    assert gate.entered.get(timeout=10) == "first"
+    engine.hold()
+    late = engine.start_workflow(TWO)  # accepted and journaled, started after the close
+    assert _drain(engine, gate) < 15
+    assert gate.calls == ["first"]  # neither the child's task nor the new execution's
+    gate.calls.clear()
+    with Engine(store=url, actions={"t.gate": gate}) as again:
+        ends = {h.execution_id: h.wait(timeout=30) for h in again.recover()}
+    assert sorted(gate.calls) == ["a", "b", "inner"]
+    assert ends[handle.execution_id].output == {"got": "inner"}
+    assert ends[late.execution_id].status is WorkflowStatus.SUCCEEDED
+    assert all(not end.errors for end in ends.values())
