@@ -3,6 +3,7 @@
 - A non-idempotent attempt's start is journaled when a worker takes it, not when it is
   dispatched: under a cap of 1, an attempt that only waited for the permit when the engine
   stopped runs after the restart; only the one in flight is ``outcome_unknown``.
+  Canceled between the two, its worker goes back to the pool, its permit to the budget.
 - ``Engine.hold()`` starts no new attempt (the next task, the next item of a pool, a
   sub-workflow's task), lets the running ones finish and be journaled; ``close`` then
   returns as soon as they did, and the next engine finishes everything without an
@@ -25,6 +26,9 @@ import pytest
 from actors.capacity import WORKERS
 from runtime import Engine, set_worker_limit
 from runtime.status import WorkflowStatus
+from runtime.store import MemoryStore
+from runtime.store.base import Batch
+from runtime.store.codec import encode
 from runtime.store.entries import AttemptStarted
 
 pytestmark = pytest.mark.timeout(60)
@@ -58,6 +62,8 @@ class Gate:
     def open(self) -> None:
         self.opened.set()
 
+
+ONE = "version: 1.0\ntasks:\n  one: {action: t.gate, input: {value: one}}\n"
 
 TWO = textwrap.dedent("""\
     version: 1.0
@@ -179,3 +185,39 @@ def test_a_sub_workflow_and_a_new_execution_are_held_too(tmp_path: Path) -> None
     assert ends[handle.execution_id].output == {"got": "inner"}
     assert ends[late.execution_id].status is WorkflowStatus.SUCCEEDED
     assert all(not end.errors for end in ends.values())
+
+
+class StallingStore(MemoryStore):
+    """A memory store whose write of an attempt's start waits until ``go`` is set: the
+    attempt stays between its worker's reservation and its hand-over."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stalled = threading.Event()
+        self.go = threading.Event()
+        self.started_kind = encode(AttemptStarted(run=0, item=None, attempt=1, at=0.0))[0]
+
+    def write(self, batch: Batch) -> None:
+        if any(row.kind == self.started_kind for row in batch.entries):
+            self.stalled.set()
+            assert self.go.wait(30)
+        super().write(batch)
+
+
+def test_a_cancel_before_the_start_is_durable_gives_the_reserved_worker_back(
+        cap: Any) -> None:
+    cap(1)
+    store = StallingStore()
+    gate = Gate()
+    with Engine(store=store, actions={"t.gate": gate}) as engine:
+        handle = engine.start_workflow(ONE)
+        assert store.stalled.wait(10)  # a worker is reserved, the attempt not sent
+        handle.cancel()
+        store.go.set()
+        result = handle.wait(timeout=30)
+        assert result.status is WorkflowStatus.CANCELED
+        assert gate.calls == []  # never handed over
+        other = engine.start_workflow(ONE)  # the only permit came back
+        assert other.wait(timeout=30).status is WorkflowStatus.SUCCEEDED
+    assert gate.calls == ["one"]
+    assert WORKERS.usage()[0] == 0
