@@ -321,32 +321,34 @@ class Engine:
     # ---- the end ------------------------------------------------------------------------
 
     def hold(self) -> None:
-        """Start no new action attempt in any execution of this engine (the first step of
-        a drain, :mod:`actors.drain`): attempts wait as if no permit were free (new
-        executions', sub-workflows' and timers' too), running ones go on and are journaled.
-        Nothing is journaled for it: after :meth:`close`, the next engine's :meth:`recover`
-        continues everything. There is no undoing it but closing."""
+        """Start no new action attempt in any execution of this engine (a drain's first
+        step, :mod:`actors.drain`): attempts wait as if no permit were free (new
+        executions', sub-workflows', timers' too), running ones go on and are journaled.
+        Nothing is journaled for it (not a pause): the next engine recovers everything.
+        Only closing ends it."""
         from actors.drain import hold
 
         self._held = True
         hold(self._journal.actor_urn)
 
-    def close(self, drain_timeout: float | None = 30.0) -> None:
-        """Wait up to ``drain_timeout`` seconds for the running executions (after
-        :meth:`hold`: only for the attempts in flight), then stop.
+    def drained(self, timeout: float | None) -> bool:
+        """After :meth:`hold`: wait up to ``timeout`` seconds until no attempt of the engine
+        is in flight (every report durable); whether none is."""
+        from actors.drain import wait_quiet
 
-        Executions still running then are left unfinished in the store (the next engine's
-        :meth:`recover` continues them); the journal writes its last batch and closes the
-        store.
-        """
+        return wait_quiet(self._journal.actor_urn, timeout)
+
+    def close(self, drain_timeout: float | None = 30.0) -> None:
+        """Wait up to ``drain_timeout`` s for the running executions (after :meth:`hold`:
+        for the attempts in flight), then stop: what still runs is left unfinished in the
+        store (the next engine's :meth:`recover` continues it); the journal writes its last
+        batch and closes the store."""
         if self._closed:
             return
         self._closed = True
         deadline = None if drain_timeout is None else time.monotonic() + drain_timeout
         if self._held:
-            from actors.drain import wait_quiet
-
-            wait_quiet(self._journal.actor_urn, drain_timeout)
+            self.drained(drain_timeout)
             deadline = time.monotonic()  # what is left waits for the next start
         for handle in list(self._live.values()):
             left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
@@ -369,7 +371,7 @@ class Engine:
 
     def journal_stats(self) -> Any:
         """What the engine's journal wrote so far (an :class:`actors.journal.JournalStats`:
-        commits, entries, failed batches, and how long appends waited for their commit)."""
+        commits, entries, failed batches, how long appends waited for their commit)."""
         from actors.journal import Stats
 
         return self._journal.ask(Stats())
