@@ -24,7 +24,7 @@ import pykka
 import pytest
 
 from actors.capacity import WORKERS
-from runtime import Engine, set_worker_limit
+from runtime import ActionFailed, Engine, set_worker_limit
 from runtime.status import WorkflowStatus
 from runtime.store import MemoryStore
 from runtime.store.base import Batch
@@ -51,12 +51,17 @@ class Gate:
         self.entered: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.blocking = set(blocking)
         self.opened = threading.Event()
+        self.failing = 0
+        """How many of the next calls fail (once let go)."""
 
     def __call__(self, value: Any) -> Any:
         self.calls.append(value)
         self.entered.put(value)
         if value in self.blocking:
             assert self.opened.wait(30)
+        if self.failing:
+            self.failing -= 1
+            raise ActionFailed("not yet")
         return value
 
     def open(self) -> None:
@@ -221,3 +226,42 @@ def test_a_cancel_before_the_start_is_durable_gives_the_reserved_worker_back(
         assert other.wait(timeout=30).status is WorkflowStatus.SUCCEEDED
     assert gate.calls == ["one"]
     assert WORKERS.usage()[0] == 0
+
+
+RETRIED = textwrap.dedent("""\
+    version: 1.0
+    tasks:
+      flaky:
+        action: t.gate
+        input: {value: flaky}
+        retry: {count: 1, delay: 0.05}
+""")
+
+
+def test_a_retry_delay_that_comes_due_during_a_hold_only_queues_its_attempt(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'troupe.db'}"
+    gate = Gate("flaky")
+    gate.failing = 1
+    engine = Engine(store=url, actions={"t.gate": gate})
+    handle = engine.start_workflow(RETRIED)
+    assert gate.entered.get(timeout=10) == "flaky"
+    engine.hold()
+    gate.open()  # it fails: its retry's delay is armed, and fires, during the hold
+    fired = threading.Event()
+    for _ in range(1000):  # bounded: until the delay's timer fired (journaled)
+        if any(type(e).__name__ == "TimerFired" for e in engine.events(handle.execution_id)):
+            break
+        fired.wait(0.01)
+    else:
+        raise AssertionError("the retry's delay never fired")
+    engine.close(drain_timeout=30)
+    assert gate.calls == ["flaky"]  # the retry did not start
+    gate.calls.clear()
+    with Engine(store=url, actions={"t.gate": gate}) as again:
+        [recovered] = again.recover()
+        result = recovered.wait(timeout=30)
+    assert gate.calls == ["flaky"]  # the retry, once
+    assert result.status is WorkflowStatus.SUCCEEDED
+    assert [e.kind for e in result.errors] == ["action_failed"]  # the first, not unknown
+    assert [t.attempts for t in result.tasks] == [2]
