@@ -51,7 +51,7 @@ from runtime.store.replaying import Journaled
 from runtime.store.rows import execution_row
 from runtime.values import freeze
 
-from .cancellation import Cancellation, Reaper
+from .cancellation import Cancellation, Reaper, stop_ref
 from .config import SupervisorConfig
 from .crew import Crew
 from .durability import Durability
@@ -184,6 +184,9 @@ class WorkflowSupervisor(Finishing, CommandExecution, BatchingActor):
 
     def on_stop(self) -> None:
         self.pools.close(now=True)  # stopped from outside before it finished, or grants late
+        if not self.finished:  # abandoned (an engine closing): its children are too
+            for child in self.cancellation.children.values():
+                stop_ref(child)
         if self.tracer.enabled:
             self.tracer.emit("actor.stopped", "wf", kind="supervisor")
             self.tracer.flush()
@@ -226,13 +229,9 @@ class WorkflowSupervisor(Finishing, CommandExecution, BatchingActor):
         return (self.state.status.value, len(self.events))
 
     def _hold(self, message: Hold) -> None:
-        """The engine drains: start no new attempt (:meth:`actors.pools.Pools.hold`)."""
-        try:
-            self.pools.hold()
-        except Exception as exc:  # an engine bug: the execution fails (`engine`)
-            self._crash(exc)
-        if self.durable is not None:
-            self.durable.send()
+        """The engine drains: start no new attempt (:meth:`actors.pools.Pools.hold`; it
+        journals nothing). Asked: an exception goes back to the engine that asked."""
+        self.pools.hold()
 
     def _on_performed(self, message: Performed) -> None:
         """Feed an attempt's report, and the reports waiting behind it, in one step."""

@@ -265,3 +265,32 @@ def test_a_retry_delay_that_comes_due_during_a_hold_only_queues_its_attempt(
     assert result.status is WorkflowStatus.SUCCEEDED
     assert [e.kind for e in result.errors] == ["action_failed"]  # the first, not unknown
     assert [t.attempts for t in result.tasks] == [2]
+
+
+def test_a_drain_that_times_out_abandons_the_tree_and_gives_its_permits_back(
+        tmp_path: Path) -> None:
+    (tmp_path / "child.yaml").write_text(
+        "version: 1.0\ntasks:\n  inner: {action: t.gate, input: {value: inner}}\n")
+    parent = tmp_path / "parent.yaml"
+    parent.write_text("version: 1.0\ntasks:\n  call: {action: child.yaml}\n")
+    url = f"sqlite:///{tmp_path / 'troupe.db'}"
+    gate = Gate("inner")
+    engine = Engine(store=url, actions={"t.gate": gate})
+    engine.start_workflow(str(parent))
+    assert gate.entered.get(timeout=10) == "inner"
+    engine.hold()
+    engine.close(drain_timeout=0.05)  # the child's attempt still runs: cut off
+    settled = threading.Event()
+    for _ in range(1000):  # bounded: the stopped supervisors give their permits back
+        if WORKERS.usage()[0] == 0:
+            break
+        settled.wait(0.01)
+    else:
+        raise AssertionError(f"permits never came back: {WORKERS.usage()}")
+    gate.open()
+    gate.calls.clear()
+    with Engine(store=url, actions={"t.gate": gate}) as again:
+        [recovered] = again.recover()
+        result = recovered.wait(timeout=30)
+    assert gate.calls == []  # not idempotent, cut off: not run again
+    assert result.status is WorkflowStatus.FAILED
