@@ -31,6 +31,11 @@ threads, so a process that exits without it leaks nothing either).
 :func:`snapshot` returns a :class:`Capacity` record (limit, in flight, queued, idle) for
 ``/metrics`` and ``Engine.capacity()``.
 
+**Holds.** An engine that drains holds its group (:meth:`WorkerBudget.hold`; a request
+names its holder's engine): the group's requests keep their places and get nothing, the
+other groups' are answered past them; :meth:`WorkerBudget.quiet` is a future set once the
+group holds no permit any more, what ``Engine.close`` waits for after ``Engine.hold``.
+
 The limit is ``TROUPE_MAX_WORKERS`` from the environment (default 256),
 :func:`runtime.api.set_worker_limit`, or ``Engine(max_attempts=N)`` (all three set the same
 one limit of the process); a task's own ``concurrency`` still applies within it.
@@ -89,6 +94,18 @@ class _Request:
     target: Any
     run: int
     count: int
+    group: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Hold:
+    group: str
+    done: Any
+
+
+@dataclass(frozen=True, slots=True)
+class _Quiet(_Hold):
+    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,9 +153,24 @@ class WorkerBudget:
                                         name="troupe-workers", daemon=True)
         self._thread.start()
 
-    def request(self, target: Any, run: int, count: int) -> None:
-        """Ask for up to ``count`` permits; ``target`` is told :class:`WorkersGranted`."""
-        self._inbox.put(_Request(target, run, max(count, 1)))
+    def request(self, target: Any, run: int, count: int, group: str | None = None) -> None:
+        """Ask for up to ``count`` permits; ``target`` is told :class:`WorkersGranted`.
+        ``group``: the engine ``target`` runs for (:meth:`hold`)."""
+        self._inbox.put(_Request(target, run, max(count, 1), group))
+
+    def hold(self, group: str) -> list[Any]:
+        """Grant no more permits to ``group`` (an engine draining: its requests wait for
+        good); its holders that hold permits now (to be told to start nothing on them)."""
+        done: pykka.ThreadingFuture[list[Any]] = pykka.ThreadingFuture()
+        self._inbox.put(_Hold(group, done))
+        return list(done.get(timeout=10))
+
+    def quiet(self, group: str) -> pykka.ThreadingFuture[None]:
+        """A future set once ``group`` holds no permit (after :meth:`hold`: once every
+        attempt it ran reported, and its holders gave the permits back)."""
+        done: pykka.ThreadingFuture[None] = pykka.ThreadingFuture()
+        self._inbox.put(_Quiet(group, done))
+        return done
 
     def release(self, target: Any, run: int, count: int,
                 workers: tuple[Any, ...] = ()) -> None:
@@ -193,12 +225,15 @@ class WorkerBudget:
             message = self._inbox.get()
             handlers[type(message)](ledger, message)
             ledger.grant()
+            if ledger.quiet:
+                ledger.wake_quiet()
 
 
 class _Ledger:
     """The budget thread's books: permits in use, who holds them, who waits."""
 
-    __slots__ = ("held", "idle", "lent", "limit", "used", "waiting")
+    __slots__ = ("groups", "held", "holds", "idle", "lent", "limit", "quiet", "refs", "used",
+                 "waiting")
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -210,9 +245,32 @@ class _Ledger:
         """Idle workers given back, handed out with the next grants (newest first)."""
         self.lent: dict[str, dict[str, Any]] = {}
         """holder -> idle workers handed to it (URN -> ref) and not given back yet."""
+        self.groups: dict[str, tuple[str | None, Any]] = {}
+        """holder -> (its group, its ref), from its requests."""
+        self.holds: set[str] = set()
+        """Groups granted nothing any more (engines that drain)."""
+        self.quiet: list[_Quiet] = []
+        """Waits for a group to hold no permit."""
 
     def request(self, message: _Request) -> None:
+        self.groups[message.target.actor_urn] = (message.group, message.target)
         self.waiting.append(message)
+
+    def hold(self, message: _Hold) -> None:
+        self.holds.add(message.group)
+        message.done.set([ref for holder, (group, ref) in self.groups.items()
+                          if group == message.group and self.holding(holder)])
+
+    def holding(self, holder: str) -> bool:
+        """Whether ``holder`` holds permits (or workers lent with them)."""
+        return any(self.held.get(holder, {}).values()) or bool(self.lent.get(holder))
+
+    def wake_quiet(self) -> None:
+        """Set the waits of groups that hold no permit any more."""
+        busy = {self.groups[h][0] for h in self.groups if self.holding(h)}
+        for wait in [q for q in self.quiet if q.group not in busy]:
+            self.quiet.remove(wait)
+            wait.done.set(None)
 
     def release(self, message: _Release) -> None:
         runs = self.held.get(message.holder, {})
@@ -239,6 +297,7 @@ class _Ledger:
                 stop_ref(worker)
 
     def release_all(self, message: _ReleaseAll) -> None:
+        self.groups.pop(message.holder, None)
         self.used -= sum(self.held.pop(message.holder, {}).values())
         for worker in self.lent.pop(message.holder, {}).values():
             stop_ref(worker)  # in a grant never read, or stopped by a cancel already
@@ -272,10 +331,15 @@ class _Ledger:
         return tuple(handed)
 
     def grant(self) -> None:
-        """Answer waiting requests, oldest first, while permits are free."""
+        """Answer waiting requests, oldest first, while permits are free (those of held
+        groups keep their places)."""
         waiting = self.waiting
+        kept: deque[_Request] = deque()
         while waiting and self.used < self.limit:
             request = waiting.popleft()
+            if request.group is not None and request.group in self.holds:
+                kept.append(request)
+                continue
             granted = min(request.count, self.limit - self.used)
             workers = self.hand_out(granted)
             try:
@@ -290,6 +354,9 @@ class _Ledger:
             self.used += granted
             runs = self.held.setdefault(request.target.actor_urn, {})
             runs[request.run] = runs.get(request.run, 0) + granted
+        if kept:
+            kept.extend(waiting)
+            self.waiting = kept
 
 
 _HANDLERS: dict[type, Callable[[_Ledger, Any], None]] = {
@@ -300,6 +367,8 @@ _HANDLERS: dict[type, Callable[[_Ledger, Any], None]] = {
     _Usage: _Ledger.usage,
     _Snapshot: _Ledger.snapshot,
     _StopIdle: _Ledger.stop_idle,
+    _Hold: _Ledger.hold,
+    _Quiet: lambda ledger, message: ledger.quiet.append(message),
 }
 """Budget request type -> how the ledger books it."""
 

@@ -3,8 +3,9 @@
 :class:`CommandExecution` is the half of :class:`~actors.supervisor.WorkflowSupervisor`
 that turns commands into work, through a table keyed by the command's type
 (:meth:`CommandExecution._executors_table`): ``RunAction`` goes to a worker of its run's
-pool (:mod:`actors.pools`, on a permit of the process's budget), or to a child supervisor
-for a sub-workflow (looked up in the
+pool (:mod:`actors.pools`, on a permit of the process's budget; a non-idempotent attempt of
+a durable execution once a worker is there for it and its start is durable), or to a child
+supervisor for a sub-workflow (looked up in the
 :class:`~runtime.spec.subworkflows.SubWorkflows` resolved when the workflow was loaded);
 ``CancelAction`` stops an attempt (:mod:`actors.cancellation`); timers go to the
 execution's :class:`~actors.timers.ExecutionTimers` (a waiting item's timeout is held back
@@ -77,6 +78,7 @@ class CommandExecution:
     durable: Durability | None
     base_dir: Path
     resolved: dict[str, tuple[Any, SubWorkflow | None]]
+    finished: bool
     depth: int
     """How deep this execution nests as a sub-workflow (0: a top-level execution)."""
     _executors: dict[type, Executor]
@@ -126,26 +128,16 @@ class CommandExecution:
             self._start_child(sub, command, key)
             return None
         self.cancellation.started(key)
-        durable = self.durable
-        if durable is not None and not is_idempotent(action, command.input):
-            now = time.time()  # fence: the attempt starts once its start is durable
-            durable.record(AttemptStarted(run=command.run, item=command.item,
-                                          attempt=command.attempt, at=now), now)
-            durable.fence(key, partial(self._hand_over, command, action, key))
-            return None
-        self._hand_over(command, action, key)
+        fenced = self.durable is not None and not is_idempotent(action, command.input)
+        self.pools.dispatch(command, action, key, fenced)  # it may wait for a permit
         return None
-
-    def _hand_over(self, command: RunAction, action: Any, key: AttemptKey) -> None:
-        """Give the attempt to a worker of its run's pool (it may wait for a permit)."""
-        self.pools.dispatch(command, action, key)
 
     def _cancel_attempt(self, command: CancelAction) -> None:
         key = (command.run, command.item, command.attempt)
-        if self.durable is not None:
-            self.durable.unfence(key)  # canceled before its start was durable: never sent
+        # canceled after a worker took it but before its start was durable: never sent
+        sent = self.durable is None or not self.durable.unfence(key)
         self.cancellation.cancel(key, command.reason)
-        self.pools.cancel(key)
+        self.pools.cancel(key, sent=sent)
 
     def _set_timer_command(self, command: SetTimer) -> None:
         if not self.pools.hold_timeout(command.key, command.delay):
@@ -165,8 +157,25 @@ class CommandExecution:
         if self.tracer.enabled:
             self.projection.timer_set(key, timer_id, delay, self.state)
 
-    def _send(self, worker: Any, command: RunAction, action: Any, key: AttemptKey) -> None:
+    def _send(self, worker: Any, command: RunAction, action: Any, key: AttemptKey,
+              fenced: bool) -> None:
+        """Hand the attempt to ``worker``, reserved for it by its pool; a ``fenced`` one
+        once its start is journaled and durable (the fence: after a crash an attempt that
+        may have run is known to have started, and one that only waited for a worker is
+        known not to have)."""
+        durable = self.durable
+        if fenced and durable is not None:
+            now = time.time()
+            durable.record(AttemptStarted(run=command.run, item=command.item,
+                                          attempt=command.attempt, at=now), now)
+            durable.fence(key, partial(self._perform, worker, command, action, key))
+            return
+        self._perform(worker, command, action, key)
+
+    def _perform(self, worker: Any, command: RunAction, action: Any, key: AttemptKey) -> None:
         """Tell ``worker`` to perform the attempt (and trace the message)."""
+        if self.finished:
+            return  # a fence released after the end: its worker was stopped with the rest
         now = time.monotonic()
         msg_id = 0
         if self.tracer.enabled:

@@ -23,6 +23,7 @@ __all__ = [
     "Assignment",
     "AttemptKey",
     "Cancel",
+    "Hold",
     "Inspect",
     "Kill",
     "Pause",
@@ -42,6 +43,13 @@ AttemptKey = tuple[int, int | None, int]
 @record
 class Inspect:
     """Supervisor, asked: return ``(status value, number of events consumed)``."""
+
+
+@record
+class Hold:
+    """Supervisor, asked (by the engine, as it drains): hand no more attempts to workers
+    (:meth:`actors.pools.Pools.hold`); answered once that holds. Nothing is journaled: it
+    is not a pause, and the next engine's recovery goes on as if it had never been."""
 
 
 @record

@@ -12,6 +12,18 @@ when the workflow pauses or lets running work finish, the waiting items go back 
 machine unstarted (a waiting plain task attempt stays queued and runs when granted, as if
 it had started before the pause).
 
+An attempt is handed over when a worker is there for it: a non-idempotent attempt of a
+durable execution is sent only once its start is journaled and durable (the supervisor's
+``send`` does that, the worker staying reserved for it meanwhile), so an attempt that only
+waited for a permit at a crash never started (``docs/durability.md``). Canceled between the
+two, the attempt's reserved worker stays with its pool, free (:meth:`Pools.cancel`).
+
+While the engine drains (:meth:`Pools.hold`), no attempt is handed over: dispatched ones
+wait as if no permit were free, workers whose attempt reported go idle, and every permit no
+attempt runs on goes back to the budget once the execution's journal made the reports
+durable (the budget's :meth:`~actors.capacity.WorkerBudget.quiet` then means: every
+attempt of the engine is over and journaled).
+
 A worker whose attempt reported takes the oldest waiting attempt of its pool, or goes idle
 in it; once the supervisor has fed the reports to the machine (which may dispatch the next
 items to it), idle workers of a pool nothing waits in go back to the budget with their
@@ -37,6 +49,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from runtime.commands import RunAction
@@ -50,8 +63,12 @@ from .tracing import Tracer
 
 __all__ = ["Pools", "Send"]
 
-Send = Callable[[Any, RunAction, Any, AttemptKey], None]
-"""``send(worker, command, action, key)``: tell a worker to perform an attempt."""
+Send = Callable[[Any, RunAction, Any, AttemptKey, bool], None]
+"""``send(worker, command, action, key, fenced)``: hand an attempt to the worker reserved
+for it (``fenced``: its start is journaled, and it is told once that is durable)."""
+
+Later = Callable[[Callable[[], None]], None]
+"""``later(call)``: call ``call`` once what the execution journaled so far is durable."""
 
 
 @dataclass(slots=True)
@@ -60,6 +77,9 @@ class _Waiting:
 
     command: RunAction
     action: Any
+    fenced: bool = False
+    """A non-idempotent attempt of a durable execution: its start is journaled when a
+    worker takes it (:data:`Send`)."""
     timeout: float | None = None
     """Its timeout timer, set when it is sent to a worker (the wait does not count)."""
 
@@ -95,38 +115,52 @@ class _Pool:
 class Pools:
     """Every task run's pool of one execution."""
 
-    __slots__ = ("crew", "idle_runs", "owner", "pools", "send", "set_timer", "tracer")
+    __slots__ = ("crew", "group", "held", "idle_runs", "later", "owner", "pools", "send",
+                 "set_timer", "tracer")
 
     def __init__(self, *, owner: Any, crew: Crew, tracer: Tracer, send: Send,
-                 set_timer: Callable[[TimerKey, float], None]) -> None:
+                 set_timer: Callable[[TimerKey, float], None], group: str | None = None,
+                 later: Later | None = None) -> None:
+        """``group``: the engine the execution belongs to, for the budget's holds
+        (:meth:`~actors.capacity.WorkerBudget.hold`); ``later``: how to wait for the
+        execution's journal (permits given back while held wait for it)."""
         self.owner = owner
         self.crew = crew
         self.tracer = tracer
         self.send = send
         self.set_timer = set_timer
+        self.group = group
+        self.later: Later = later or _now
+        self.held = False
+        """The engine holds its attempts (:meth:`hold`): none is handed to a worker."""
         self.pools: dict[int, _Pool] = {}
         self.idle_runs: set[int] = set()
         """Runs whose pool has idle workers (for :meth:`settle`)."""
 
-    def dispatch(self, command: RunAction, action: Any, key: AttemptKey) -> None:
-        """Send an attempt to a worker of its run's pool if the pool holds a spare permit,
-        or queue it until the process's budget grants one."""
+    def dispatch(self, command: RunAction, action: Any, key: AttemptKey,
+                 fenced: bool = False) -> None:
+        """Hand an attempt to a worker of its run's pool if the pool holds a spare permit,
+        or queue it until the process's budget grants one (always, while held)."""
         pool = self.pools.get(command.run)
         if pool is None:
             items = command.item is not None
             pool = self.pools[command.run] = _Pool(
                 task=command.task, route=command.route, items=items,
                 concurrency=(command.concurrency or 1) if items else 1)
-        if pool.idle:
+        if self.held:
+            worker = None
+        elif pool.idle:
             worker = pool.idle.pop()
         elif len(pool.busy) + len(pool.idle) < pool.permits:
             worker = self._take(pool)
         else:
-            pool.waiting[key] = _Waiting(command=command, action=action)
+            worker = None
+        if worker is None:
+            pool.waiting[key] = _Waiting(command=command, action=action, fenced=fenced)
             self._ask_permits(command.run, pool)
             return
         pool.busy[key] = worker
-        self.send(worker, command, action, key)
+        self.send(worker, command, action, key, fenced)
 
     def reported(self, key: AttemptKey) -> None:
         """The attempt ``key`` reported: its worker takes the oldest waiting attempt, or
@@ -135,25 +169,55 @@ class Pools:
         if pool is not None:
             worker = pool.busy.pop(key, None)
             if worker is not None:
-                if pool.waiting:
-                    self._send_waiting(pool, worker)
-                else:
-                    pool.idle.append(worker)
-                    self.idle_runs.add(key[0])
+                self._free(pool, key[0], worker)
+
+    def _free(self, pool: _Pool, run: int, worker: Any) -> None:
+        """``worker`` (still this pool's) has no attempt: it takes the oldest waiting one,
+        or goes idle (until :meth:`settle`)."""
+        if pool.waiting and not self.held:
+            self._send_waiting(pool, worker)
+        else:
+            pool.idle.append(worker)
+            self.idle_runs.add(run)
 
     def settle(self) -> None:
-        """The reports were fed to the machine: idle workers of pools nothing waits in go
-        back to the budget with their permits (their attempts are over)."""
+        """The reports were fed to the machine: idle workers of pools nothing waits in (of
+        every pool, while held) go back to the budget with their permits (their attempts
+        are over)."""
         for run in self.idle_runs:
             pool = self.pools.get(run)
-            if pool is None or not pool.idle or pool.waiting:
+            if pool is None or not pool.idle or (pool.waiting and not self.held):
                 continue
             for worker in pool.idle:
                 self.crew.forget(worker)
             pool.permits -= len(pool.idle)
-            WORKERS.release(self.owner, run, len(pool.idle), tuple(pool.idle))
+            self._give_back(run, len(pool.idle), tuple(pool.idle))
             pool.idle.clear()
         self.idle_runs.clear()
+
+    def hold(self) -> None:
+        """The engine drains: hand no more attempts to workers (they wait as if no permit
+        were free); give back the permits no attempt runs on. Attempts already handed over
+        (a fenced one included) go on; nothing is journaled for it."""
+        self.held = True
+        for run, pool in self.pools.items():
+            for worker in pool.idle:
+                self.crew.forget(worker)
+            spare = pool.permits - len(pool.busy)
+            pool.permits -= spare
+            self._give_back(run, spare, (*pool.idle, *pool.handed))
+            pool.idle.clear()
+            pool.handed.clear()
+        self.idle_runs.clear()
+
+    def _give_back(self, run: int, count: int, workers: tuple[Any, ...]) -> None:
+        """Give permits and idle workers back to the budget: at once, or, while held, once
+        the reports of their attempts are durable (so that an engine that closes when its
+        held attempts are over, :meth:`~actors.capacity.WorkerBudget.quiet`, loses none)."""
+        if self.held:
+            self.later(partial(WORKERS.release, self.owner, run, count, workers))
+        else:
+            WORKERS.release(self.owner, run, count, workers)
 
     def hold_timeout(self, key: TimerKey, delay: float) -> bool:
         """Keep the timeout of an attempt waiting for a worker until one takes it; False if
@@ -167,17 +231,22 @@ class Pools:
         waiting.timeout = delay
         return True
 
-    def cancel(self, key: AttemptKey) -> None:
+    def cancel(self, key: AttemptKey, sent: bool = True) -> None:
         """Forget the attempt ``key``; stop its worker if it was running (its permit goes
-        back: the attempt is over for the workflow)."""
+        back: the attempt is over for the workflow). ``sent=False``: the worker reserved for
+        it was never told (its start was not durable yet): it stays the pool's, free."""
         pool = self.pools.get(key[0])
         if pool is not None:
             pool.waiting.pop(key, None)
             worker = pool.busy.pop(key, None)
-            if worker is not None:
-                stop_ref(worker)
-                pool.permits -= 1
-                WORKERS.release(self.owner, key[0], 1)
+            if worker is None:
+                return
+            if not sent:
+                self._free(pool, key[0], worker)
+                return
+            stop_ref(worker)
+            pool.permits -= 1
+            self._give_back(key[0], 1, ())
 
     def take_waiting(self) -> list[AttemptKey]:
         """Take every item attempt waiting for a worker (they go back to the machine
@@ -194,20 +263,21 @@ class Pools:
         what is not needed any more."""
         pool = self.pools.get(message.run)
         if pool is None:  # the run ended
-            WORKERS.release(self.owner, message.run, message.count, message.workers)
+            self._give_back(message.run, message.count, message.workers)
             return
         pool.asked = False
         pool.permits += message.count
         pool.handed.extend(message.workers)
         granted_to = len(pool.waiting)
-        while pool.waiting and pool.idle:
+        while pool.waiting and pool.idle and not self.held:
             self._send_waiting(pool, pool.idle.pop())
-        while pool.waiting and len(pool.busy) + len(pool.idle) < pool.permits:
+        while (pool.waiting and not self.held
+               and len(pool.busy) + len(pool.idle) < pool.permits):
             self._send_waiting(pool, self._take(pool))
         spare = pool.permits - len(pool.busy) - len(pool.idle)
-        if spare > 0 and not pool.waiting:
-            # the attempts finished meanwhile: other executions may need them
-            WORKERS.release(self.owner, message.run, spare, tuple(pool.handed))
+        if spare > 0 and (self.held or not pool.waiting):
+            # the attempts finished meanwhile (or are held): other executions may need them
+            self._give_back(message.run, spare, tuple(pool.handed))
             pool.handed.clear()
             pool.permits -= spare
         if self.tracer.enabled and pool.items:
@@ -225,13 +295,19 @@ class Pools:
                 stop_ref(ref)  # still in an attempt: never reused
             for ref in pool.idle:
                 self.crew.forget(ref)
-            WORKERS.release(self.owner, run, pool.permits, (*pool.idle, *pool.handed))
+            self._give_back(run, pool.permits, (*pool.idle, *pool.handed))
 
-    def close(self) -> None:
-        """The execution is over: release every pool, and grants still on their way."""
+    def close(self, now: bool = False) -> None:
+        """The execution is over: release every pool, and grants still on their way
+        (``now``: the actor stops, so nothing waits for the journal any more)."""
+        if now:
+            self.held = False
         for run in list(self.pools):
             self.release(run)
-        WORKERS.release_all(self.owner)
+        if self.held:
+            self.later(partial(WORKERS.release_all, self.owner))
+        else:
+            WORKERS.release_all(self.owner)
 
     def _take(self, pool: _Pool) -> Any:
         """A worker for the pool: one the budget handed over, or a new one."""
@@ -251,7 +327,7 @@ class Pools:
         if pool.asked or want <= 0:
             return  # an answer is coming, or the pool's own workers will free up
         pool.asked = True
-        WORKERS.request(self.owner, run, want)
+        WORKERS.request(self.owner, run, want, self.group)
         if self.tracer.enabled and pool.items:
             self.tracer.emit("workers.requested", pool.actor, task=pool.task, route=pool.route,
                              run=run, count=want, held=pool.permits, waiting=len(pool.waiting))
@@ -261,8 +337,13 @@ class Pools:
         key = next(iter(pool.waiting))
         waiting = pool.waiting.pop(key)
         pool.busy[key] = worker
-        self.send(worker, waiting.command, waiting.action, key)
+        self.send(worker, waiting.command, waiting.action, key, waiting.fenced)
         if waiting.timeout is not None:
             run, item, attempt = key
             self.set_timer(TimerKey(kind=TimerKind.TIMEOUT, run=run, item=item,
                                     attempt=attempt), waiting.timeout)
+
+
+def _now(call: Callable[[], None]) -> None:
+    """``later`` of an execution with no journal: nothing to wait for."""
+    call()

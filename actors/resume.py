@@ -8,8 +8,8 @@ The journal replayed gives the state as it was (:mod:`runtime.store.replaying`).
 - every attempt in flight (:func:`runtime.machine.recovery.in_flight`) is sent again,
   unless it is an attempt of a non-idempotent action whose start was journaled: that one
   may have run, so it ends with an ``outcome_unknown`` failure the workflow routes like any
-  other (a non-idempotent attempt whose start was not journaled never started: the fence
-  held it back, so it is sent);
+  other (a non-idempotent attempt whose start was not journaled never started: it waited
+  for a worker, or the fence held it back, so it is sent);
 - a sub-workflow attempt is started again: its child continues from its own journal.
 
 Misuse: call :func:`resume` once, from ``on_start``, instead of starting the execution.

@@ -13,7 +13,8 @@ the execution fails with an ``engine`` error, every open task run is reported fa
 every attempt, worker, timer and permit is released; the parent is told.
 
 Misuse: never ``ask`` a supervisor from another actor (it would block a mailbox); the API
-thread may ask for :class:`Inspect`. Never touch ``state`` from outside the actor.
+thread may ask for :class:`Inspect`, and the engine's for :class:`Hold` (a drain). Never
+touch ``state`` from outside the actor.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from runtime.store.replaying import Journaled
 from runtime.store.rows import execution_row
 from runtime.values import freeze
 
-from .cancellation import Cancellation, Reaper
+from .cancellation import Cancellation, Reaper, stop_ref
 from .config import SupervisorConfig
 from .crew import Crew
 from .durability import Durability
@@ -63,6 +64,7 @@ from .mailbox import BatchingActor
 from .messages import (
     AttemptKey,
     Cancel,
+    Hold,
     Inspect,
     Pause,
     Performed,
@@ -121,8 +123,6 @@ class WorkflowSupervisor(Finishing, CommandExecution, BatchingActor):
         self.state: WorkflowState = initial_state(defn)
         self.events: list[Event] = []
         self.crew = Crew(self.actor_ref, execution_id, tracer)
-        self.pools = Pools(owner=self.actor_ref, crew=self.crew, tracer=tracer,
-                           send=self._send, set_timer=self._set_timer)
         self.cancellation = Cancellation()
         self.timers = ExecutionTimers(self.actor_ref)
         self.listeners = Listeners(config.listeners, execution_id, masker)
@@ -132,6 +132,11 @@ class WorkflowSupervisor(Finishing, CommandExecution, BatchingActor):
             self.durable = Durability(
                 journal=config.durable.journal, owner=self.actor_ref, execution_id=execution_id,
                 seq=recovered.seq if recovered is not None else 0, new_row=row)
+        self.pools = Pools(
+            owner=self.actor_ref, crew=self.crew, tracer=tracer, send=self._send,
+            set_timer=self._set_timer,
+            group=config.durable.journal.actor_urn if config.durable is not None else None,
+            later=self.durable.after if self.durable is not None else None)
         self.resolved: dict[str, tuple[Any, SubWorkflow | None]] = {}
         """Action reference -> (action, sub-workflow); the registry is shared, this is ours."""
         self.batchable = _item_report if tracer.enabled else _any_report
@@ -179,7 +184,10 @@ class WorkflowSupervisor(Finishing, CommandExecution, BatchingActor):
             self.tracer.flush()
 
     def on_stop(self) -> None:
-        self.pools.close()  # stopped from outside before it finished, or grants late
+        self.pools.close(now=True)  # stopped from outside before it finished, or grants late
+        if not self.finished:  # abandoned (an engine closing): its children are too
+            for child in self.cancellation.children.values():
+                stop_ref(child)
         if self.tracer.enabled:
             self.tracer.emit("actor.stopped", "wf", kind="supervisor")
             self.tracer.flush()
@@ -221,6 +229,11 @@ class WorkflowSupervisor(Finishing, CommandExecution, BatchingActor):
     def _inspect(self, message: Inspect) -> tuple[str, int]:
         return (self.state.status.value, len(self.events))
 
+    def _hold(self, message: Hold) -> None:
+        """The engine drains: start no new attempt (:meth:`actors.pools.Pools.hold`; it
+        journals nothing). Asked: an exception goes back to the engine that asked."""
+        self.pools.hold()
+
     def _on_performed(self, message: Performed) -> None:
         """Feed an attempt's report, and the reports waiting behind it, in one step."""
         reports = [message]
@@ -244,7 +257,6 @@ class WorkflowSupervisor(Finishing, CommandExecution, BatchingActor):
                 run=run, item=item, attempt=attempt, outcome=report.outcome,
                 result=report.result, error=masker.text(error) if error else None, at=now))
         self._feed(*events)
-        self.pools.settle()  # after the machine sent the next attempts to idle workers
 
     def _on_granted(self, message: WorkersGranted) -> None:
         if not self.finished:  # else the budget took back everything when it finished
@@ -331,6 +343,7 @@ class WorkflowSupervisor(Finishing, CommandExecution, BatchingActor):
             self._carry_out(advance(self.state, current, item_notices=notices), follow_ups)
         if durable is not None and self.state.status is not before and not self.finished:
             durable.status(self.state.status.value)
+        self.pools.settle()  # after the machine sent the next attempts to idle workers
 
     def _carry_out(self, step: tuple[WorkflowState, Sequence[Command]],
                    follow_ups: deque[Event]) -> None:
@@ -367,6 +380,7 @@ class WorkflowSupervisor(Finishing, CommandExecution, BatchingActor):
 
 _QUERIES: dict[type, Callable[[WorkflowSupervisor, Any], Any]] = {
     Inspect: WorkflowSupervisor._inspect,
+    Hold: WorkflowSupervisor._hold,
 }
 """Asks answered with a value (not traced)."""
 

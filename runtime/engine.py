@@ -92,6 +92,7 @@ class Engine:
         finished (then :meth:`get` reads them back from the store)."""
         self._prune_at = _PRUNE_FLOOR
         self._closed = False
+        self._held = False
 
     def __enter__(self) -> Engine:
         return self
@@ -319,17 +320,36 @@ class Engine:
 
     # ---- the end ------------------------------------------------------------------------
 
-    def close(self, drain_timeout: float | None = 30.0) -> None:
-        """Wait up to ``drain_timeout`` seconds for the running executions, then stop.
+    def hold(self) -> None:
+        """Start no new action attempt in any execution of this engine (a drain's first
+        step, :mod:`actors.drain`): attempts wait as if no permit were free (new
+        executions', sub-workflows', timers' too), running ones go on and are journaled.
+        Nothing is journaled for it (not a pause): the next engine recovers everything.
+        Only closing ends it."""
+        from actors.drain import hold
 
-        Executions still running then are left unfinished in the store (the next engine's
-        :meth:`recover` continues them); the journal writes its last batch and closes the
-        store.
-        """
+        self._held = True
+        hold(self._journal.actor_urn)
+
+    def drained(self, timeout: float | None) -> bool:
+        """After :meth:`hold`: wait up to ``timeout`` seconds until no attempt of the engine
+        is in flight (every report durable); whether none is."""
+        from actors.drain import wait_quiet
+
+        return wait_quiet(self._journal.actor_urn, timeout)
+
+    def close(self, drain_timeout: float | None = 30.0) -> None:
+        """Wait up to ``drain_timeout`` s for the running executions (after :meth:`hold`:
+        for the attempts in flight), then stop: what still runs is left unfinished in the
+        store (the next engine's :meth:`recover` continues it); the journal writes its last
+        batch and closes the store."""
         if self._closed:
             return
         self._closed = True
         deadline = None if drain_timeout is None else time.monotonic() + drain_timeout
+        if self._held:
+            self.drained(drain_timeout)
+            deadline = time.monotonic()  # what is left waits for the next start
         for handle in list(self._live.values()):
             left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
             try:
@@ -351,7 +371,7 @@ class Engine:
 
     def journal_stats(self) -> Any:
         """What the engine's journal wrote so far (an :class:`actors.journal.JournalStats`:
-        commits, entries, failed batches, and how long appends waited for their commit)."""
+        commits, entries, failed batches, how long appends waited for their commit)."""
         from actors.journal import Stats
 
         return self._journal.ask(Stats())

@@ -116,8 +116,9 @@ class WorkflowHandle:
         return int(self._supervisor.actor_inbox.qsize())
 
     def abandon(self) -> None:
-        """Stop the execution's supervisor without ending the execution: a durable one
-        stays unfinished in its store, for the next engine's ``recover``. (An engine that
+        """Stop the execution's supervisor (and its sub-workflows') without ending the
+        execution: a durable one stays unfinished in its store, for the next engine's
+        ``recover``. (An engine that
         closes before its executions finished does this; the waiters never wake.)"""
         if self._supervisor is not None:
             try:

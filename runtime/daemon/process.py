@@ -11,9 +11,10 @@ marked ready (``/readyz``) and systemd told ``READY=1``.
 
 Signals (handled in the event loop):
 
-- SIGTERM or SIGINT: drain. New executions are refused (503), the running ones may go on
-  for ``drain_timeout`` seconds, then the engine closes (what is still running stays
-  unfinished in the store, for the next start's recovery) and the server stops: exit 0.
+- SIGTERM or SIGINT: drain. New executions are refused (503), the engine starts no new
+  attempt (``Engine.hold``), the running ones may finish for up to ``drain_timeout``
+  seconds, then the engine closes (every execution not finished stays unfinished in the
+  store, for the next start's recovery) and the server stops: exit 0.
 - a second SIGTERM or SIGINT while draining: the engine closes at once (the journal writes
   what it holds) and the process exits 1 without waiting for anything else.
 - SIGHUP: the config is read again (its log level applies at once) and the workflows
@@ -31,7 +32,6 @@ import dataclasses
 import os
 import signal
 import sys
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -192,23 +192,17 @@ class _Daemon:
         os._exit(1)
 
     async def _drain(self) -> None:
-        """Let the running executions go on for the drain timeout, close, stop serving."""
+        """Start no new attempt, let the running ones finish (up to the drain timeout),
+        close (what is left stays durable for the next start), stop serving."""
         if self.recovery is not None:
             await asyncio.wait([self.recovery])
-        await asyncio.to_thread(self._wait_running, self.settings.drain_timeout)
-        left = [h.execution_id for h in self.engine if not h.done()]
+        await asyncio.to_thread(self.engine.hold)
+        running = list(self.engine)
+        await asyncio.to_thread(self.engine.drained, self.settings.drain_timeout)
         await asyncio.to_thread(self._close_engine, 0.0)
+        left = [h.execution_id for h in running if not h.done()]
         log.info("drained", left_unfinished=len(left), ids=left[:50])
         self.server.should_exit = True
-
-    def _wait_running(self, timeout: float) -> None:
-        """Wait (in a worker thread) for the running executions, up to ``timeout`` s."""
-        deadline = time.monotonic() + timeout
-        for handle in list(self.engine):
-            try:
-                handle.wait(timeout=max(deadline - time.monotonic(), 0.0))
-            except TimeoutError:
-                return
 
     def _close_engine(self, drain_timeout: float) -> None:
         if not self.engine_closed:

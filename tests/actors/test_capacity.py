@@ -53,6 +53,26 @@ def test_requests_are_granted_up_to_the_limit_and_queue_beyond_it() -> None:
     assert budget.usage() == (3, 3, 0)
 
 
+def test_a_held_group_is_granted_nothing_and_its_quiet_comes_when_it_gave_all_back() -> None:
+    budget = WorkerBudget(2)
+    a, b, c = FakeRef("a"), FakeRef("b"), FakeRef("c")
+    budget.request(a, run=1, count=1, group="e1")
+    assert a.granted() == WorkersGranted(run=1, count=1)
+    assert budget.hold("e1") == [a]  # the holder with permits, to be told
+    quiet = budget.quiet("e1")
+    budget.request(b, run=2, count=1, group="e1")  # a new execution of the held engine
+    budget.request(c, run=3, count=1, group="e2")  # another engine's: granted past it
+    assert c.granted() == WorkersGranted(run=3, count=1)
+    assert b.nothing_yet(budget)
+    with pytest.raises(pykka.Timeout):
+        quiet.get(timeout=0)  # a still holds its permit
+    budget.release(a, run=1, count=1)
+    assert quiet.get(timeout=10) is None  # e1 holds nothing any more
+    budget.release(c, run=3, count=1)
+    assert b.nothing_yet(budget)  # permits are free, the hold stays
+    assert budget.usage() == (0, 2, 1)
+
+
 def test_release_all_takes_back_grants_and_drops_requests_of_a_holder() -> None:
     budget = WorkerBudget(2)
     a, b = FakeRef("a"), FakeRef("b")

@@ -4,7 +4,8 @@
 ``gate.wait`` connects to the Unix socket a :class:`Gate` in the test listens on, says which
 task it is, and blocks until the test answers: then it returns its ``value``. It is
 idempotent (running it again after a crash or a drain is harmless), so an attempt the daemon
-abandoned runs again after the restart, and the test sees it connect again.
+abandoned runs again after the restart, and the test sees it connect again. ``gate.once``
+is the same, not idempotent.
 
 Misuse: a gate holds actions forever until released; a test must release or close them.
 """
@@ -22,9 +23,9 @@ from runtime.actions.call import Call
 from runtime.errors import ActionFailed
 
 
-@idempotent
-def gate_wait(address: str, value: Any = None, *, call: Call) -> Any:
-    """Wait at the gate ``address`` until the test lets this attempt go; return ``value``."""
+def gate_once(address: str, value: Any = None, *, call: Call) -> Any:
+    """Wait at the gate ``address`` until the test lets this attempt go; return ``value``
+    (not idempotent: an attempt cut off by a stop ends ``outcome_unknown``)."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.connect(address)
         sock.sendall(f"{call.execution_id} {call.task}\n".encode())
@@ -34,7 +35,12 @@ def gate_wait(address: str, value: Any = None, *, call: Call) -> Any:
     return value
 
 
-ACTIONS = {"gate.wait": gate_wait}
+@idempotent
+def gate_wait(address: str, value: Any = None, *, call: Call) -> Any:
+    """:func:`gate_once`, idempotent (run again after a crash or a drain)."""
+    return gate_once(address, value, call=call)
+
+ACTIONS = {"gate.wait": gate_wait, "gate.once": gate_once}
 
 
 class Gate:
@@ -59,6 +65,21 @@ class Gate:
             self.held.append(conn)
             seen.append((line[0], line[1]))
         return seen
+
+    def pending(self) -> int:
+        """How many actions arrived and were not accepted yet (without waiting: for a
+        daemon that exited, every connection it made is there)."""
+        self.sock.setblocking(False)
+        count = 0
+        try:
+            while True:
+                conn, _ = self.sock.accept()
+                self.held.append(conn)
+                count += 1
+        except BlockingIOError:
+            return count
+        finally:
+            self.sock.setblocking(True)
 
     def release(self) -> None:
         """Let every held action go."""
