@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime.actions import ActionRegistry
+from runtime.kv.snapshot import EMPTY_KV, KvSnapshot
 from runtime.limits import DEFAULT_LIMITS, Limits
 from runtime.progress import ProgressEvent
 from runtime.spec.subworkflows import SubWorkflows
@@ -40,6 +41,9 @@ class SupervisorConfig:
     """Journal the execution tree to the engine's store (None: in memory only)."""
     limits: Limits = DEFAULT_LIMITS
     """The size guards of every execution of the tree."""
+    kv: KvSnapshot = EMPTY_KV
+    """The key-value snapshot of the execution (and of its sub-workflows, which read
+    their parent's): the ``kv`` of its ``WorkflowRequested``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -31,7 +31,7 @@ def render_inputs(tx: Tx, params: PMap[str, Any]) -> PMap[str, Any]:
         if spec.name in params and params[spec.name] is not None:
             value = params[spec.name]
         elif spec.default is not None:
-            value = spec.default.render(Scope(rolling, params=params))
+            value = spec.default.render(Scope(rolling, params=params, kv=tx.kv))
         else:
             value = params.get(spec.name)
         rolling = rolling.set(spec.name, value)
@@ -42,7 +42,7 @@ def render_inputs(tx: Tx, params: PMap[str, Any]) -> PMap[str, Any]:
     tx.inputs = rolling
     root = rolling if defn.policies.branch_context else pmap()
     for name, node in defn.vars:
-        root = root.set(name, node.render(Scope(root, params=rolling)))
+        root = root.set(name, node.render(Scope(root, params=rolling, kv=tx.kv)))
     tx.root = Context.root(root)
     tx.store = root
     tx.params = rolling
