@@ -210,3 +210,30 @@ def test_an_execution_reads_the_store_as_of_its_start(tmp_path: Path) -> None:
     assert isinstance(requested, WorkflowRequested)
     assert requested.kv.pairs[("system", "greeting")] == ("hello", False)
     assert SECRET not in journal[0].body
+
+
+def test_a_recovered_execution_reads_what_its_first_run_read() -> None:
+    text = textwrap.dedent("""\
+        version: 1.0
+        tasks:
+          later:
+            delay: 0.3
+            action: t.echo
+            input: {message: "{{ st2kv('system.greeting') }}"}
+            next:
+              - publish: [value: "{{ result() }}"]
+        output:
+          - value: <% ctx().value %>
+        """)
+    store = MemoryStore()
+    fill(store)
+    engine = Engine(store=store, actions={"t.echo": echo})
+    handle = engine.start_workflow(text)
+    engine.close(drain_timeout=0)  # stopped while the delay runs
+    store.kv_set(KvRow(scope="system", key="greeting", value="changed", updated_at=time.time()))
+    with Engine(store=store, actions={"t.echo": echo}) as again:
+        [recovered] = again.recover()
+        assert recovered.execution_id == handle.execution_id
+        result = recovered.wait(timeout=30)
+    assert result.status is WorkflowStatus.SUCCEEDED, result.errors
+    assert result.output == {"value": "hello"}
