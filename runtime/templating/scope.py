@@ -15,6 +15,8 @@ from typing import Any
 
 from pyrsistent import PMap, pmap
 
+from runtime.kv.snapshot import KvSnapshot
+
 __all__ = ["SCOPE_KEY", "Scope"]
 
 SCOPE_KEY = "__troupe_scope"
@@ -67,7 +69,7 @@ class Scope:
         tasks: PMap[str, Any] | None = None,
         system: PMap[str, Any] | None = None,
         failed_includes_timeout: bool = True,
-        kv: Any = None,
+        kv: KvSnapshot | None = None,
     ) -> None:
         self.ctx = ctx
         self.task = task
