@@ -91,9 +91,7 @@ def _set(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 def _list(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     user = current_user()
     with opened(the_store(args)) as store:
-        rows = [r for r in store.kv_list()
-                if shown(r.scope, r.key, user).startswith(args.prefix)
-                or r.key.startswith(args.prefix)]
+        rows = [r for r in store.kv_list() if _matches(shown(r.scope, r.key, user), args.prefix)]
     if args.json:
         out.write(json.dumps([_row_json(r, user) for r in rows], indent=2) + "\n")
         return 0
@@ -109,6 +107,12 @@ def _delete(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         if not store.kv_delete(scope, key):
             raise KvError(key=args.key, problem="no such key")
     return 0
+
+
+def _matches(name: str, prefix: str) -> bool:
+    """Whether a shown name (``system.K``, ``user.K``) starts with ``prefix``, with or
+    without its scope."""
+    return name.startswith(prefix) or name.partition(".")[2].startswith(prefix)
 
 
 def _row_json(row: KvRow, user: str) -> dict[str, Any]:

@@ -43,8 +43,11 @@ def test_set_get_list_delete(capsys: pytest.CaptureFixture[str]) -> None:
     assert [(p["name"], p["scope"], p["key"], p["value"]) for p in json.loads(out)] == [
         ("system.greeting", "system", "greeting", "hello"),
         ("user.mine", "user", "alice:mine", "me")]
-    code, out, _ = kv(capsys, "list", "--prefix", "user.", "--json")
-    assert [p["name"] for p in json.loads(out)] == ["user.mine"]
+    for prefix, names in (("user.", ["user.mine"]), ("mi", ["user.mine"]),
+                          ("g", ["system.greeting"]), ("system.g", ["system.greeting"]),
+                          ("x", [])):
+        code, out, _ = kv(capsys, "list", "--prefix", prefix, "--json")
+        assert [p["name"] for p in json.loads(out)] == names, prefix
     assert kv(capsys, "delete", "greeting")[0] == 0
     code, out, err = kv(capsys, "get", "greeting")
     assert (code, out) == (2, "")
