@@ -14,7 +14,7 @@ the journal's ``Query``); never put a decrypted value in a snapshot.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -73,26 +73,40 @@ def uses_kv(definitions: Iterable[Any]) -> bool:
     """Whether an expression of these workflow definitions names ``st2kv`` or
     ``decrypt_kv`` (a textual test: a false positive costs one read of the store at start,
     never a wrong value)."""
-    return any(name in source for defn in definitions for source in _sources(defn)
-               for name in KV_NAMES)
+    return any(_names_kv(defn) for defn in definitions)
 
 
-def _sources(value: Any) -> Iterator[str]:
-    """Every template source inside a definition (its nodes, walked through its records,
-    maps and tuples; a definition is a tree, loaded once)."""
+_LEAVES = (str, int, float, bool, type(None))
+
+
+def _names_kv(value: Any) -> bool:
+    """Whether a template source inside ``value`` (a definition's node, record, map or
+    tuple, walked as the tree it is) names a key-value function."""
+    if isinstance(value, _LEAVES):
+        return False
     sources = getattr(value, "sources", None)
     if callable(sources):
-        yield from sources()
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for f in dataclasses.fields(value):
-            if f.name != "graph":
-                yield from _sources(getattr(value, f.name))
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _sources(item)
-    elif isinstance(value, (tuple, list, PVector)):
-        for item in value:
-            yield from _sources(item)
+        return any(name in source for source in sources() for name in KV_NAMES)
+    names = _record_fields(type(value))
+    if names:
+        return any(_names_kv(getattr(value, name)) for name in names)
+    if isinstance(value, Mapping):
+        return any(_names_kv(item) for item in value.values())
+    if isinstance(value, (tuple, list, PVector)):
+        return any(_names_kv(item) for item in value)
+    return False
+
+
+def _record_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a record type worth walking (none for other types), computed once."""
+    known = _FIELDS.get(cls)
+    if known is None:
+        known = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls)
+                                     if f.name != "graph") if dataclasses.is_dataclass(cls) else ()
+    return known
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def lookup(snapshot: KvSnapshot, name: Any, *, decrypt: Any = False,

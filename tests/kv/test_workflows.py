@@ -237,3 +237,38 @@ def test_a_recovered_execution_reads_what_its_first_run_read() -> None:
         result = recovered.wait(timeout=30)
     assert result.status is WorkflowStatus.SUCCEEDED, result.errors
     assert result.output == {"value": "hello"}
+
+
+def test_a_sub_workflow_reads_its_parents_snapshot(default_store: Store, tmp_path: Path) -> None:
+    """Only the sub-workflow names st2kv (in a transition's `when`): the parent's start
+    reads the store, and the child sees it and masks what it decrypts."""
+    child = tmp_path / "child.yaml"
+    child.write_text(textwrap.dedent("""\
+        version: 1.0
+        tasks:
+          inner:
+            action: t.echo
+            input: {message: "{{ st2kv('system.password', decrypt=true) }}"}
+            next:
+              - when: "{{ st2kv('system.greeting') == 'hello' }}"
+                publish: [seen: "{{ result() }}"]
+        output:
+          - seen: <% ctx().seen %>
+        """))
+    parent = textwrap.dedent("""\
+        version: 1.0
+        tasks:
+          outer:
+            action: t.child
+            next:
+              - publish: [value: "{{ result().seen }}"]
+        output:
+          - value: <% ctx().value %>
+        """)
+    events: list[ProgressEvent] = []
+    trace = tmp_path / "trace.jsonl"
+    result = start_workflow(parent, actions={"t.echo": echo, "t.child": str(child)},
+                            trace=str(trace), on_event=events.append).wait(timeout=30)
+    assert result.status is WorkflowStatus.SUCCEEDED, result.errors
+    assert result.output == {"value": SECRET}
+    assert SECRET not in trace.read_text() and SECRET not in repr(events)
