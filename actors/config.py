@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pyrsistent import PMap, pmap
+
 from runtime.actions import ActionRegistry
 from runtime.kv.snapshot import EMPTY_KV, KvSnapshot
 from runtime.limits import DEFAULT_LIMITS, Limits
@@ -44,6 +46,8 @@ class SupervisorConfig:
     kv: KvSnapshot = EMPTY_KV
     """The key-value snapshot of the execution (and of its sub-workflows, which read
     their parent's): the ``kv`` of its ``WorkflowRequested``."""
+    environment: PMap[str, Any] = field(default_factory=pmap)
+    """Who started the tree and from where (``ctx().st2``: :mod:`runtime.st2_context`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,8 +9,8 @@
     troupe daemon [--store URL] [--listen HOST:PORT] [--workflows DIR] ...  (runtime.daemon)
     troupe trace {summary,tree,timeline,stats,why,follow,export,html} ...
 
-Exit codes: 0 success, 1 the workflow failed (or validation found errors), 2 bad input
-(unreadable file, invalid workflow for ``run``, bad parameters, bad arguments, an unknown
+Exit codes: 0 success, 1 the workflow failed, 2 bad input (unreadable file, an invalid
+workflow for ``validate`` and ``run`` alike, bad parameters, bad arguments, an unknown
 execution, a store that does not open).
 
 Misuse: this module is the product's terminal surface; library code must not call it (use
@@ -33,12 +33,15 @@ import yaml
 from runtime.cli_interrupt import cancel_on_interrupt
 from runtime.cli_output import print_result, result_json
 from runtime.cli_store import STORE_ENV, STORE_URLS, opened, store_url
-from runtime.errors import ParameterError, TroupeError, ValidationFailed
+from runtime.errors import PackError, ParameterError, TroupeError, ValidationFailed
 from runtime.status import TaskStatus, WorkflowStatus
 from runtime.store import default_store_url
 from runtime.values import json_default
 
 __all__ = ["main"]
+
+PACK_HELP = ("a StackStorm pack directory whose Python actions become PACK.ACTION "
+             "(repeatable; docs/actions.md)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--dialect", choices=("orquesta", "attune"))
     validate.add_argument("--no-actions", action="store_true",
                           help="do not check that action references exist")
+    validate.add_argument("--actions-optional", action="store_true",
+                          help="report an unknown action as a warning (T404), not an error: "
+                          "StackStorm packs are resolved where the workflow runs")
+    validate.add_argument("--pack", action="append", default=[], metavar="DIR", help=PACK_HELP)
 
     run = sub.add_parser("run", help="run a workflow to completion")
     run.add_argument("file", metavar="FILE")
@@ -62,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--trace-level", choices=("info", "debug"), default="info",
                      help="debug adds every message of with-items item workers")
     run.add_argument("--dialect", choices=("orquesta", "attune"))
+    run.add_argument("--pack", action="append", default=[], metavar="DIR", help=PACK_HELP)
     run.add_argument("--timeout", type=float, default=None, help="cancel after this many s")
     run.add_argument("--progress", choices=("auto", "always", "never"), default="auto")
     run.add_argument("--store", metavar="URL", help=(
@@ -79,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     register_kv(sub)  # kv get, set, list, delete
     actions = sub.add_parser("actions", help="list the registered actions")
     actions.add_argument("--json", action="store_true")
+    actions.add_argument("--pack", action="append", default=[], metavar="DIR", help=PACK_HELP)
 
     try:
         from runtime.trace.cli import add_trace_parser
@@ -108,6 +117,8 @@ def _add_store_commands(sub: Any) -> None:
     store.add_argument("--json", action="store_true", help="machine-readable output")
     recovering = sub.add_parser("recover", parents=[store],
                                 help="continue the executions a stopped process left unfinished")
+    recovering.add_argument("--pack", action="append", default=[], metavar="DIR",
+                            help=PACK_HELP)
     recovering.set_defaults(handler=recover)
     executions = sub.add_parser("executions", help="read the executions a store holds")
     what = executions.add_subparsers(dest="what", required=True)
@@ -161,17 +172,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(run_trace(args))
     except BrokenPipeError:  # pragma: no cover - output piped into head
         return 0
+    except PackError as exc:  # a --pack directory that cannot be read
+        sys.stderr.write(f"troupe: {exc}\n")
+        return 2
     return 2
 
 
 # ---- validate -------------------------------------------------------------------------------
 
 
-def _action_exists() -> Any:
+def _pack_actions(args: argparse.Namespace) -> dict[str, Any]:
+    """The actions of the ``--pack`` directories (:mod:`runtime.st2pack`)."""
+    if not getattr(args, "pack", None):
+        return {}
+    from runtime.st2pack import load_packs
+
+    return load_packs(args.pack)
+
+
+def _action_exists(packs: dict[str, Any] | None = None) -> Any:
     """Whether an action reference names a registered action (or a sub-workflow file)."""
     from runtime.actions import ActionRegistry
 
-    registry = ActionRegistry()
+    registry = ActionRegistry(packs)
 
     def exists(ref: str) -> bool:
         return ref.endswith((".yaml", ".yml")) or registry.has(ref)
@@ -182,7 +205,7 @@ def _action_exists() -> Any:
 def _validate(args: argparse.Namespace, out: IO[str]) -> int:
     from runtime.spec import validate, validation_report
 
-    exists = _action_exists()
+    exists = _action_exists(_pack_actions(args))
 
     failed = False
     report: list[dict[str, Any]] = []
@@ -190,11 +213,13 @@ def _validate(args: argparse.Namespace, out: IO[str]) -> int:
         check = None if args.no_actions else exists
         if args.json:
             report.append(validation_report(Path(file), path=file, dialect=args.dialect,
-                                            action_exists=check))
+                                            action_exists=check,
+                                            actions_optional=args.actions_optional))
             failed = failed or not report[-1]["valid"]
             continue
         defn, diagnostics = validate(Path(file), path=file, dialect=args.dialect,
-                                     action_exists=check)
+                                     action_exists=check,
+                                     actions_optional=args.actions_optional)
         errors = [d for d in diagnostics if d.severity == "error"]
         failed = failed or bool(errors) or defn is None
         for diagnostic in diagnostics:
@@ -206,7 +231,7 @@ def _validate(args: argparse.Namespace, out: IO[str]) -> int:
     if args.json:
         json.dump(report if len(report) != 1 else report[0], out, indent=2)
         out.write("\n")
-    return 1 if failed else 0
+    return 2 if failed else 0  # an invalid workflow is bad input, as for ``run``
 
 
 # ---- run ------------------------------------------------------------------------------------
@@ -251,19 +276,20 @@ def _start(args: argparse.Namespace, progress: _Progress | None, stack: ExitStac
     from runtime.spec import load_workflow
 
     try:
+        packs = _pack_actions(args)
         defn = load_workflow(Path(args.file), dialect=args.dialect,
-                             action_exists=_action_exists())
+                             action_exists=_action_exists(packs))
         params = _parameters(args, frozenset(i.name for i in defn.inputs if i.type == "string"))
         options = {"trace": args.trace, "trace_level": args.trace_level,
                    "on_event": progress.on_event if progress else None}
         url = store_url(args)
         if url is None:
-            return defn, params, start_workflow(defn, params, **options)
+            return defn, params, start_workflow(defn, params, actions=packs, **options)
         from runtime.engine import Engine
 
         with opened(url):
             pass  # a store that does not open fails here, in words, before an engine starts
-        engine = stack.enter_context(Engine(store=url))
+        engine = stack.enter_context(Engine(store=url, actions=packs))
         handle = engine.start_workflow(defn, params, **options)
     except ValidationFailed as exc:
         for diagnostic in exc.diagnostics:
@@ -352,7 +378,7 @@ class _Progress:
 def _actions(args: argparse.Namespace, out: IO[str]) -> int:
     from runtime.actions import ActionRegistry
 
-    registry = ActionRegistry()
+    registry = ActionRegistry(_pack_actions(args))
     entries = registry.describe()
     if args.json:
         json.dump([{"ref": a.ref, "source": a.source, "description": a.description}

@@ -10,7 +10,8 @@ Ctrl-C cancels them (twice: kills their running actions).
 Misuse: run one recovery per store at a time, and not while an engine runs the store's
 executions elsewhere (both would continue them). Executions started with Python actions
 given as ``actions=`` cannot be recovered from here: the command line knows only the
-registered actions (built-ins, plugins, ``python:`` references).
+registered actions (built-ins, plugins, ``python:`` references) and, with ``--pack DIR``,
+a StackStorm pack's Python actions (as ``troupe run --pack`` gave them).
 """
 
 from __future__ import annotations
@@ -39,7 +40,12 @@ def recover(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                 for row in store.unfinished() if row.parent is None}
     failed = False
     report = []
-    with Engine(store=url) as engine:
+    packs = None
+    if getattr(args, "pack", None):
+        from runtime.st2pack import load_packs
+
+        packs = load_packs(args.pack)
+    with Engine(store=url, actions=packs) as engine:
         handles = engine.recover()
         if not handles and not args.json:
             out.write(f"nothing to recover in {engine.url}\n")

@@ -56,11 +56,13 @@ def run_sync(
     execution_id: str = "sync",
     max_events: int = 100_000,
     interrupt: Callable[[SyncRun], Event | None] | None = None,
+    environment: Mapping[str, Any] | None = None,
 ) -> SyncRun:
     """Run ``defn`` to the end (or until nothing can happen) and return the record."""
     driver = _SyncDriver(defn, action or _echo)
     driver.feed(WorkflowRequested(execution_id=execution_id,
-                                  parameters=freeze(dict(parameters or {})), at=0.0))
+                                  parameters=freeze(dict(parameters or {})), at=0.0,
+                                  environment=pmap(environment or {})))
     record = driver.record
     while len(record.events) < max_events and record.state.status not in WORKFLOW_DONE:
         extra = interrupt(record) if interrupt is not None else None

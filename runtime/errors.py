@@ -25,6 +25,7 @@ __all__ = [
     "ExpressionError",
     "FileProblem",
     "KvError",
+    "PackError",
     "ParameterError",
     "ParameterProblem",
     "SpecError",
@@ -352,3 +353,13 @@ class ExecutionNotRunning(TroupeError):
         self.status = status
         super().__init__(f"execution {execution_id!r} is {status} in the store but not "
                          f"running here (recover it)")
+
+
+class PackError(TroupeError):
+    """A StackStorm pack directory (:mod:`runtime.st2pack`) that cannot be read: ``path``
+    is the file or directory, ``problem`` what is wrong with it in words."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")

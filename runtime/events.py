@@ -67,6 +67,9 @@ class WorkflowRequested:
     kv: KvSnapshot = EMPTY_KV
     """The key-value pairs ``st2kv`` reads, as of the start (:mod:`runtime.kv.snapshot`);
     in the journal, so a replay reads what the first run read."""
+    environment: PMap[str, Any] = pmap()
+    """Who started it and from where (``user``, ``api_url``: :mod:`runtime.st2_context`),
+    what an Orquesta workflow reads as ``ctx().st2``; journaled for replay."""
 
 
 @record

@@ -40,13 +40,14 @@ from runtime.spec.report import Reporter
 from runtime.spec.source import SourceKind, classify, read
 from runtime.spec.subworkflows import SubWorkflows, is_workflow_file, resolve_subworkflows
 from runtime.spec.yamlmarks import Mark
+from runtime.st2_context import environment
 from runtime.values import freeze
 
 __all__ = ["OPTIONS", "Prepared", "launch", "prepare", "with_kv_masked", "workflow_text"]
 
 OPTIONS = frozenset(
     {"trace", "trace_level", "on_event", "execution_id", "dialect", "registry", "events",
-     "workflows", "journal", "entry_points", "limits", "kv"}
+     "workflows", "journal", "entry_points", "limits", "user", "api_url", "kv"}
 )
 """The options ``start_workflow`` accepts (see its docstring)."""
 
@@ -68,6 +69,8 @@ class Prepared:
     execution_id: str
     journal: bool
     limits: Limits
+    environment: Any
+    """Who starts it and from where (:func:`runtime.st2_context.environment`)."""
     kv: KvSnapshot = EMPTY_KV
     """The key-value pairs its ``st2kv`` reads (:mod:`runtime.kv.snapshot`)."""
 
@@ -104,8 +107,10 @@ def prepare(workflow: Any, parameters: Mapping[str, Any] | None,
     if callable(trace):  # one file per execution: trace(execution_id) names it
         trace = trace(execution_id)
     listeners, events = _listeners(options.get("on_event"), bool(options.get("events")))
+    env = environment(options)
     kv = take_kv(options.get("kv"), (defn, *(s.defn for s in (*subworkflows.named.values(),
-                                                              *subworkflows.files.values()))))
+                                                              *subworkflows.files.values()))),
+                 user=env["user"])  # st2kv reads the keys of ctx().st2.user, as in StackStorm
     masker = Masker.for_inputs(defn.inputs, params).combined(Masker(kv_secrets(kv)))
     return Prepared(
         defn=defn, params=params, masker=masker, kv=kv,
@@ -114,7 +119,8 @@ def prepare(workflow: Any, parameters: Mapping[str, Any] | None,
         listeners=tuple(listeners), events=events,
         execution_id=execution_id,
         journal=bool(options.get("journal", True)),
-        limits=options.get("limits") or Limits.from_env())
+        limits=options.get("limits") or Limits.from_env(),
+        environment=env)
 
 
 def launch(prepared: Prepared, *, durable: Any = None, row: Any = None,
@@ -130,7 +136,8 @@ def launch(prepared: Prepared, *, durable: Any = None, row: Any = None,
     config = SupervisorConfig(registry=prepared.registry, workflows=prepared.subworkflows,
                               sink=prepared.sink, listeners=prepared.listeners,
                               journal=prepared.journal, durable=durable,
-                              limits=prepared.limits, kv=prepared.kv)
+                              limits=prepared.limits, environment=prepared.environment,
+                              kv=prepared.kv)
     done: pykka.ThreadingFuture[Any] = pykka.ThreadingFuture()
     supervisor = WorkflowSupervisor.start(
         defn=prepared.defn, parameters=prepared.params, execution_id=prepared.execution_id,

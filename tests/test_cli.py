@@ -40,7 +40,7 @@ def test_validate_lists_every_mistake_with_location_task_and_code(tmp_path: Path
     bad = tmp_path / "bad.yaml"
     bad.write_text(BROKEN)
     out = troupe("validate", str(bad))
-    assert out.returncode == 1
+    assert out.returncode == 2  # bad input, as for run
     report = json.loads(troupe("validate", "--json", str(bad)).stdout)
     found = {(d["code"], d["task"], d["line"]) for d in report["diagnostics"]}
     assert {("T302", "first", 4), ("T301", "first", 6), ("T201", "first", 7),

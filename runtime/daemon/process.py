@@ -81,7 +81,16 @@ def _open_engine(settings: DaemonSettings) -> Engine:
     actions = load_actions(settings.actions)
     with opened(settings.store):
         pass
-    return Engine(store=settings.store, actions=actions)
+    return Engine(store=settings.store, actions=actions, api_url=api_url(settings))
+
+
+def api_url(settings: DaemonSettings) -> str | None:
+    """The daemon's API as a workflow sees it (``ctx().st2.api_url``); None when the port
+    is chosen at bind time (0)."""
+    if not settings.port:
+        return None
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return f"http://{host}:{settings.port}/api/v1"
 
 
 def server_settings(settings: DaemonSettings) -> Any:

@@ -43,7 +43,8 @@ from runtime.errors import ConfigError
 from runtime.records import record
 from runtime.store import default_store_url
 
-__all__ = ["DEFAULT_LISTEN", "LOG_LEVELS", "DaemonSettings", "load_settings", "parse_listen"]
+__all__ = ["DEFAULT_LISTEN", "LOG_LEVELS", "DaemonSettings", "default_trace_dir", "load_settings",
+           "parse_listen"]
 
 DEFAULT_LISTEN = "127.0.0.1:8765"
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -199,6 +200,13 @@ def _token(flags: Mapping[str, Any], env: Mapping[str, str], values: Mapping[str
     return token
 
 
+def default_trace_dir(store: str | None) -> Path:
+    """Where the traces go when no ``trace_dir`` is set: ``traces/`` beside a SQLite store's
+    file, else in the user's data directory (``troupe logs`` has something to show)."""
+    url = store if store and store.startswith("sqlite:///") else default_store_url()
+    return Path(url.removeprefix("sqlite:///").partition("?")[0]).parent / "traces"
+
+
 def load_settings(flags: Mapping[str, Any], env: Mapping[str, str]) -> DaemonSettings:
     """The settings from ``flags`` (config key -> the flag's value, None when not given;
     ``config`` the config file's path), ``env`` and the config file."""
@@ -208,7 +216,8 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str]) -> DaemonSet
     host, port = values.get("listen") or parse_listen(DEFAULT_LISTEN)
     return DaemonSettings(
         store=values.get("store") or default_store_url(), host=host, port=port,
-        workflows=values.get("workflows"), trace_dir=values.get("trace_dir"),
+        workflows=values.get("workflows"),
+        trace_dir=values.get("trace_dir") or default_trace_dir(values.get("store")),
         token=_token(flags, env, values),
         drain_timeout=values.get("drain_timeout", 30.0), actions=values.get("actions", ()),
         log_level=values.get("log_level", "info"), config_file=config)

@@ -3,7 +3,8 @@
 ``system.K`` is the system-scoped key ``K``; ``user.K`` and a name without a prefix are the
 user-scoped key ``K`` of the current user, stored as ``USER:K`` in scope ``user`` (as
 StackStorm stores them, so ``st2kv('my_key')`` reads the user's own key, as its docs say).
-The current user is ``$TROUPE_USER``, else the login name of the process.
+An execution's user is its ``ctx().st2.user`` (the ``user`` option, else
+:func:`login_user`: ``$TROUPE_USER``, else the login name of the process).
 
 Misuse: a name is parsed once, here; do not split names on ``.`` elsewhere (a key may hold
 dots: ``system.a.b`` is the key ``a.b``).
@@ -16,7 +17,7 @@ import os
 
 from runtime.errors import KvError
 
-__all__ = ["SCOPES", "SYSTEM", "USER", "current_user", "shown", "stored_key"]
+__all__ = ["SCOPES", "SYSTEM", "USER", "current_user", "login_user", "shown", "stored_key"]
 
 SYSTEM = "system"
 USER = "user"
@@ -24,12 +25,18 @@ SCOPES = (SYSTEM, USER)
 USER_ENV = "TROUPE_USER"
 
 
-def current_user() -> str:
-    """Whose user-scoped keys bare names read: ``$TROUPE_USER``, else the login name."""
+def login_user() -> str | None:
+    """Who runs this process: ``$TROUPE_USER``, else the login name (None: neither is
+    known, e.g. a container without a passwd entry)."""
     try:
         return os.environ.get(USER_ENV) or getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry (a container): one shared user
-        return "troupe"
+    except (KeyError, OSError):
+        return None
+
+
+def current_user() -> str:
+    """Whose user-scoped keys bare names read: :func:`login_user`, else ``troupe``."""
+    return login_user() or "troupe"
 
 
 def stored_key(name: str, user: str, *, default_scope: str = USER) -> tuple[str, str]:

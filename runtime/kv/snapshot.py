@@ -66,7 +66,7 @@ def take(reader: Any, definitions: Iterable[Any], user: str | None = None) -> Kv
         return EMPTY_KV
     if reader is None:
         reader = read_pairs
-    return snapshot_of(reader(), user if user is not None else current_user())
+    return snapshot_of(reader(), user or current_user())
 
 
 def uses_kv(definitions: Iterable[Any]) -> bool:

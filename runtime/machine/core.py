@@ -130,7 +130,7 @@ def _on_requested(tx: Tx, event: Event) -> None:
     params = freeze(event.parameters)
     try:
         check_parameters(tx.defn, params)
-        inputs = render_inputs(tx, params)
+        inputs = render_inputs(tx, params, event.environment)
     except ParameterError as exc:
         tx.error(ErrorRecord(kind="parameters", message=str(exc)))
         finish(tx, WorkflowStatus.FAILED)

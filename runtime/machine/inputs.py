@@ -16,6 +16,8 @@ from pyrsistent import PMap, pmap
 
 from runtime.context import Context
 from runtime.parameters import check_parameters
+from runtime.spec.model import Dialect
+from runtime.st2_context import ST2, st2_context
 from runtime.templating import Scope
 
 from .tx import Tx
@@ -23,24 +25,33 @@ from .tx import Tx
 __all__ = ["check_parameters", "render_inputs"]
 
 
-def render_inputs(tx: Tx, params: PMap[str, Any]) -> PMap[str, Any]:
-    """Render declared inputs in order (a default may use earlier inputs); set the root."""
+def render_inputs(tx: Tx, params: PMap[str, Any],
+                  environment: PMap[str, Any] | None = None) -> PMap[str, Any]:
+    """Render declared inputs in order (a default may use earlier inputs); set the root.
+
+    In Orquesta the root context starts with ``st2`` (:mod:`runtime.st2_context`), which
+    input defaults may read too; an input or variable named ``st2`` replaces it."""
     defn = tx.defn
+    orquesta = defn.dialect is Dialect.ORQUESTA
+    seen: PMap[str, Any] = (pmap({ST2: st2_context(tx.execution_id, environment or pmap())})
+                            if orquesta else pmap())
     rolling: PMap[str, Any] = pmap()
     for spec in defn.inputs:
         if spec.name in params and params[spec.name] is not None:
             value = params[spec.name]
         elif spec.default is not None:
-            value = spec.default.render(Scope(rolling, params=params, kv=tx.kv))
+            value = spec.default.render(Scope(seen, params=params, kv=tx.kv))
         else:
             value = params.get(spec.name)
         rolling = rolling.set(spec.name, value)
+        seen = seen.set(spec.name, value)
     if not defn.policies.drop_undeclared_inputs:
         for key, value in params.items():
             if key not in rolling:
                 rolling = rolling.set(key, value)
+                seen = seen.set(key, value)
     tx.inputs = rolling
-    root = rolling if defn.policies.branch_context else pmap()
+    root = seen if defn.policies.branch_context else pmap()
     for name, node in defn.vars:
         root = root.set(name, node.render(Scope(root, params=rolling, kv=tx.kv)))
     tx.root = Context.root(root)

@@ -5,7 +5,8 @@
                              503 not_ready otherwise
     GET  /metrics            Prometheus text
     GET  /api/v1/workflows   {"items": [{name, file, valid, dialect, diagnostics}]}
-    POST /api/v1/validate    {"workflow": NAME | YAML} -> troupe validate --json's report
+    POST /api/v1/validate    {"workflow": NAME | YAML, "actions_optional"?: bool}
+                             -> troupe validate --json's report
 
 Misuse: ``/readyz`` asks the store (through the engine's journal); keep probes infrequent.
 """
@@ -75,6 +76,10 @@ async def validate(request: Request) -> Response:
     if not isinstance(workflow, str) or not workflow.strip():
         raise ApiError(400, "bad_request", "workflow: a name or YAML text is required",
                        field="workflow")
+    optional = body.get("actions_optional", False)
+    if not isinstance(optional, bool):
+        raise ApiError(400, "bad_request", "actions_optional: true or false",
+                       field="actions_optional")
     source: Any
     path: str | None = None
     if looks_like_name(workflow):
@@ -86,5 +91,5 @@ async def validate(request: Request) -> Response:
         raise ApiError(400, "bad_workflow_name", "a workflow is a name in the workflows "
                        "directory or YAML text", workflow=workflow[:200])
     report = await run_in_threadpool(lambda: validation_report(
-        source, path=path, action_exists=state.action_exists))
+        source, path=path, action_exists=state.action_exists, actions_optional=optional))
     return json_response(report)

@@ -199,7 +199,8 @@ PATHS: dict[str, Any] = {
         "summary": "Validate a workflow (troupe validate --json)", "operationId": "validate",
         "requestBody": {"required": True, "content": _json({
             "type": "object", "required": ["workflow"],
-            "properties": {"workflow": {"type": "string", "minLength": 1}}})},
+            "properties": {"workflow": {"type": "string", "minLength": 1},
+                           "actions_optional": {"type": "boolean"}}})},
         "responses": {**_ok(200, _ref("Report"), "the report"), **_errors(400, 413)}}},
     "/api/v1/workflows": {"get": {
         "summary": "The workflows directory, each file validated", "operationId": "workflows",

@@ -67,22 +67,29 @@ def validate(
     path: str | os.PathLike[str] | None = None,
     dialect: Dialect | str | None = None,
     action_exists: ActionCheck | None = None,
+    actions_optional: bool = False,
 ) -> tuple[WorkflowDef | None, list[Diagnostic]]:
-    """Load ``source`` and return (definition or None, all diagnostics in file order)."""
+    """Load ``source`` and return (definition or None, all diagnostics in file order).
+
+    ``actions_optional`` reports an unknown action as the warning T404 instead of the
+    error T401 (StackStorm packs are resolved where the workflow runs)."""
     try:
         raw, file, kind = _read(source, path)
     except WorkflowFileError as exc:
         return None, [exc.diagnostic(str(path) if path else None)]
-    return _validate_read(raw, file, kind, dialect=dialect, action_exists=action_exists)
+    return _validate_read(raw, file, kind, dialect=dialect, action_exists=action_exists,
+                          actions_optional=actions_optional)
 
 
 def validation_report(source: Any, *, path: str | os.PathLike[str] | None = None,
                       dialect: Dialect | str | None = None,
-                      action_exists: ActionCheck | None = None) -> dict[str, Any]:
+                      action_exists: ActionCheck | None = None,
+                      actions_optional: bool = False) -> dict[str, Any]:
     """What ``troupe validate --json`` prints for one workflow: ``file``, ``valid``,
     ``dialect`` and every diagnostic (as :meth:`Diagnostic.to_json`)."""
     defn, diagnostics = validate(source, path=path, dialect=dialect,
-                                 action_exists=action_exists)
+                                 action_exists=action_exists,
+                                 actions_optional=actions_optional)
     errors = [d for d in diagnostics if d.severity == "error"]
     return {"file": None if path is None else str(path),
             "valid": not errors and defn is not None,
@@ -97,6 +104,7 @@ def _validate_read(
     *,
     dialect: Dialect | str | None,
     action_exists: ActionCheck | None,
+    actions_optional: bool = False,
 ) -> tuple[WorkflowDef | None, list[Diagnostic]]:
     reporter = Reporter(file)
     if kind == "text":
@@ -122,19 +130,21 @@ def _validate_read(
         defn = load_orquesta(doc, reporter)
     report_all_duplicates(reporter, doc)
     if defn is not None and action_exists is not None:
-        _check_actions(defn, reporter, action_exists, doc)
+        _check_actions(defn, reporter, action_exists, doc, optional=actions_optional)
     return (None if reporter.failed else defn), reporter.sorted()
 
 
-def _check_actions(defn: WorkflowDef, reporter: Reporter, exists: ActionCheck, doc: Any) -> None:
+def _check_actions(defn: WorkflowDef, reporter: Reporter, exists: ActionCheck, doc: Any, *,
+                   optional: bool = False) -> None:
     tasks_doc = doc.get("tasks")
+    code, severity = ("T404", "warning") if optional else ("T401", "error")
     for name in defn.task_order:
         task = defn.task(name)
         if task.action_ref is None or exists(task.action_ref):
             continue
         container = _task_container(tasks_doc, name)
-        reporter.report("T401", f"unknown action {task.action_ref!r}", container, "action",
-                        task=name, path=f"tasks.{name}.action")
+        reporter.report(code, f"unknown action {task.action_ref!r}", container, "action",
+                        task=name, path=f"tasks.{name}.action", severity=severity)
 
 
 def _task_container(tasks_doc: Any, name: str) -> Any:

@@ -19,6 +19,8 @@ from typing import Any
 
 from pyrsistent import pmap
 
+from runtime.st2_context import ST2
+
 from .common import check_keys, compile_or_report, report_duplicates
 from .ctx_checks import check_ctx_names
 from .graph_checks import check_graph
@@ -50,7 +52,7 @@ def load_orquesta(doc: Any, reporter: Reporter) -> WorkflowDef | None:
     graph = check_graph(reporter, tasks, containers, tasks_container=tasks_doc if
                         tasks_doc is not None else doc, reserved_allowed=True,
                         target_sites=sites)
-    base = {i.name for i in inputs} | {k for k, _ in variables}
+    base = {i.name for i in inputs} | {k for k, _ in variables} | {ST2}
     check_ctx_names(reporter, tasks, graph, base=base, containers=containers,
                     outputs=outputs, output_container=doc.get("output"))
     return WorkflowDef(

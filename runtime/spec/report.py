@@ -46,6 +46,7 @@ CODES = {
     "T401": "unknown action",
     "T402": "bad inline action arguments",
     "T403": "parameter schema is not a valid JSON-schema",
+    "T404": "unknown action, not checked (--actions-optional): a warning",
 }
 
 

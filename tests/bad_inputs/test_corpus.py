@@ -67,7 +67,7 @@ def test_workflow(name: str) -> None:
     path = str(HERE / "workflows" / name)
     code, report, _ = _cli("validate", "--json", path)
     if "run" not in want:
-        assert code == 1 and report["valid"] is False
+        assert code == 2 and report["valid"] is False
         _located(report["diagnostics"], want, path)
         code, result, err = _cli("run", "--json", "--progress", "never", path)
         assert code == 2 and result["status"] == "invalid"

@@ -50,7 +50,7 @@ def test_sighup_reloads_workflows_and_config(tmp_path: Path) -> None:
             assert seen[-1].startswith(f"READY=1\nSTATUS=serving on {daemon.url}")
             assert _names(http) == {"hello", "second"}
 
-            config.write_text('workflows = "flows"\ndrain_timeout = 5\ntrace_dir = "traces"\n')
+            config.write_text('workflows = "flows"\ndrain_timeout = 5\ntrace_dir = "logs"\n')
             _reload(daemon, notes)
             assert daemon.logged("reload_needs_restart")[-1]["settings"] == ["trace_dir"]
 

@@ -29,6 +29,9 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "127.0.0.1", 8765, None, None)
     assert settings.store == f"sqlite:///{tmp_path / 'troupe' / 'troupe.db'}"
     assert (settings.drain_timeout, settings.actions, settings.log_level) == (30.0, (), "info")
+    assert settings.trace_dir == tmp_path / "troupe" / "traces"  # troupe logs works by default
+    beside = load_settings(_flags(store=f"sqlite:///{tmp_path / 'db' / 'x.db'}"), {})
+    assert beside.trace_dir == tmp_path / "db" / "traces"
 
 
 def test_flags_win_over_env_which_wins_over_the_file(tmp_path: Path) -> None:

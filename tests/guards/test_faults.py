@@ -1,6 +1,7 @@
 """Faults in actions end cleanly: an action raising BaseException, SystemExit or
-KeyboardInterrupt, one that never returns (with a timeout, or canceled), and one that takes
-the process with it (os._exit: recovered by the durable engine). Each ends with an error
+KeyboardInterrupt, one that never returns (with a timeout, or canceled), one whose parent
+is gone when it reports, a timer armed before a cancel, and one that takes the process with
+it (os._exit: recovered by the durable engine). Each ends with an error
 record; the process stays up; the autouse leak check (tests/conftest.py) finds no actor or
 worker permit left."""
 
@@ -153,3 +154,40 @@ def test_an_action_calling_os_exit_takes_the_process_and_recovery_finishes_it(
     assert "fatal" in ran
     if result.status == "failed":  # the attempt in flight: outcome unknown
         assert "fatal" in {e.task for e in result.errors}, result.errors
+
+
+def test_a_report_reaching_a_parent_that_is_gone_is_dropped_cleanly(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The supervisor stops (an engine closing abandons it) while its action runs: the
+    worker's report finds no parent; the worker neither crashes nor stays behind (the
+    autouse leak check), and nothing is logged as an unhandled error."""
+    entered, release, returned = threading.Event(), threading.Event(), threading.Event()
+
+    def act() -> str:
+        entered.set()
+        release.wait(timeout=30)
+        returned.set()
+        return "late"
+
+    handle = start_workflow(ONE_TASK.format(extra=""), actions={"my.act": act})
+    assert entered.wait(timeout=30)
+    handle.abandon()
+    release.set()
+    assert returned.wait(timeout=30)
+    from actors.capacity import WORKERS
+
+    WORKERS.stop_idle()
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+
+def test_a_timer_armed_before_a_cancel_never_starts_its_task() -> None:
+    """A task waiting on its ``delay`` when the workflow is canceled: the timer is taken
+    back, the task ends canceled without its action ever being called."""
+    called = threading.Event()
+    workflow = ONE_TASK.format(extra="    delay: 0.3\n")
+    handle = start_workflow(workflow, actions={"my.act": called.set})
+    handle.cancel()
+    result = handle.wait(timeout=30)
+    assert result.status == "canceled"
+    assert [t.status for t in result.tasks if t.name == "t"] in ([], ["canceled"])
+    assert not called.is_set()

@@ -272,3 +272,13 @@ def test_a_sub_workflow_reads_its_parents_snapshot(default_store: Store, tmp_pat
     assert result.status is WorkflowStatus.SUCCEEDED, result.errors
     assert result.output == {"value": SECRET}
     assert SECRET not in trace.read_text() and SECRET not in repr(events)
+
+
+def test_bare_names_read_the_keys_of_ctx_st2_user(default_store: Store) -> None:
+    """st2kv reads the user-scoped keys of the execution's user (``ctx().st2.user``: the
+    ``user`` option, else $TROUPE_USER), as StackStorm reads its context's user."""
+    text = workflow("{{ st2kv('mine') }} {{ ctx().st2.user }}")
+    run = start_workflow(text, actions={"t.echo": echo}, user="bob").wait(timeout=30)
+    assert run.output == {"value": "bob's bob"}
+    run = start_workflow(text, actions={"t.echo": echo}).wait(timeout=30)
+    assert run.output == {"value": "alice's alice"}

@@ -6,19 +6,21 @@ in which the engine ended its attempts (from the progress events), so both see t
 interleaving. They must agree on the status, the output, the errors (task, item, kind) and
 the multiset of task runs (task, status, attempts). 200 examples, 5,000 under
 ``TROUPE_LONG=1``; derandomized under ``CI=true`` (tests/conftest.py); a failure prints the
-workflow's YAML and the blob that reproduces it.
+workflow's YAML, the blob that reproduces it, and the seed of the run
+(``TROUPE_SEED=N pytest tests/reference`` runs the same examples again).
 """
 
 from __future__ import annotations
 
 import os
+import random
 import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import HealthCheck, assume, given, note, seed, settings
 
 from runtime import ActionFailed, ValidationFailed, start_workflow
 from runtime.actions import Call
@@ -90,17 +92,25 @@ def check(wf: Workflow) -> None:
     assert Counter(engine.runs) == Counter(ref.runs), (engine, ref)
 
 
+SEED = int(os.environ.get("TROUPE_SEED") or random.SystemRandom().randrange(2**32))
+"""This run's seed (ignored under the derandomized CI profile, whose examples are fixed)."""
+
+
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, print_blob=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
 @SETTINGS
+@seed(SEED)
 @given(workflows("orquesta"))
 def test_orquesta_engine_agrees_with_the_reference(wf: Workflow) -> None:
+    note(f"seed: TROUPE_SEED={SEED} reproduces this run")
     check(wf)
 
 
 @SETTINGS
+@seed(SEED)
 @given(workflows("attune"))
 def test_attune_engine_agrees_with_the_reference(wf: Workflow) -> None:
+    note(f"seed: TROUPE_SEED={SEED} reproduces this run")
     check(wf)
