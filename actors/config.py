@@ -17,6 +17,7 @@ from typing import Any
 from pyrsistent import PMap, pmap
 
 from runtime.actions import ActionRegistry
+from runtime.kv.snapshot import EMPTY_KV, KvSnapshot
 from runtime.limits import DEFAULT_LIMITS, Limits
 from runtime.progress import ProgressEvent
 from runtime.spec.subworkflows import SubWorkflows
@@ -42,6 +43,9 @@ class SupervisorConfig:
     """Journal the execution tree to the engine's store (None: in memory only)."""
     limits: Limits = DEFAULT_LIMITS
     """The size guards of every execution of the tree."""
+    kv: KvSnapshot = EMPTY_KV
+    """The key-value snapshot of the execution (and of its sub-workflows, which read
+    their parent's): the ``kv`` of its ``WorkflowRequested``."""
     environment: PMap[str, Any] = field(default_factory=pmap)
     """Who started the tree and from where (``ctx().st2``: :mod:`runtime.st2_context`)."""
 

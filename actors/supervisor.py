@@ -167,7 +167,8 @@ class WorkflowSupervisor(Finishing, CommandExecution, BatchingActor):
             else:
                 self._feed(WorkflowRequested(execution_id=self.execution_id,
                                              parameters=self.parameters,
-                                             limits=self.config.limits, at=time.time(),
+                                             limits=self.config.limits, kv=self.config.kv,
+                                             at=time.time(),
                                              environment=self.config.environment))
         except Exception as exc:  # an engine bug: the execution fails with an `engine` error
             self._crash(exc)

@@ -59,7 +59,10 @@ def start_workflow(
     :class:`ActionRegistry`), ``entry_points`` (False to ignore plugins), ``limits`` (a
     :class:`runtime.limits.Limits`; default: ``Limits.from_env()``), ``user`` and
     ``api_url`` (what an Orquesta workflow reads in ``ctx().st2``; default: the OS user,
-    None; :mod:`runtime.st2_context`).
+    None; :mod:`runtime.st2_context`), ``kv`` (where the workflow's ``st2kv`` reads: a
+    callable giving the :class:`~runtime.store.KvRow` pairs, False for none; default: the
+    key-value store of ``$TROUPE_STORE`` or the default SQLite file, read once at the start;
+    docs/kv.md).
     """
     return launch(prepare(workflow, parameters, actions, options))
 

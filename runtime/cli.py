@@ -80,9 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     _add_store_commands(sub)
     from runtime.client.commands import register
     from runtime.daemon.command import register as register_daemon
+    from runtime.kv.cli import register as register_kv
 
     register(sub)  # submit, list, get, watch, cancel, pause, resume, logs, top
     register_daemon(sub)
+    register_kv(sub)  # kv get, set, list, delete
     actions = sub.add_parser("actions", help="list the registered actions")
     actions.add_argument("--json", action="store_true")
     actions.add_argument("--pack", action="append", default=[], metavar="DIR", help=PACK_HELP)
@@ -249,7 +251,7 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         started = _start(args, progress, stack, err, out)
         if started is None:
             return 2
-        defn, params, handle = started
+        handle = started[2]
         with cancel_on_interrupt([handle], err):
             try:
                 result = handle.wait(timeout=args.timeout)
@@ -258,9 +260,7 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                 result = handle.wait(timeout=30)
     if progress is not None:
         progress.close()
-    from runtime.masking import Masker
-
-    masker = Masker.for_inputs(defn.inputs, params)
+    masker = handle.masker  # secret inputs, and what st2kv may decrypt
     if args.json:
         out.write(_json_text(result_json(result, masker)) + "\n")
     else:

@@ -37,8 +37,11 @@ from typing import IO, Any
 
 from runtime.cli_output import duration, local_time, table, timestamp
 from runtime.errors import TroupeError, UnknownExecution
+from runtime.events import WorkflowRequested
+from runtime.kv.snapshot import plaintexts as kv_secrets
 from runtime.masking import Masker
 from runtime.store import ExecutionRow, Store, default_store_url, open_store
+from runtime.store.codec import decode
 from runtime.values import json_default
 
 __all__ = [
@@ -80,6 +83,10 @@ def masker_of(store: Store, row: ExecutionRow) -> Masker:
 
     defn = load_workflow(row.text)
     masker = Masker.for_inputs(defn.inputs, json.loads(row.parameters))
+    first = store.entries(row.id)[:1]
+    requested = decode(first[0].kind, first[0].body) if first else None
+    if isinstance(requested, WorkflowRequested) and requested.kv.taken:
+        masker = masker.combined(Masker(kv_secrets(requested.kv)))  # what st2kv decrypted
     parent = store.execution(row.parent) if row.parent else None
     return masker.combined(masker_of(store, parent)) if parent is not None else masker
 

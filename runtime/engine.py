@@ -36,7 +36,7 @@ from typing import Any
 from runtime.commands import sub_execution_id
 from runtime.errors import ExecutionNotRunning, StoreError, UnknownExecution
 from runtime.handle import WorkflowHandle, finished_handle
-from runtime.launch import Prepared, launch, prepare, workflow_text
+from runtime.launch import Prepared, launch, prepare, with_kv_masked, workflow_text
 from runtime.machine.recovery import in_flight
 from runtime.results import ExecutionResult
 from runtime.spec.subworkflows import SubWorkflows
@@ -115,7 +115,7 @@ class Engine:
         journal write)."""
         self._check_open()
         prepared = prepare(workflow, parameters, {**self._actions, **(actions or {})},
-                           {**self._options, **options})
+                           {"kv": self._kv_pairs, **self._options, **options})
         text = workflow_text(workflow)
         if text is None:
             raise TypeError("a durable execution needs the workflow's text: give a path, "
@@ -284,10 +284,11 @@ class Engine:
                    options: Mapping[str, Any]) -> _Tree:
         """Load an execution from its record and journal, with its children in flight."""
         parameters = json.loads(row.parameters)
-        merged = {**self._options, **options, "execution_id": row.id}
+        merged = {**self._options, **options, "execution_id": row.id, "kv": False}
         prepared = prepare(row.text, parameters, {**self._actions, **(actions or {})}, merged,
                            base_dir=Path(row.base_dir) if row.base_dir else None)
         journaled = read_journal(prepared.defn, self._ask(lambda store: store.entries(row.id)))
+        prepared = with_kv_masked(prepared, journaled.state.kv)
         children: dict[str, Journaled] = {}
         self._read_children(row.id, journaled, prepared.subworkflows,
                             prepared.subworkflows.base_dir, children)
@@ -311,9 +312,10 @@ class Engine:
     def _stored_result(self, row: ExecutionRow) -> ExecutionResult:
         """The result of a stored execution, rebuilt by replaying its journal."""
         prepared = prepare(row.text, json.loads(row.parameters), self._actions,
-                           {"execution_id": row.id},
+                           {"execution_id": row.id, "kv": False},
                            base_dir=Path(row.base_dir) if row.base_dir else None)
         journaled = read_journal(prepared.defn, self._ask(lambda store: store.entries(row.id)))
+        prepared = with_kv_masked(prepared, journaled.state.kv)
         if journaled.state.status not in WORKFLOW_DONE:
             raise ExecutionNotRunning(row.id, row.status)
         return result_of(journaled, prepared.masker)
@@ -389,6 +391,11 @@ class Engine:
             if sub.defn.file and sub.defn.file not in texts:
                 texts[sub.defn.file] = Path(sub.defn.file).read_text(encoding="utf-8")
         return DurableConfig(journal=self._journal, texts=texts, recovering=recovering or {})
+
+    def _kv_pairs(self) -> Any:
+        """The key-value pairs of the engine's store, read through the journal (the
+        snapshot ``st2kv`` reads, taken when an execution starts; docs/kv.md)."""
+        return self._ask(lambda store: store.kv_list())
 
     def _ask(self, call: Any) -> Any:
         from actors.journal import Query

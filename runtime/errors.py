@@ -24,6 +24,7 @@ __all__ = [
     "EngineBug",
     "ExpressionError",
     "FileProblem",
+    "KvError",
     "PackError",
     "ParameterError",
     "ParameterProblem",
@@ -323,6 +324,16 @@ class StoreError(TroupeError):
         self.url = url
         self.problem = problem
         super().__init__(f"store {url}: {problem}")
+
+
+class KvError(TroupeError):
+    """The key-value store refused: ``key`` is the key (as given), ``problem`` why, in
+    words (never a value: it may be a secret)."""
+
+    def __init__(self, *, key: str, problem: str) -> None:
+        self.key = key
+        self.problem = problem
+        super().__init__(f"key {key!r}: {problem}")
 
 
 class UnknownExecution(TroupeError):

@@ -15,6 +15,7 @@ from typing import Any
 
 from pyrsistent import PMap, pmap
 
+from runtime.kv.snapshot import EMPTY_KV, KvSnapshot
 from runtime.limits import DEFAULT_LIMITS, Limits
 from runtime.records import record
 from runtime.status import Outcome
@@ -63,6 +64,9 @@ class WorkflowRequested:
     limits: Limits = DEFAULT_LIMITS
     """The execution's size guards (:mod:`runtime.limits`): whoever starts the execution
     decides them (``Limits.from_env()``), and the journal keeps them for replay."""
+    kv: KvSnapshot = EMPTY_KV
+    """The key-value pairs ``st2kv`` reads, as of the start (:mod:`runtime.kv.snapshot`);
+    in the journal, so a replay reads what the first run read."""
     environment: PMap[str, Any] = pmap()
     """Who started it and from where (``user``, ``api_url``: :mod:`runtime.st2_context`),
     what an Orquesta workflow reads as ``ctx().st2``; journaled for replay."""

@@ -16,6 +16,7 @@ from typing import Any
 
 import pykka
 
+from runtime.masking import NO_MASK, Masker
 from runtime.progress import ProgressEvent
 from runtime.results import ExecutionResult
 
@@ -26,8 +27,12 @@ class WorkflowHandle:
     """A running (or finished) execution: wait for it, follow it, cancel, pause, resume."""
 
     def __init__(self, *, execution_id: str, supervisor: Any, done: pykka.ThreadingFuture[Any],
-                 events: queue.SimpleQueue[ProgressEvent] | None, sink: Any) -> None:
+                 events: queue.SimpleQueue[ProgressEvent] | None, sink: Any,
+                 masker: Masker = NO_MASK) -> None:
         self.execution_id = execution_id
+        self.masker = masker
+        """What hides the execution's secrets (its secret inputs, what its ``st2kv`` may
+        decrypt), for callers that print its result."""
         self._supervisor = supervisor
         self._done = done
         self._events = events

@@ -17,7 +17,7 @@ import os
 import queue
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,9 @@ import yaml
 from runtime.actions import ActionRegistry
 from runtime.errors import ValidationFailed
 from runtime.handle import WorkflowHandle
+from runtime.kv.snapshot import EMPTY_KV, KvSnapshot
+from runtime.kv.snapshot import plaintexts as kv_secrets
+from runtime.kv.snapshot import take as take_kv
 from runtime.limits import Limits
 from runtime.masking import Masker
 from runtime.parameters import check_parameters
@@ -40,11 +43,11 @@ from runtime.spec.yamlmarks import Mark
 from runtime.st2_context import environment
 from runtime.values import freeze
 
-__all__ = ["OPTIONS", "Prepared", "launch", "prepare", "workflow_text"]
+__all__ = ["OPTIONS", "Prepared", "launch", "prepare", "with_kv_masked", "workflow_text"]
 
 OPTIONS = frozenset(
     {"trace", "trace_level", "on_event", "execution_id", "dialect", "registry", "events",
-     "workflows", "journal", "entry_points", "limits", "user", "api_url"}
+     "workflows", "journal", "entry_points", "limits", "user", "api_url", "kv"}
 )
 """The options ``start_workflow`` accepts (see its docstring)."""
 
@@ -68,6 +71,8 @@ class Prepared:
     limits: Limits
     environment: Any
     """Who starts it and from where (:func:`runtime.st2_context.environment`)."""
+    kv: KvSnapshot = EMPTY_KV
+    """The key-value pairs its ``st2kv`` reads (:mod:`runtime.kv.snapshot`)."""
 
 
 def prepare(workflow: Any, parameters: Mapping[str, Any] | None,
@@ -102,15 +107,20 @@ def prepare(workflow: Any, parameters: Mapping[str, Any] | None,
     if callable(trace):  # one file per execution: trace(execution_id) names it
         trace = trace(execution_id)
     listeners, events = _listeners(options.get("on_event"), bool(options.get("events")))
+    env = environment(options)
+    kv = take_kv(options.get("kv"), (defn, *(s.defn for s in (*subworkflows.named.values(),
+                                                              *subworkflows.files.values()))),
+                 user=env["user"])  # st2kv reads the keys of ctx().st2.user, as in StackStorm
+    masker = Masker.for_inputs(defn.inputs, params).combined(Masker(kv_secrets(kv)))
     return Prepared(
-        defn=defn, params=params, masker=Masker.for_inputs(defn.inputs, params),
+        defn=defn, params=params, masker=masker, kv=kv,
         registry=registry, subworkflows=subworkflows,
         sink=TraceSink(trace, options.get("trace_level", "info")) if trace else None,
         listeners=tuple(listeners), events=events,
         execution_id=execution_id,
         journal=bool(options.get("journal", True)),
         limits=options.get("limits") or Limits.from_env(),
-        environment=environment(options))
+        environment=env)
 
 
 def launch(prepared: Prepared, *, durable: Any = None, row: Any = None,
@@ -126,13 +136,23 @@ def launch(prepared: Prepared, *, durable: Any = None, row: Any = None,
     config = SupervisorConfig(registry=prepared.registry, workflows=prepared.subworkflows,
                               sink=prepared.sink, listeners=prepared.listeners,
                               journal=prepared.journal, durable=durable,
-                              limits=prepared.limits, environment=prepared.environment)
+                              limits=prepared.limits, environment=prepared.environment,
+                              kv=prepared.kv)
     done: pykka.ThreadingFuture[Any] = pykka.ThreadingFuture()
     supervisor = WorkflowSupervisor.start(
         defn=prepared.defn, parameters=prepared.params, execution_id=prepared.execution_id,
         config=config, done=done, masker=prepared.masker, row=row, recovered=recovered)
     return WorkflowHandle(execution_id=prepared.execution_id, supervisor=supervisor,
-                          done=done, events=prepared.events, sink=prepared.sink)
+                          done=done, events=prepared.events, sink=prepared.sink,
+                          masker=prepared.masker)
+
+
+def with_kv_masked(prepared: Prepared, kv: KvSnapshot) -> Prepared:
+    """``prepared`` reading ``kv`` (a snapshot read back from a journal), its secrets
+    masked (a recovered execution renders and masks what its first run did)."""
+    if not kv.taken:
+        return prepared
+    return replace(prepared, kv=kv, masker=prepared.masker.combined(Masker(kv_secrets(kv))))
 
 
 def workflow_text(workflow: Any) -> str | None:

@@ -5,7 +5,8 @@ StackStorm's Orquesta runner puts a ``st2`` mapping into every workflow's contex
 workflows read it as ``ctx().st2.user`` (Jinja) or ``<% ctx(st2).user %>`` (YAQL). Troupe
 fills it honestly: both ids are Troupe's execution id (one execution is both the action and
 the workflow execution), ``user`` is whoever started it (the ``user`` option of
-``start_workflow`` / ``Engine``, else the operating-system user of the process), ``api_url``
+``start_workflow`` / ``Engine``, else ``$TROUPE_USER``, else the operating-system user of the
+process; the user whose keys ``st2kv`` reads, :mod:`runtime.kv.names`), ``api_url``
 the daemon's API when the daemon runs it, else null, ``pack`` null (Troupe has no packs).
 
 :func:`environment` is computed once, where the execution starts (it reads the OS user);
@@ -18,11 +19,12 @@ the environment: it is journaled and every expression can read it.
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Mapping
 from typing import Any
 
 from pyrsistent import PMap, pmap
+
+from runtime.kv.names import login_user
 
 __all__ = ["ST2", "ST2_KEYS", "environment", "st2_context"]
 
@@ -38,10 +40,7 @@ def environment(options: Mapping[str, Any]) -> PMap[str, Any]:
     (the user defaults to the OS user; None when even that is unknown)."""
     user = options.get("user")
     if user is None:
-        try:
-            user = getpass.getuser()
-        except (KeyError, OSError):  # no login name, no passwd entry
-            user = None
+        user = login_user()  # $TROUPE_USER, else the login name; None if neither
     api_url = options.get("api_url")
     return pmap({"user": None if user is None else str(user),
                  "api_url": None if api_url is None else str(api_url)})

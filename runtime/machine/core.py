@@ -124,6 +124,7 @@ def _on_requested(tx: Tx, event: Event) -> None:
     assert isinstance(event, WorkflowRequested)
     tx.execution_id = event.execution_id
     tx.limits = event.limits
+    tx.kv = event.kv
     tx.started_at = event.at
     tx.status = WorkflowStatus.RUNNING
     params = freeze(event.parameters)

@@ -125,7 +125,7 @@ def _render_output(tx: Tx) -> bool:
     ok = True
     for name, node in tx.defn.outputs:
         scope = Scope(view, params=tx.params, tasks=tx.tasks_ns, system=tx.system(),
-                      task_runs=partial(tx.task_record, route=0))
+                      task_runs=partial(tx.task_record, route=0), kv=tx.kv)
         try:
             value = node.render(scope)
         except ExpressionError as exc:

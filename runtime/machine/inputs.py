@@ -40,7 +40,7 @@ def render_inputs(tx: Tx, params: PMap[str, Any],
         if spec.name in params and params[spec.name] is not None:
             value = params[spec.name]
         elif spec.default is not None:
-            value = spec.default.render(Scope(seen, params=params))
+            value = spec.default.render(Scope(seen, params=params, kv=tx.kv))
         else:
             value = params.get(spec.name)
         rolling = rolling.set(spec.name, value)
@@ -53,7 +53,7 @@ def render_inputs(tx: Tx, params: PMap[str, Any],
     tx.inputs = rolling
     root = seen if defn.policies.branch_context else pmap()
     for name, node in defn.vars:
-        root = root.set(name, node.render(Scope(root, params=rolling)))
+        root = root.set(name, node.render(Scope(root, params=rolling, kv=tx.kv)))
     tx.root = Context.root(root)
     tx.store = root
     tx.params = rolling

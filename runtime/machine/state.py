@@ -18,6 +18,7 @@ from pyrsistent import PMap, PVector, pmap, pvector
 
 from runtime.commands import ErrorRecord
 from runtime.context import Context
+from runtime.kv.snapshot import EMPTY_KV, KvSnapshot
 from runtime.limits import DEFAULT_LIMITS, Limits
 from runtime.spec.model import WorkflowDef
 from runtime.status import TaskStatus, WorkflowStatus
@@ -145,6 +146,8 @@ class WorkflowState:
     """How many events this state consumed."""
     limits: Limits = DEFAULT_LIMITS
     """The size guards, from the ``WorkflowRequested`` event."""
+    kv: KvSnapshot = EMPTY_KV
+    """The key-value snapshot ``st2kv`` reads, from the ``WorkflowRequested`` event."""
     held_bytes: int = 0
     """Bytes of the results kept and the values published so far (JSON length,
     :func:`runtime.limits.json_size`), against ``limits.context_*``."""

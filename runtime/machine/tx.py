@@ -29,6 +29,7 @@ from pyrsistent.typing import PVectorEvolver
 
 from runtime.commands import Command, ErrorRecord
 from runtime.context import Context
+from runtime.kv.snapshot import KvSnapshot
 from runtime.limits import Limits
 from runtime.records import evolve
 from runtime.spec.model import Policies, TaskDef, WorkflowDef
@@ -136,6 +137,7 @@ class Tx:
     finished_at: float | None
     limits: Limits
     held_bytes: int
+    kv: KvSnapshot
 
     def __init__(self, state: WorkflowState, at: float, *, item_notices: bool = True) -> None:
         self.base = state
@@ -228,6 +230,7 @@ class Tx:
             tasks=self.tasks_ns,
             system=self.system(),
             failed_includes_timeout=self.policies.failed_includes_timeout,
+            kv=self.kv,
             **kwargs,
         )
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from runtime.events import WorkflowRequested
+from runtime.kv.snapshot import plaintexts as kv_secrets
 from runtime.machine import WorkflowState, advance, initial_state
 from runtime.masking import Masker
 from runtime.progress import ProgressEvent, progress_of
@@ -78,6 +80,9 @@ class ProgressLog:
                 continue
             self.consumed += 1
             self.state, commands = advance(self.state, entry)
+            if isinstance(entry, WorkflowRequested) and entry.kv.taken:
+                # what its st2kv may decrypt is a secret too (runtime.kv.snapshot)
+                self.masker = self.masker.combined(Masker(kv_secrets(entry.kv)))
             for command in commands:
                 event = progress_of(command, self.execution_id, self.masker)
                 if event is not None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from runtime.errors import StoreError
 
-from .base import UNFINISHED, Batch, EntryRow, ExecutionRow, Page, StatusUpdate, Store
+from .base import UNFINISHED, Batch, EntryRow, ExecutionRow, KvRow, Page, StatusUpdate, Store
 from .memory import MemoryStore
 from .postgres import PostgresStore, mask_password
 from .sqlite import SqliteStore
@@ -29,6 +29,7 @@ __all__ = [
     "Batch",
     "EntryRow",
     "ExecutionRow",
+    "KvRow",
     "MemoryStore",
     "Page",
     "PostgresStore",

@@ -4,7 +4,8 @@ A store keeps, per execution, one :class:`ExecutionRow` (the workflow's text and
 parameters, status, timestamps, parent execution) and its journal: the :class:`EntryRow`
 sequence of everything the execution's state machine consumed (its events, in order) plus
 the journal's own entries (an attempt of a non-idempotent action started, a timer armed or
-cleared; :mod:`runtime.store.entries`). Replaying an execution's events rebuilds its state
+cleared; :mod:`runtime.store.entries`). It also holds the key-value store that ``st2kv``
+reads (:class:`KvRow`; docs/kv.md). Replaying an execution's events rebuilds its state
 exactly; the other entries tell recovery what was in flight.
 
 Every write is one :class:`Batch` applied in one transaction (group commit: the journal
@@ -29,6 +30,7 @@ __all__ = [
     "Batch",
     "EntryRow",
     "ExecutionRow",
+    "KvRow",
     "Page",
     "StatusUpdate",
     "Store",
@@ -105,6 +107,19 @@ class Batch:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class KvRow:
+    """One key-value pair of the key-value store (StackStorm's datastore, ``st2kv``)."""
+
+    scope: str
+    """``system``, or ``user`` (then ``key`` is ``USER:NAME``, as StackStorm stores it)."""
+    key: str
+    value: str
+    """The value as text; a secret's is its Fernet token (:mod:`runtime.kv.crypto`)."""
+    secret: bool = False
+    updated_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Page:
     """One page of executions, newest first; ``cursor`` fetches the next page (None: last)."""
 
@@ -151,3 +166,16 @@ class Store(Protocol):
     def purge(self, *, finished_before: float) -> int:
         """Remove finished executions (and their journals) that finished before the time
         given; return how many."""
+
+    def kv_get(self, scope: str, key: str) -> KvRow | None:
+        """The key-value pair ``key`` of ``scope``, or None."""
+
+    def kv_list(self, *, scope: str | None = None, prefix: str = "") -> tuple[KvRow, ...]:
+        """Key-value pairs (of ``scope``, whose key starts with ``prefix``) by scope, key."""
+
+    def kv_set(self, row: KvRow) -> None:
+        """Write a key-value pair (replacing the one of its scope and key), in one
+        transaction."""
+
+    def kv_delete(self, scope: str, key: str) -> bool:
+        """Remove a key-value pair; whether there was one."""

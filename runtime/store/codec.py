@@ -19,6 +19,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from pyrsistent import pmap
+
 from runtime.events import (
     ActionCompleted,
     AttemptReturned,
@@ -30,6 +32,7 @@ from runtime.events import (
     TimerKind,
     WorkflowRequested,
 )
+from runtime.kv.snapshot import EMPTY_KV, KvSnapshot
 from runtime.limits import Limits
 from runtime.status import Outcome
 from runtime.values import freeze, json_default
@@ -98,9 +101,18 @@ def _limits_fields(value: Limits) -> dict[str, Any]:
     return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
 
 
+def _kv_fields(value: KvSnapshot) -> Any:
+    if not value.taken:
+        return None
+    return {"user": value.user, "key_file": value.key_file,
+            "pairs": [[scope, key, text, secret]
+                      for (scope, key), (text, secret) in sorted(value.pairs.items())]}
+
+
 _WRITERS: dict[type, Callable[[Any], Any]] = {
     TimerKey: _timer_key_fields,
     Limits: _limits_fields,
+    KvSnapshot: _kv_fields,
 }
 """Records inside entries, written as their fields (read back by :data:`_DECODERS`)."""
 
@@ -114,6 +126,14 @@ def _limits(value: Any) -> Limits:
     return Limits(**value)
 
 
+def _kv(value: Any) -> KvSnapshot:
+    if value is None:
+        return EMPTY_KV
+    return KvSnapshot(user=value["user"], key_file=value["key_file"], taken=True,
+                      pairs=pmap({(scope, key): (text, bool(secret))
+                                  for scope, key, text, secret in value["pairs"]}))
+
+
 def _same(value: Any) -> Any:
     return value
 
@@ -121,6 +141,7 @@ def _same(value: Any) -> Any:
 _DECODERS: dict[str, Callable[[Any], Any]] = {
     "key": _timer_key,
     "limits": _limits,
+    "kv": _kv,
     "outcome": Outcome,
     "run": _same,
     "item": _same,

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from runtime.errors import StoreError
 
-from .base import UNFINISHED, Batch, EntryRow, ExecutionRow, Page
+from .base import UNFINISHED, Batch, EntryRow, ExecutionRow, KvRow, Page
 from .paging import page_of
 
 __all__ = ["MemoryStore"]
@@ -28,6 +28,7 @@ class MemoryStore:
         self._entries: dict[str, list[EntryRow]] = {}
         self._seqs: set[tuple[str, int]] = set()
         self._keys: dict[str, str] = {}
+        self._kv: dict[tuple[str, str], KvRow] = {}
 
     def open(self) -> None:
         """Nothing to connect to."""
@@ -107,3 +108,20 @@ class MemoryStore:
             for entry in self._entries.pop(execution_id, ()):
                 self._seqs.discard((entry.execution_id, entry.seq))
         return len(gone)
+
+    def kv_get(self, scope: str, key: str) -> KvRow | None:
+        """The key-value pair ``key`` of ``scope``, or None."""
+        return self._kv.get((scope, key))
+
+    def kv_list(self, *, scope: str | None = None, prefix: str = "") -> tuple[KvRow, ...]:
+        """Key-value pairs (of ``scope``, whose key starts with ``prefix``) by scope, key."""
+        return tuple(row for _, row in sorted(self._kv.items())
+                     if (scope is None or row.scope == scope) and row.key.startswith(prefix))
+
+    def kv_set(self, row: KvRow) -> None:
+        """Write a key-value pair, replacing the one of its scope and key."""
+        self._kv[row.scope, row.key] = row
+
+    def kv_delete(self, scope: str, key: str) -> bool:
+        """Remove a key-value pair; whether there was one."""
+        return self._kv.pop((scope, key), None) is not None

@@ -27,6 +27,9 @@ __all__ = [
     "DELETE_EXECUTIONS",
     "EXECUTION_COLUMNS",
     "INSERT_ENTRY",
+    "KV_DELETE",
+    "KV_SELECT",
+    "KV_UPSERT",
     "MIGRATIONS",
     "SELECT_ENTRIES",
     "SELECT_EXECUTION",
@@ -34,6 +37,7 @@ __all__ = [
     "UPDATE_STATUS",
     "UPSERT_EXECUTION",
     "Dialect",
+    "kv_select_all",
     "select_executions",
     "select_unfinished",
 ]
@@ -97,6 +101,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE UNIQUE INDEX executions_by_idempotency_key ON executions (idempotency_key)",
         "CREATE INDEX executions_by_parent ON executions (parent, created_at, id)",
     ),
+    # 3: the key-value store (StackStorm's datastore, read by st2kv; docs/kv.md).
+    (
+        """CREATE TABLE kv (
+            scope {key} NOT NULL,
+            key {key} NOT NULL,
+            value TEXT NOT NULL,
+            secret INTEGER NOT NULL,
+            updated_at {real} NOT NULL,
+            PRIMARY KEY (scope, key)
+        )""",
+    ),
 )
 """Step n takes the schema from version n - 1 to n."""
 
@@ -134,6 +149,23 @@ DELETE_ENTRIES = (
     f"{_FINISHED_BEFORE})"
 )
 DELETE_EXECUTIONS = f"DELETE FROM executions WHERE {_FINISHED_BEFORE}"
+
+
+_KV_COLUMNS = "scope, key, value, secret, updated_at"
+KV_SELECT = f"SELECT {_KV_COLUMNS} FROM kv WHERE scope = ? AND key = ?"
+KV_UPSERT = (
+    f"INSERT INTO kv ({_KV_COLUMNS}) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, "
+    "secret = excluded.secret, updated_at = excluded.updated_at"
+)
+KV_DELETE = "DELETE FROM kv WHERE scope = ? AND key = ?"
+
+
+def kv_select_all(*, scope: bool) -> str:
+    """Every key-value pair (of one scope: ``?``) by scope and key; the prefix is filtered
+    by the caller (a LIKE pattern would need escaping of ``%`` and ``_``)."""
+    condition = " WHERE scope = ?" if scope else ""
+    return f"SELECT {_KV_COLUMNS} FROM kv{condition} ORDER BY scope, key"
 
 
 def select_executions(*, status: bool, workflow: bool, since: bool,

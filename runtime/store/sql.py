@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Protocol
 from runtime.errors import StoreError
 
 from . import schema
-from .base import UNFINISHED, Batch, EntryRow, ExecutionRow, Page
+from .base import UNFINISHED, Batch, EntryRow, ExecutionRow, KvRow, Page
 from .paging import decode_cursor, page_of
 
 __all__ = ["SqlStore", "Tx"]
@@ -171,6 +171,28 @@ class SqlStore(ABC):
             tx.run(self._sql(schema.DELETE_ENTRIES), (finished_before,))
             return tx.count(self._sql(schema.DELETE_EXECUTIONS), (finished_before,))
 
+    def kv_get(self, scope: str, key: str) -> KvRow | None:
+        """The key-value pair ``key`` of ``scope``, or None."""
+        rows = self._query(schema.KV_SELECT, (scope, key))
+        return _kv(rows[0]) if rows else None
+
+    def kv_list(self, *, scope: str | None = None, prefix: str = "") -> tuple[KvRow, ...]:
+        """Key-value pairs (of ``scope``, whose key starts with ``prefix``) by scope, key."""
+        rows = self._query(schema.kv_select_all(scope=scope is not None),
+                           () if scope is None else (scope,))
+        return tuple(_kv(r) for r in rows if str(r[1]).startswith(prefix))
+
+    def kv_set(self, row: KvRow) -> None:
+        """Write a key-value pair, replacing the one of its scope and key."""
+        with self._guard("cannot write"), self._transaction() as tx:
+            tx.run(self._sql(schema.KV_UPSERT),
+                   (row.scope, row.key, row.value, int(row.secret), row.updated_at))
+
+    def kv_delete(self, scope: str, key: str) -> bool:
+        """Remove a key-value pair; whether there was one."""
+        with self._guard("cannot write"), self._transaction() as tx:
+            return tx.count(self._sql(schema.KV_DELETE), (scope, key)) > 0
+
     # --- inside -----------------------------------------------------------------------
 
     def _migrate(self) -> None:
@@ -224,3 +246,8 @@ def _execution_params(row: ExecutionRow) -> tuple[object, ...]:
 
 def _execution(row: Row) -> ExecutionRow:
     return ExecutionRow(**dict(zip(schema.EXECUTION_COLUMNS, row, strict=True)))
+
+
+def _kv(row: Row) -> KvRow:
+    return KvRow(scope=row[0], key=row[1], value=row[2], secret=bool(row[3]),
+                 updated_at=float(row[4]))

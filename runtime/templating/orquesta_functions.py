@@ -1,7 +1,8 @@
 """The functions of Orquesta expressions, which read the evaluation scope.
 
 Orquesta's catalogue (``ctx``, ``result``, ``item``, ``succeeded``, ``failed``,
-``completed``, ``timed_out``, ``task_status``, ``json``, ``zip``, and StackStorm's ``task``)
+``completed``, ``timed_out``, ``task_status``, ``json``, ``zip``, and StackStorm's ``task``,
+``st2kv`` and ``decrypt_kv``)
 reads the evaluation :class:`Scope` that the engine passes with every render. Each
 function's logic is a plain function of the scope (``read_ctx``, ``is_failed``...), shared
 by the Jinja globals here and the YAQL functions of
@@ -25,6 +26,8 @@ from jinja2.runtime import Context
 from pyrsistent import PVector
 
 from runtime.errors import ExpressionError
+from runtime.kv.snapshot import EMPTY_KV, decrypt_value
+from runtime.kv.snapshot import lookup as kv_lookup
 from runtime.templating.data import type_name
 from runtime.templating.scope import SCOPE_KEY, Scope
 from runtime.values import freeze
@@ -199,6 +202,32 @@ def read_task(scope: Scope, name: Any = _ABSENT) -> Any:
     return record
 
 
+def read_kv(scope: Scope, name: Any, decrypt: Any = False, **options: Any) -> Any:
+    """StackStorm's ``st2kv(name, decrypt=false[, default=...])`` over the execution's
+    key-value snapshot (:func:`runtime.kv.snapshot.lookup`)."""
+    unknown = sorted(set(options) - {"default"})
+    if unknown:
+        raise ExpressionError(f"st2kv() takes no argument {unknown[0]!r}", expression="")
+    return kv_lookup(scope.kv or EMPTY_KV, name, decrypt=decrypt, **options)
+
+
+def read_decrypted(scope: Scope, value: Any) -> str:
+    """StackStorm's ``decrypt_kv``: the value an encrypted datastore value holds."""
+    return decrypt_value(scope.kv or EMPTY_KV, value)
+
+
+@pass_context
+def st2kv(context: Context, name: Any, decrypt: Any = False, **options: Any) -> Any:
+    """Return the value of datastore key ``name`` (``system.K``, ``user.K`` or ``K``)."""
+    return read_kv(_scope(context), name, decrypt, **options)
+
+
+@pass_context
+def decrypt_kv(context: Context, value: Any) -> str:
+    """Return what an encrypted datastore value holds (a filter: ``x | decrypt_kv``)."""
+    return read_decrypted(_scope(context), value)
+
+
 def json_(value: Any) -> Any:
     """Parse a JSON string (a mapping or list passes through)."""
     if isinstance(value, (Mapping, PVector, list)):
@@ -227,6 +256,8 @@ ORQUESTA_GLOBALS: dict[str, Any] = {
     "cancelled": cancelled,
     "task_status": task_status,
     "task": task,
+    "st2kv": st2kv,
+    "decrypt_kv": decrypt_kv,
     "json": json_,
     "zip": zip_,
 }

@@ -15,6 +15,8 @@ from typing import Any
 
 from pyrsistent import PMap, pmap
 
+from runtime.kv.snapshot import KvSnapshot
+
 __all__ = ["SCOPE_KEY", "Scope"]
 
 SCOPE_KEY = "__troupe_scope"
@@ -39,6 +41,7 @@ class Scope:
         "has_result",
         "index",
         "item",
+        "kv",
         "params",
         "result",
         "status",
@@ -66,6 +69,7 @@ class Scope:
         tasks: PMap[str, Any] | None = None,
         system: PMap[str, Any] | None = None,
         failed_includes_timeout: bool = True,
+        kv: KvSnapshot | None = None,
     ) -> None:
         self.ctx = ctx
         self.task = task
@@ -81,6 +85,9 @@ class Scope:
         self.tasks = tasks if tasks is not None else _EMPTY
         self.system = system if system is not None else _EMPTY
         self.failed_includes_timeout = failed_includes_timeout
+        self.kv = kv
+        """The execution's key-value snapshot (:class:`runtime.kv.snapshot.KvSnapshot`),
+        which ``st2kv`` and ``decrypt_kv`` read; None: an empty one."""
 
     def with_ctx(self, ctx: PMap[str, Any]) -> Scope:
         """Return a scope that sees ``ctx`` instead (for rolling publishes)."""

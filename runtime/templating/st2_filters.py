@@ -12,7 +12,7 @@ bounding evaluation time is issue 14's business).
 
 Misuse: these functions must stay side-effect free (validation, the engine and replays may
 evaluate the same expression); ``decrypt_kv``, ``st2kv`` and ``task(name)`` are not here (they
-need a key-value store and the engine's task records).
+read the evaluation scope: :mod:`runtime.templating.orquesta_functions`).
 """
 
 from __future__ import annotations

@@ -83,6 +83,15 @@ def _task(context: contexts.ContextBase, name: Any = None) -> Any:
     return fn.read_task(_scope(context), fn.ABSENT if name is None else name)
 
 
+def _st2kv(context: contexts.ContextBase, name: Any, decrypt: Any = False,
+           **options: Any) -> Any:
+    return fn.read_kv(_scope(context), name, decrypt, **options)
+
+
+def _decrypt_kv(context: contexts.ContextBase, value: Any) -> str:
+    return fn.read_decrypted(_scope(context), value)
+
+
 def _json(value: Any) -> Any:
     return fn.json_(value)
 
@@ -102,6 +111,8 @@ _FUNCTIONS: dict[str, Any] = {
     "cancelled": _cancelled,
     "task_status": _task_status,
     "task": _task,
+    "st2kv": _st2kv,
+    "decrypt_kv": _decrypt_kv,
     "json": _json,
     "zip": _zip,
 }
