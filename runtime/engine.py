@@ -25,41 +25,27 @@ with; close the engine (or use it as a context manager) to write the last batch.
 from __future__ import annotations
 
 import builtins
-import json
 import queue
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from runtime.commands import sub_execution_id
-from runtime.errors import ExecutionNotRunning, StoreError, UnknownExecution
+from runtime.errors import StoreError, UnknownExecution
 from runtime.handle import WorkflowHandle, finished_handle
-from runtime.launch import Prepared, launch, prepare, with_kv_masked, workflow_text
-from runtime.machine.recovery import in_flight
-from runtime.results import ExecutionResult
+from runtime.launch import launch, prepare, workflow_text
 from runtime.spec.subworkflows import SubWorkflows
-from runtime.status import WORKFLOW_DONE, Outcome
+from runtime.status import Outcome
 from runtime.store import EntryRow, ExecutionRow, Page, Store, open_store
 from runtime.store.codec import decode
-from runtime.store.replaying import Journaled, read_journal, result_of
+from runtime.store.replaying import Journaled
 from runtime.store.rows import execution_row
+from runtime.stored_trees import read_tree, stored_result
 
 __all__ = ["Engine"]
 
 _PRUNE_FLOOR = 64
 """Live handles kept before the engine first looks for finished ones to drop."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Tree:
-    """A recovered execution and the journals of its sub-workflows in flight."""
-
-    row: ExecutionRow
-    prepared: Prepared
-    journaled: Journaled
-    children: Mapping[str, Journaled]
 
 
 class Engine:
@@ -155,7 +141,7 @@ class Engine:
         row = self._ask(lambda store: store.execution(execution_id))
         if row is None:
             raise UnknownExecution(execution_id)
-        return finished_handle(self._stored_result(row))
+        return finished_handle(stored_result(self._ask, row, self._actions))
 
     def record(self, execution_id: str) -> ExecutionRow | None:
         """The stored record of an execution (None: the store has none)."""
@@ -273,52 +259,13 @@ class Engine:
         for row in rows:
             if row.parent is not None or row.id in self._live:
                 continue
-            tree = self._read_tree(row, actions, options)
+            tree = read_tree(self._ask, row, {**self._actions, **(actions or {})},
+                             {**self._options, **options})
             handle = launch(tree.prepared, recovered=tree.journaled, durable=self._durable(
                 tree.prepared.subworkflows, recovering=tree.children))
             self._register(handle)
             handles.append(handle)
         return handles
-
-    def _read_tree(self, row: ExecutionRow, actions: Mapping[str, Any] | None,
-                   options: Mapping[str, Any]) -> _Tree:
-        """Load an execution from its record and journal, with its children in flight."""
-        parameters = json.loads(row.parameters)
-        merged = {**self._options, **options, "execution_id": row.id, "kv": False}
-        prepared = prepare(row.text, parameters, {**self._actions, **(actions or {})}, merged,
-                           base_dir=Path(row.base_dir) if row.base_dir else None)
-        journaled = read_journal(prepared.defn, self._ask(lambda store: store.entries(row.id)))
-        prepared = with_kv_masked(prepared, journaled.state.kv)
-        children: dict[str, Journaled] = {}
-        self._read_children(row.id, journaled, prepared.subworkflows,
-                            prepared.subworkflows.base_dir, children)
-        return _Tree(row=row, prepared=prepared, journaled=journaled, children=children)
-
-    def _read_children(self, execution_id: str, journaled: Journaled,
-                       subworkflows: SubWorkflows, base_dir: Path,
-                       found: dict[str, Journaled]) -> None:
-        for command in in_flight(journaled.state):
-            sub = subworkflows.find(base_dir, command.action) if command.action else None
-            if sub is None:
-                continue
-            child_id = sub_execution_id(execution_id, command)
-            rows = self._ask(lambda store, cid=child_id: store.entries(cid))
-            if not rows:
-                continue  # the child never started: its parent starts it again
-            child = read_journal(sub.defn, rows)
-            found[child_id] = child
-            self._read_children(child_id, child, subworkflows, sub.base_dir, found)
-
-    def _stored_result(self, row: ExecutionRow) -> ExecutionResult:
-        """The result of a stored execution, rebuilt by replaying its journal."""
-        prepared = prepare(row.text, json.loads(row.parameters), self._actions,
-                           {"execution_id": row.id, "kv": False},
-                           base_dir=Path(row.base_dir) if row.base_dir else None)
-        journaled = read_journal(prepared.defn, self._ask(lambda store: store.entries(row.id)))
-        prepared = with_kv_masked(prepared, journaled.state.kv)
-        if journaled.state.status not in WORKFLOW_DONE:
-            raise ExecutionNotRunning(row.id, row.status)
-        return result_of(journaled, prepared.masker)
 
     # ---- the end ------------------------------------------------------------------------
 
