@@ -29,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from runtime.cli_store import parse_limit
 from runtime.client.http import (
     DEFAULT_SERVER,
     SERVER_ENV,
@@ -64,7 +65,7 @@ def register(sub: Any) -> None:
                          help=f"only those with this status ({', '.join(statuses)})")
     listing.add_argument("--workflow", metavar="NAME", help="only those of this workflow")
     listing.add_argument("--parent", metavar="ID", help="the sub-workflows of this execution")
-    listing.add_argument("--limit", type=_positive, default=50, metavar="N",
+    listing.add_argument("--limit", type=parse_limit, default=50, metavar="N",
                          help="at most N (50), over as many pages as it takes")
     listing.add_argument("--cursor", help="go on from there (printed after a full list)")
     listing.add_argument("--all", action="store_true", help="every one (no --limit)")
@@ -90,16 +91,6 @@ def register(sub: Any) -> None:
                       help="redraw every S seconds (1)")
     view.add_argument("--once", action="store_true", help="print one view and exit")
     view.set_defaults(client_command=top)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
 
 
 def _token(args: argparse.Namespace) -> str | None:
