@@ -25,13 +25,14 @@ with; close the engine (or use it as a context manager) to write the last batch.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import queue
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from runtime.errors import StoreError, UnknownExecution
+from runtime.errors import EngineClosed, StoreError, UnknownExecution
 from runtime.handle import WorkflowHandle, finished_handle
 from runtime.launch import launch, prepare, workflow_text
 from runtime.spec.subworkflows import SubWorkflows
@@ -162,11 +163,17 @@ class Engine:
     def watch(self, callback: Callable[[Any], None]) -> Callable[[], None]:
         """Call ``callback`` after every commit of the engine's journal with an
         :class:`actors.journal.Commit` (the executions it wrote, its size, its duration),
-        in the journal's thread (it must not block); return what stops it."""
+        in the journal's thread (it must not block); return what stops it (a no-op once
+        the engine is closed: the journal and its watchers are gone)."""
         from actors.journal import Watch
 
-        self._journal.ask(Watch(callback=callback))
-        return lambda: self._journal.tell(Watch(callback=callback, add=False))
+        self._tell_journal(Watch(callback=callback), wait=True)
+
+        def stop() -> None:
+            with contextlib.suppress(EngineClosed):  # closed: nothing left to stop
+                self._tell_journal(Watch(callback=callback, add=False), wait=False)
+
+        return stop
 
     def wait_recorded(self, execution_id: str, timeout: float = 30.0) -> ExecutionRow:
         """The record of an execution just started, once it is durable (a new execution's
@@ -323,7 +330,7 @@ class Engine:
         commits, entries, failed batches, how long appends waited for their commit)."""
         from actors.journal import Stats
 
-        return self._journal.ask(Stats())
+        return self._tell_journal(Stats(), wait=True)
 
     def __iter__(self) -> Iterator[WorkflowHandle]:
         """The handles of the executions running in this engine."""
@@ -347,8 +354,18 @@ class Engine:
     def _ask(self, call: Any) -> Any:
         from actors.journal import Query
 
-        return self._journal.ask(Query(call=call))
+        return self._tell_journal(Query(call=call), wait=True)
+
+    def _tell_journal(self, message: Any, *, wait: bool) -> Any:
+        """Send the journal ``message`` (and wait for its answer); :class:`EngineClosed`
+        once the journal has stopped."""
+        import pykka
+
+        try:
+            return self._journal.ask(message) if wait else self._journal.tell(message)
+        except pykka.ActorDeadError:
+            raise EngineClosed() from None
 
     def _check_open(self) -> None:
         if self._closed:
-            raise RuntimeError("the engine is closed")
+            raise EngineClosed()

@@ -355,6 +355,13 @@ class ExecutionNotRunning(TroupeError):
                          f"running here (recover it)")
 
 
+class EngineClosed(TroupeError, RuntimeError):
+    """The engine was closed (or is closing): it starts, recovers and reads nothing more."""
+
+    def __init__(self) -> None:
+        super().__init__("the engine is closed")
+
+
 class PackError(TroupeError):
     """A StackStorm pack directory (:mod:`runtime.st2pack`) that cannot be read: ``path``
     is the file or directory, ``problem`` what is wrong with it in words."""

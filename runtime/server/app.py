@@ -28,7 +28,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from runtime.engine import Engine
-from runtime.errors import StoreError
+from runtime.errors import EngineClosed, StoreError
 
 from . import events, executions, misc
 from .auth import TokenCheck
@@ -59,6 +59,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _store_error(request: Request, exc: Exception) -> Response:
     log.error("store error", path=request.url.path, error=str(exc))
     return error_response(ApiError(503, "store_unavailable", str(exc)))
+
+
+async def _closing(request: Request, exc: Exception) -> Response:
+    """The engine is closing (the daemon stops): its journal no longer answers."""
+    return error_response(ApiError(503, "shutting_down", "the daemon is shutting down"))
 
 
 async def _bug(request: Request, exc: Exception) -> Response:
@@ -100,7 +105,8 @@ def create_app(engine: Engine, settings: ServerSettings) -> Starlette:
         routes=routes, lifespan=lifespan,
         middleware=[Middleware(TokenCheck, token=settings.token)],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error,
-                            StoreError: _store_error, Exception: _bug})
+                            StoreError: _store_error, EngineClosed: _closing,
+                            Exception: _bug})
     app.state.troupe = state
     app.state.metrics = metrics
     return app

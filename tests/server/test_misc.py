@@ -88,3 +88,16 @@ def test_no_trace_without_a_trace_directory(engine: Engine, workflows_dir: Path)
         answer = client.get(f"/api/v1/executions/{execution_id}/trace")
         assert answer.status_code == 404
         assert answer.json()["error"]["code"] == "no_trace"
+
+
+def test_requests_after_the_engine_closed_get_503(store_url: str, workflows_dir: Path) -> None:
+    """The daemon stopping: its engine closed, a request gets 503 ``shutting_down``, not a
+    500 for a dead journal."""
+    engine = Engine(store=store_url)
+    app = create_app(engine, ServerSettings(workflows_dir=workflows_dir))
+    with TestClient(app) as client:
+        engine.close()
+        listed = client.get("/api/v1/executions")
+        started = client.post("/api/v1/executions", json={"workflow": "hello"})
+    assert (listed.status_code, listed.json()["error"]["code"]) == (503, "shutting_down")
+    assert (started.status_code, started.json()["error"]["code"]) == (503, "shutting_down")
