@@ -89,12 +89,18 @@ def _check_endless_loops(reporter: Reporter, tasks: Mapping[str, TaskDef],
             t.when is None and t.status_shortcut is None and t.targets
             and all(x in tasks for x in t.targets) for t in task.transitions)
     }
-    changed = True
-    while changed:  # each pass drops tasks with a way out: at most len(tasks) passes
-        leaving = {name for name in trapped
-                   if any(x not in trapped for t in tasks[name].transitions for x in t.targets)}
-        trapped -= leaving
-        changed = bool(leaving)
+    sources: dict[str, list[str]] = {}
+    for name in trapped:
+        for target in {x for t in tasks[name].transitions for x in t.targets}:
+            sources.setdefault(target, []).append(name)
+    free = [name for name in trapped
+            if any(x not in trapped for t in tasks[name].transitions for x in t.targets)]
+    trapped.difference_update(free)
+    while free:  # a task with a way out frees the trapped tasks that move to it: linear
+        for source in sources.get(free.pop(), ()):
+            if source in trapped:
+                trapped.discard(source)
+                free.append(source)
     for name in sorted(trapped):
         reporter.report("T209", "endless loop: every transition of this task is unconditional "
                         "and leads back into the loop (add a `when` that exits)",
