@@ -9,7 +9,7 @@ reproduces a failing example; elsewhere the default (random) profile explores fu
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pykka
 import pytest
@@ -23,6 +23,19 @@ os.environ.pop("TROUPE_STORE", None)  # a developer's own store never receives t
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if IN_CI:
     settings.load_profile("ci")
+
+
+@pytest.fixture
+def worker_limit() -> Iterator[Callable[[int], None]]:
+    """``set_worker_limit`` for the test; the process's limit is put back after it (once
+    the test's actors have stopped)."""
+    from actors.capacity import WORKERS
+    from runtime.api import set_worker_limit
+
+    old = WORKERS.usage()[1]
+    yield set_worker_limit
+    pykka.ActorRegistry.stop_all(block=True, timeout=10)
+    set_worker_limit(old)
 
 
 @pytest.fixture(autouse=True)

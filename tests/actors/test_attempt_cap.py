@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pykka
 import pytest
 
-from actors.capacity import WORKERS, snapshot
-from runtime import Engine, set_worker_limit, start_workflow
+from actors.capacity import snapshot
+from runtime import Engine, start_workflow
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -26,14 +24,6 @@ tasks:
   b: {action: test.block, input: {name: b}}
   c: {action: test.block, input: {name: c}}
 """
-
-
-@pytest.fixture
-def cap() -> Iterator[Any]:
-    old = WORKERS.usage()[1]
-    yield set_worker_limit
-    pykka.ActorRegistry.stop_all(block=True, timeout=10)
-    set_worker_limit(old)
 
 
 class Gate:
@@ -57,8 +47,8 @@ class Gate:
         return name
 
 
-def test_plain_task_attempts_of_two_executions_never_exceed_the_cap(cap: Any) -> None:
-    cap(2)
+def test_plain_task_attempts_of_two_executions_never_exceed_the_cap(worker_limit: Any) -> None:
+    worker_limit(2)
     gate = Gate()
     actions = {"test.block": gate.block}
     handles = [start_workflow(PARALLEL, actions=actions) for _ in range(2)]
@@ -80,8 +70,8 @@ def test_plain_task_attempts_of_two_executions_never_exceed_the_cap(cap: Any) ->
     assert snapshot().in_flight == 0
 
 
-def test_items_and_tasks_share_the_cap(cap: Any) -> None:
-    cap(3)
+def test_items_and_tasks_share_the_cap(worker_limit: Any) -> None:
+    worker_limit(3)
     gate = Gate()
     text = PARALLEL + """
   fan:
@@ -102,8 +92,8 @@ def test_items_and_tasks_share_the_cap(cap: Any) -> None:
 
 
 def test_a_parent_calling_a_sub_workflow_under_a_cap_of_one_finishes(
-        cap: Any, tmp_path: Path) -> None:
-    cap(1)
+        worker_limit: Any, tmp_path: Path) -> None:
+    worker_limit(1)
     (tmp_path / "child.yaml").write_text("""
 tasks:
   one: {action: core.echo message=deep, next: [{do: two}]}
@@ -130,7 +120,7 @@ output: [{answer: '{{ ctx("answer") }}'}]
     assert snapshot().in_flight == 0
 
 
-def test_engine_sets_the_cap_and_shows_queued_attempts(cap: Any) -> None:
+def test_engine_sets_the_cap_and_shows_queued_attempts(worker_limit: Any) -> None:
     gate = Gate()
     with Engine(store="memory://", actions={"test.block": gate.block},
                 max_attempts=1) as engine:
@@ -146,8 +136,8 @@ def test_engine_sets_the_cap_and_shows_queued_attempts(cap: Any) -> None:
 
 
 def test_canceling_an_execution_whose_attempt_waits_for_a_permit_runs_nothing(
-        cap: Any) -> None:
-    cap(1)
+        worker_limit: Any) -> None:
+    worker_limit(1)
     gate = Gate()
     one = "version: 1.0\ntasks:\n  a: {action: test.block, input: {name: a}}\n"
     running = start_workflow(one, actions={"test.block": gate.block})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pykka
@@ -117,14 +116,6 @@ def test_limits_below_one_are_refused() -> None:
         set_worker_limit(-3)
 
 
-@pytest.fixture
-def limit() -> Iterator[Any]:
-    old = WORKERS.usage()[1]
-    yield set_worker_limit
-    pykka.ActorRegistry.stop_all(block=True, timeout=10)
-    set_worker_limit(old)
-
-
 FAN = """
 version: 1.0
 input: [n, c]
@@ -136,8 +127,8 @@ tasks:
 """
 
 
-def test_executions_share_the_limit_and_every_item_runs(limit: Any) -> None:
-    limit(3)
+def test_executions_share_the_limit_and_every_item_runs(worker_limit: Any) -> None:
+    worker_limit(3)
     marks: queue.SimpleQueue[int] = queue.SimpleQueue()
     together = threading.Barrier(3)  # items go in threes: the limit is reached every time
 
@@ -181,8 +172,8 @@ class Holder:
         assert str(self.handle.wait(10).status) == "succeeded"
 
 
-def test_an_item_waiting_for_a_worker_is_not_timed_out_by_the_wait(limit: Any) -> None:
-    limit(1)
+def test_an_item_waiting_for_a_worker_is_not_timed_out_by_the_wait(worker_limit: Any) -> None:
+    worker_limit(1)
     holder = Holder()
     second = start_workflow(FAN.format(action="core.noop", extra="timeout: 0.2"),
                             {"n": 1, "c": 1})
@@ -193,8 +184,8 @@ def test_an_item_waiting_for_a_worker_is_not_timed_out_by_the_wait(limit: Any) -
     assert str(result.status) == "succeeded", result.errors
 
 
-def test_canceling_an_execution_whose_items_wait_gives_nothing_away(limit: Any) -> None:
-    limit(1)
+def test_canceling_an_execution_whose_items_wait_gives_nothing_away(worker_limit: Any) -> None:
+    worker_limit(1)
     holder = Holder(items=2)
     second = start_workflow(FAN.format(action="core.noop", extra=""), {"n": 3, "c": 2})
     second.cancel()
@@ -204,10 +195,10 @@ def test_canceling_an_execution_whose_items_wait_gives_nothing_away(limit: Any) 
 
 
 def test_the_trace_shows_a_pool_asking_for_workers_and_getting_them(
-        limit: Any, tmp_path: Any) -> None:
+        worker_limit: Any, tmp_path: Any) -> None:
     import json
 
-    limit(1)
+    worker_limit(1)
     path = tmp_path / "run.jsonl"
     result = start_workflow(FAN.format(action="core.noop", extra=""), {"n": 3, "c": 2},
                             trace=str(path)).wait(10)
@@ -222,10 +213,10 @@ def test_the_trace_shows_a_pool_asking_for_workers_and_getting_them(
     assert received and received[0]["sender"] == "workers"
 
 
-def test_a_cancel_that_lets_attempts_finish_does_not_start_waiting_items(limit: Any) -> None:
+def test_a_cancel_that_lets_attempts_finish_does_not_start_waiting_items(worker_limit: Any) -> None:
     """Attune's allow_finish: running attempts finish, attempts waiting for a worker never
     start (they end canceled at once)."""
-    limit(1)
+    worker_limit(1)
     ran: queue.SimpleQueue[int] = queue.SimpleQueue()
 
     def note(i: int) -> int:
@@ -251,10 +242,10 @@ tasks:
 
 
 def test_pausing_gives_back_items_waiting_for_a_worker_and_resume_sends_them(
-        limit: Any) -> None:
+        worker_limit: Any) -> None:
     """Waiting items never started: a pause does not wait for them (the workflow pauses
     while another execution still holds the only worker), and a resume sends them again."""
-    limit(1)
+    worker_limit(1)
     holder = Holder()
     second = start_workflow(
         FAN.format(action="core.echo", extra="input: {message: '{{ item() }}'}"),

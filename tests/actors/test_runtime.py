@@ -332,13 +332,9 @@ tasks:
     assert len(result.tasks[0].result) == 20
 
 
-def test_ten_thousand_parallel_tasks_run_on_the_worker_budget() -> None:
+def test_ten_thousand_parallel_tasks_run_on_the_worker_budget(worker_limit: Any) -> None:
     """A split into 10,000 plain tasks: every attempt holds a permit of the process's budget,
     so threads stay near the budget's limit, not one per task."""
-    from actors.capacity import WORKERS
-    from runtime.api import set_worker_limit
-
-    before = WORKERS.usage()[1]
     peak = [threading.active_count()]
 
     def sample(_event: Any) -> None:
@@ -348,11 +344,8 @@ def test_ten_thousand_parallel_tasks_run_on_the_worker_budget() -> None:
     body = "".join(f"  {name}:\n    action: core.noop\n" for name in names)
     workflow = ("version: 1.0\ntasks:\n  start:\n    action: core.noop\n"
                 f"    next: [{{do: [{', '.join(names)}]}}]\n{body}")
-    set_worker_limit(16)
-    try:
-        result = start_workflow(workflow, on_event=sample).wait(timeout=300)
-    finally:
-        set_worker_limit(before)
+    worker_limit(16)
+    result = start_workflow(workflow, on_event=sample).wait(timeout=300)
     assert result.status == "succeeded"
     assert len(result.tasks) == 10_001
     assert peak[0] <= 16 + 12

@@ -16,15 +16,13 @@ import queue
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pykka
 import pytest
 
 from actors.capacity import WORKERS
-from runtime import ActionFailed, Engine, set_worker_limit
+from runtime import ActionFailed, Engine
 from runtime.status import WorkflowStatus
 from runtime.store import MemoryStore
 from runtime.store.base import Batch
@@ -32,14 +30,6 @@ from runtime.store.codec import encode
 from runtime.store.entries import AttemptStarted
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture
-def cap() -> Iterator[Any]:
-    old = WORKERS.usage()[1]
-    yield set_worker_limit
-    pykka.ActorRegistry.stop_all(block=True, timeout=10)
-    set_worker_limit(old)
 
 
 class Gate:
@@ -78,9 +68,9 @@ TWO = textwrap.dedent("""\
 """)
 
 
-def test_an_attempt_waiting_for_a_permit_at_a_stop_runs_after_it(cap: Any,
+def test_an_attempt_waiting_for_a_permit_at_a_stop_runs_after_it(worker_limit: Any,
                                                                    tmp_path: Path) -> None:
-    cap(1)
+    worker_limit(1)
     url = f"sqlite:///{tmp_path / 'troupe.db'}"
     gate = Gate("a", "b")
     engine = Engine(store=url, actions={"t.gate": gate})
@@ -210,8 +200,8 @@ class StallingStore(MemoryStore):
 
 
 def test_a_cancel_before_the_start_is_durable_gives_the_reserved_worker_back(
-        cap: Any) -> None:
-    cap(1)
+        worker_limit: Any) -> None:
+    worker_limit(1)
     store = StallingStore()
     gate = Gate()
     with Engine(store=store, actions={"t.gate": gate}) as engine:
