@@ -39,9 +39,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from runtime.errors import ConfigError
+from runtime.errors import ConfigError, StoreError
 from runtime.records import record
 from runtime.store import default_store_url
+from runtime.store.sqlite import parse_sqlite_url
 
 __all__ = ["DEFAULT_LISTEN", "LOG_LEVELS", "DaemonSettings", "default_trace_dir", "load_settings",
            "parse_listen"]
@@ -203,8 +204,11 @@ def _token(flags: Mapping[str, Any], env: Mapping[str, str], values: Mapping[str
 def default_trace_dir(store: str | None) -> Path:
     """Where the traces go when no ``trace_dir`` is set: ``traces/`` beside a SQLite store's
     file, else in the user's data directory (``troupe logs`` has something to show)."""
-    url = store if store and store.startswith("sqlite:///") else default_store_url()
-    return Path(url.removeprefix("sqlite:///").partition("?")[0]).parent / "traces"
+    try:
+        database = parse_sqlite_url(store or default_store_url()).path
+    except StoreError:  # not SQLite (or not a good URL: the store's own check says so)
+        database = parse_sqlite_url(default_store_url()).path
+    return database.parent / "traces"
 
 
 def load_settings(flags: Mapping[str, Any], env: Mapping[str, str]) -> DaemonSettings:
