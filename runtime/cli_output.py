@@ -22,8 +22,8 @@ from runtime.results import ErrorInfo, ExecutionResult
 from runtime.status import WorkflowStatus
 
 __all__ = [
-    "as_yaml", "duration", "error_line", "local_time", "print_result", "result_json", "table",
-    "timestamp",
+    "as_yaml", "duration", "error_json", "error_line", "local_time", "print_result",
+    "result_json", "table", "timestamp",
 ]
 
 
@@ -33,16 +33,22 @@ def result_json(result: ExecutionResult, masker: Masker) -> dict[str, Any]:
         "execution_id": result.execution_id,
         "status": str(result.status),
         "output": masker.data(result.output),
-        "errors": [masker.data({"kind": e.kind, "task": e.task, "route": e.route,
-                                "item": e.item, "field": e.field, "expression": e.expression,
-                                "message": e.message, "handled_by": e.handled_by})
-                   for e in result.errors],
+        "errors": [error_json(e, masker) for e in result.errors],
         "tasks": [{"name": t.name, "route": t.route, "status": t.status,
                    "attempts": t.attempts, "items": t.items,
                    "started_at": t.started_at.isoformat() if t.started_at else None,
                    "finished_at": t.finished_at.isoformat() if t.finished_at else None,
                    "result": masker.data(t.result)} for t in result.tasks],
     }
+
+
+def error_json(error: ErrorInfo, masker: Masker) -> dict[str, Any]:
+    """One error record as JSON, masked (``troupe run --json`` and the HTTP API)."""
+    masked: dict[str, Any] = masker.data({
+        "kind": error.kind, "task": error.task, "route": error.route, "item": error.item,
+        "field": error.field, "expression": error.expression, "message": error.message,
+        "handled_by": error.handled_by})
+    return masked
 
 
 def error_line(error: ErrorInfo, masker: Masker, succeeded: bool) -> str:

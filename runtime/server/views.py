@@ -16,8 +16,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from runtime.cli_output import error_json
 from runtime.machine.recovery import outcome_so_far
-from runtime.masking import Masker
 from runtime.results import build_result
 from runtime.status import WORKFLOW_DONE
 from runtime.store import ExecutionRow
@@ -65,7 +65,7 @@ def execution_json(row: ExecutionRow, log: ProgressLog) -> dict[str, Any]:
         **summary_json(row, log),
         "parameters": masker.data(json.loads(row.parameters)),
         "output": masker.data(result.output) if done else None,
-        "errors": [_error(e, masker) for e in result.errors],
+        "errors": [error_json(e, masker) for e in result.errors],
         "tasks": [{"name": t.name, "route": t.route, "status": str(t.status),
                    "attempts": t.attempts, "result": masker.data(t.result),
                    "started_at": rfc3339(t.started_at), "finished_at": rfc3339(t.finished_at),
@@ -73,12 +73,6 @@ def execution_json(row: ExecutionRow, log: ProgressLog) -> dict[str, Any]:
                   for t in result.tasks],
         "started_at": rfc3339(state.started_at),
     }
-
-
-def _error(error: Any, masker: Masker) -> dict[str, Any]:
-    return {"task": error.task, "kind": error.kind, "message": masker.text(error.message),
-            "route": error.route, "item": error.item, "field": error.field,
-            "expression": error.expression, "handled_by": error.handled_by}
 
 
 def _items(items: Any) -> dict[str, int]:
