@@ -8,11 +8,13 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from starlette.testclient import TestClient
 
 from runtime import Engine
 from runtime.server import create_app
+from runtime.server.openapi import DOCUMENT
 
 from .conftest import Gate, settings_for
 
@@ -106,6 +108,23 @@ def _settled(client: TestClient, engine: Engine, execution_id: str) -> None:
         assert supervisor.actor_stopped.wait(20)
 
 
+def _json_schema(schema: Any) -> Any:
+    """An OpenAPI 3.0 schema as JSON Schema (``nullable`` -> a null alternative)."""
+    if isinstance(schema, list):
+        return [_json_schema(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    made = {k: _json_schema(v) for k, v in schema.items() if k != "nullable"}
+    return {"anyOf": [made, {"type": "null"}]} if schema.get("nullable") else made
+
+
+def _conforms(body: Any, name: str) -> None:
+    """``body`` is what /openapi.json says the view answers."""
+    components = _json_schema(DOCUMENT["components"])
+    jsonschema.validate(body, {"$ref": f"#/components/schemas/{name}",
+                               "components": components})
+
+
 def _walk(node: dict[str, Any]) -> list[dict[str, Any]]:
     return [node, *(n for child in node["children"] for n in _walk(child))]
 
@@ -122,6 +141,7 @@ def test_the_graph_shows_a_join_a_loop_and_what_ran(client: TestClient,
     execution_id = _start(client, "loopjoin")
     _settled(client, engine, execution_id)
     graph = client.get(f"/api/v1/executions/{execution_id}/graph").json()
+    _conforms(graph, "Graph")
     nodes = {n["name"]: n for n in graph["nodes"]}
     assert set(nodes) == {"start", "left", "right", "both", "again", "fail"}
     assert nodes["both"]["join"] == "all" and nodes["both"]["status"] == "succeeded"
@@ -141,6 +161,7 @@ def test_the_actor_tree_nests_sub_workflows_live_and_from_the_trace(
     gate.wait_entered()
     live = client.get(f"/api/v1/executions/{execution_id}/actors").json()
     assert live["live"] is True
+    _conforms(live, "Actors")
     root = live["root"]
     assert root["kind"] == "supervisor" and root["execution"] == execution_id
     assert isinstance(root["mailbox"], int)
@@ -164,6 +185,7 @@ def test_the_actor_tree_nests_sub_workflows_live_and_from_the_trace(
     _settled(client, engine, execution_id)
     after = client.get(f"/api/v1/executions/{execution_id}/actors").json()
     assert after["live"] is False
+    _conforms(after, "Actors")
     nodes = _walk(after["root"])
     assert all(n["mailbox"] is None for n in nodes)
     assert [(n["kind"], n["name"]) for n in nodes] == [
@@ -192,6 +214,7 @@ def test_a_with_items_run_shows_its_live_workers_and_counts_the_rest(
     execution_id = _start(client, "fan", n=10)
     gate.wait_entered(2)
     tree = client.get(f"/api/v1/executions/{execution_id}/actors").json()
+    _conforms(tree, "Actors")
     [fan] = tree["root"]["children"]
     assert fan["items"]["total"] == 10 and fan["items"]["running"] == 2
     assert fan["items"]["shown"] == len(fan["children"]) == 2
@@ -210,6 +233,7 @@ def test_the_timeline_groups_the_items_of_a_with_items_run(
     execution_id = _start(client, "fan", n=7)
     _settled(client, engine, execution_id)
     timeline = client.get(f"/api/v1/executions/{execution_id}/timeline").json()
+    _conforms(timeline, "Timeline")
     assert timeline["execution"] == execution_id and timeline["status"] == "succeeded"
     [row] = timeline["rows"]
     assert (row["kind"], row["task"], row["status"]) == ("task", "fan", "succeeded")
@@ -226,7 +250,9 @@ def test_the_timeline_of_nested_sub_workflows(client: TestClient, engine: Engine
     gate.opened.set()
     execution_id = _start(client, "outer")
     _settled(client, engine, execution_id)
-    rows = client.get(f"/api/v1/executions/{execution_id}/timeline").json()["rows"]
+    timeline = client.get(f"/api/v1/executions/{execution_id}/timeline").json()
+    _conforms(timeline, "Timeline")
+    rows = timeline["rows"]
     assert [(r["kind"], r["depth"]) for r in rows] == [
         ("task", 0), ("execution", 1), ("task", 2), ("execution", 3), ("task", 4)]
     assert all(r["items"] is None for r in rows)
