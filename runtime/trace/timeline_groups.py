@@ -20,7 +20,7 @@ from runtime.trace.records import FAILED_STATUSES, ItemRecord
 from runtime.trace.timeline import build_timeline, timeline_to_json
 from runtime.trace.tree import ExecutionTree, RunNode
 
-__all__ = ["RESOLUTION", "grouped_timeline"]
+__all__ = ["RESOLUTION", "grouped_timeline", "item_lanes"]
 
 RESOLUTION = 600
 """Spans a lane is at most about this many across the chart (one per few pixels)."""
@@ -35,7 +35,10 @@ def _runs(tree: ExecutionTree, into: dict[tuple[str, int], RunNode]) -> None:
         _runs(orphan, into)
 
 
-def _lanes(items: tuple[ItemRecord, ...], base: float, quantum: float) -> list[dict[str, Any]]:
+def item_lanes(items: tuple[ItemRecord, ...], base: float,
+               quantum: float) -> list[dict[str, Any]]:
+    """One lane per worker (in worker order; None first): its items as spans from ``base``,
+    those of one status less than ``quantum`` apart merged."""
     by_worker: dict[int | None, list[ItemRecord]] = {}
     for item in sorted(items, key=lambda i: i.start_mono):
         by_worker.setdefault(item.worker, []).append(item)
@@ -65,7 +68,7 @@ def _items(node: RunNode, base: float, quantum: float) -> dict[str, Any]:
         "p50": dist.p50 if dist else None,
         "p95": dist.p95 if dist else None,
         "max": dist.max if dist else None,
-        "lanes": _lanes(node.items, base, quantum),
+        "lanes": item_lanes(node.items, base, quantum),
     }
 
 
