@@ -3,7 +3,7 @@
 :class:`ActorTree` is an ask a supervisor answers from its mailbox (:func:`answer_tree`, in
 its own thread, between two messages: no lock) with a :class:`LiveLevel`: its state (an
 immutable value), the workers its pools hold in an attempt with their mailbox depths
-(``actor_inbox.qsize()``), the attempts waiting for a worker, its own mailbox depth and its
+(:func:`actors.mailbox.depth`), the attempts waiting for a worker, its own mailbox depth and its
 running child supervisors. :func:`live_tree` (in the caller's thread: the API's worker, a
 test) asks the root, then every child supervisor at once (futures), level by level, and
 builds the JSON with :func:`runtime.actor_view.live_node`.
@@ -21,6 +21,8 @@ import pykka
 from runtime.actor_view import WorkerView, live_node
 from runtime.records import record
 from runtime.store.rows import workflow_name
+
+from .mailbox import depth
 
 __all__ = ["ActorTree", "LiveLevel", "answer_tree", "live_tree"]
 
@@ -53,17 +55,13 @@ def answer_tree(supervisor: Any, message: ActorTree) -> LiveLevel:
     for run, pool in supervisor.pools.pools.items():
         for (_, item, _), ref in pool.busy.items():
             workers.append(WorkerView(run=run, item=item, path=crew.path_of(ref),
-                                      mailbox=_depth(ref)))
+                                      mailbox=depth(ref)))
         if pool.waiting:
             waiting.append((run, len(pool.waiting)))
     children = tuple((key[0], ref) for key, ref in supervisor.cancellation.children.items())
     return LiveLevel(state=supervisor.state, workflow=workflow_name(supervisor.defn),
-                     mailbox=supervisor.actor_inbox.qsize(), workers=tuple(workers),
+                     mailbox=depth(supervisor), workers=tuple(workers),
                      waiting=tuple(waiting), children=children)
-
-
-def _depth(ref: Any) -> int:
-    return int(ref.actor_inbox.qsize())
 
 
 def live_tree(ref: Any, timeout: float = 5.0) -> dict[str, Any] | None:
