@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from runtime import start_workflow
-from runtime.actor_view import trace_node
+from runtime.actor_view import WorkerView, live_node, trace_node
 from runtime.driver import mock_outcomes, run_sync
 from runtime.graph_view import graph_json
 from runtime.spec import load_workflow
@@ -62,15 +62,16 @@ PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>views</title>
 <link rel="icon" href="data:,"></head><body>
 <section id="graph"></section><section id="actors"></section><section id="timeline"></section>
-<section id="big"></section>
+<section id="big"></section><section id="live"></section>
 <script type="module">
 import { renderGraph } from "/console/graph.js";
 import { renderActors } from "/console/actors.js";
 import { renderTimeline } from "/console/timeline.js";
 const get = async (name) => (await fetch(`/data/${name}.json`)).json();
-const [graph, actors, timeline, big] = await Promise.all([
-  get("graph"), get("actors"), get("timeline"), get("big")]);
+const [graph, actors, timeline, big, live] = await Promise.all([
+  get("graph"), get("actors"), get("timeline"), get("big"), get("live")]);
 renderGraph(document.getElementById("big"), big);
+renderActors(document.getElementById("live"), live);
 for (let i = 0; i < 2; i++) {  // a second call replaces the first drawing
   renderGraph(document.getElementById("graph"), graph);
   renderActors(document.getElementById("actors"), actors);
@@ -107,7 +108,13 @@ def _recorded(tmp_path: Path) -> dict[str, Any]:
     actors = trace_node(tree)
     assert {n["status"] for n in _walk(actors) if n["kind"] != "item"} == {"succeeded"}
     big = load_workflow(_two_hundred())
-    return {"graph": graph, "actors": {"live": False, "root": actors},
+    fan = load_workflow(MAIN.replace("child.yaml", "core.noop"))
+    state = run_sync(fan, action=mock_outcomes({})).state
+    workers = [WorkerView(run=0, item=i, path=f"wf/fan@0/w{i}", mailbox=i) for i in range(2)]
+    live = live_node(state, kind="supervisor", workflow="main", mailbox=3, workers=workers,
+                     waiting={0: 4}, subs={})
+    return {"live": {"live": True, "root": live}, "graph": graph,
+            "actors": {"live": False, "root": actors},
             "timeline": grouped_timeline(tree),
             "big": graph_json(big, run_sync(big, action=mock_outcomes({})).state)}
 
@@ -199,6 +206,9 @@ def test_the_three_views_draw_in_chromium(site: tuple[str, dict[str, Any]],
             _check_actors(page, data["actors"])
             _check_timeline(page, data["timeline"])
             _check_big(page, data["big"])
+            badges = page.eval_on_selector_all("#live .mailbox", "bs => bs.map(b => b.textContent)")
+            assert badges == ["mailbox 3", "mailbox 0", "mailbox 1"]
+            assert "4 waiting for a worker" in page.locator("#live .items").inner_text()
             page.screenshot(path=str(_artifacts(tmp_path) / "views.png"), full_page=True)
             for section in ("graph", "actors", "timeline"):  # drawn, not empty boxes
                 box = page.locator(f"#{section}").bounding_box()
