@@ -33,7 +33,7 @@ from runtime.errors import ExecutionNotRunning, UnknownExecution
 from runtime.graph_view import graph_json
 from runtime.store import ExecutionRow
 from runtime.trace.model import load_execution
-from runtime.trace.reader import ExecutionNotFound, TraceFormatError
+from runtime.trace.reader import AmbiguousExecution, ExecutionNotFound, TraceFormatError
 from runtime.trace.timeline_groups import grouped_timeline
 from runtime.trace.tree import build_tree
 
@@ -143,7 +143,7 @@ def _from_trace(path: str, execution_id: str, view: str, size: int, mtime: int) 
     try:
         loaded = load_execution(path, execution_id, item_details=view == "timeline",
                                 on_error=_skip, max_errors=1 << 30)
-    except ExecutionNotFound:
+    except (ExecutionNotFound, AmbiguousExecution):  # not in the file (yet)
         return None
     tree = build_tree(loaded)
     return grouped_timeline(tree) if view == "timeline" else trace_node(tree)
