@@ -9,9 +9,9 @@ its journal (:mod:`runtime.graph_view`). The actor tree is asked of the running 
 by message (:meth:`runtime.handle.WorkflowHandle.actor_tree`, ``live`` true, mailbox depths);
 once the execution ended, or when this daemon does not run it, it is rebuilt from the trace
 (:func:`runtime.actor_view.trace_node`, ``live`` false, ``mailbox`` null), else from the
-journal's state (task runs only). The timeline reads the trace
-(:mod:`runtime.trace.timeline_groups`); 404 ``no_trace`` without one. A sub-workflow's
-views are its own (its trace lines are in its top execution's file).
+journals of it and its sub-workflows (:mod:`runtime.server.journal_tree`). The
+timeline reads the trace (:mod:`runtime.trace.timeline_groups`); 404 ``no_trace`` without
+one. A sub-workflow's views are its own (its trace lines are in its top execution's file).
 
 Misuse: every view is read-only; a finished execution's trace views are cached by the
 file's size and time, a running one's are rebuilt at each request (poll them no faster
@@ -28,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from runtime.actor_view import live_node, trace_node
+from runtime.actor_view import trace_node
 from runtime.errors import ExecutionNotRunning, UnknownExecution
 from runtime.graph_view import graph_json
 from runtime.store import ExecutionRow
@@ -39,6 +39,7 @@ from runtime.trace.tree import build_tree
 
 from .errors import ApiError
 from .executions import the_row
+from .journal_tree import journal_tree
 from .state import ServerState
 from .wire import json_response
 
@@ -70,10 +71,7 @@ async def actors(request: Request) -> Response:
     traced = await run_in_threadpool(_traced, path, row.id, "actors") if path else None
     if traced is not None:
         return json_response({"live": False, "root": traced})
-    log = await state.logs.refreshed(row)
-    root = live_node(log.state, kind="supervisor", workflow=row.workflow, mailbox=0,
-                     workers=(), waiting={}, subs={})
-    return json_response({"live": False, "root": _no_mailbox(root)})
+    return json_response({"live": False, "root": await journal_tree(state, row)})
 
 
 async def timeline(request: Request) -> Response:
@@ -117,10 +115,6 @@ def _find(node: dict[str, Any], execution_id: str) -> dict[str, Any] | None:
         if found is not None:
             return found
     return None
-
-
-def _no_mailbox(node: dict[str, Any]) -> dict[str, Any]:
-    return {**node, "mailbox": None, "children": [_no_mailbox(c) for c in node["children"]]}
 
 
 def _traced(path: Path, execution_id: str, view: str) -> Any:
