@@ -85,6 +85,11 @@ class TraceViews:
         """The files whose reading is kept, least recently asked first."""
         return list(self._entries)
 
+    def tail_of(self, path: Path) -> TraceTail | None:
+        """The kept reading of ``path`` (None: not kept, or a request has it now)."""
+        entry = self._entries.get(str(path))
+        return None if entry is None else entry.tail
+
     async def view(self, path: Path, execution_id: str, name: str, build: Build) -> Any:
         """The view ``name`` of ``execution_id`` from the trace at ``path`` (None: no such
         file, or the execution is not in it yet)."""

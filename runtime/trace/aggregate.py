@@ -109,8 +109,9 @@ class TraceAggregator:
 
     @staticmethod
     def _item_seen(ex: ExecBuilder, ev: TraceEvent, actor: str, mono: float) -> None:
-        """A line naming an item: its worker, and when it was first seen in flight (the
-        ``detail`` level's ``message.sent`` of its attempt; ``item.finished`` ends it)."""
+        """A line naming an item: its worker, and when it was first sent (the ``detail``
+        level's ``message.sent`` of ``Perform`` by the supervisor, which precedes its
+        ``item.finished``; a worker's lines may follow it) until ``item.finished``."""
         item = ev.get("item")
         if not isinstance(item, int) or isinstance(item, bool):
             return
@@ -118,7 +119,7 @@ class TraceAggregator:
         if ref.worker is not None and ref.task is not None:
             ex.item_workers[(ref.task, ref.route, item)] = ref.worker
         task = ev.get("task")
-        if isinstance(task, str) and ev["event"] != "item.finished":
+        if isinstance(task, str) and ev["event"] == "message.sent" and ev.get("msg") == "Perform":
             ex.item_started.setdefault((task, as_int(ev.get("route")), item), mono)
 
     def records(self) -> list[ExecutionRecord]:

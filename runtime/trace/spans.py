@@ -67,7 +67,7 @@ class _SpanBuilder:
         self.workers: dict[tuple[str, str, int | None, int], str] = {}
         self.open_runs: dict[tuple[str, int], tuple[str, int | None, float, str | None]] = {}
         self.in_flight: dict[tuple[str, str, int | None, int], tuple[float, int | None]] = {}
-        """Items seen (``detail`` lines), not finished -> (``mono`` first seen, run)."""
+        """Items sent (``detail`` lines), not finished -> (``mono`` first sent, run)."""
         self.last_mono: dict[str, float] = {}
 
     def feed(self, ev: TraceEvent) -> Span | Flow | None:
@@ -85,7 +85,8 @@ class _SpanBuilder:
             if ref.worker is not None and ref.task is not None:
                 self.workers[(execution, ref.task, ref.route, item)] = actor
             task = ev.get("task")
-            if isinstance(task, str) and kind != "item.finished":
+            if isinstance(task, str) and kind == "message.sent" and ev.get("msg") == "Perform":
+                # the supervisor's send precedes item.finished (a worker's lines may follow)
                 key = (execution, task, as_int(ev.get("route")), item)
                 self.in_flight.setdefault(key, (mono, as_int(ev.get("run"))))
         if kind == "message.handled":
