@@ -16,6 +16,7 @@ from runtime.trace.model import load_execution
 from runtime.trace.timeline_groups import grouped_timeline
 from runtime.trace.tree import build_tree
 from tests.trace.conftest import MONO0, ROOT, TraceGen
+from tests.trace.test_html import _chromium, needs_chromium
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -108,3 +109,19 @@ def test_the_trace_html_draws_running_bars_to_the_last_line(tmp_path: Path) -> N
     assert kinds == [1, 1, 2]  # the two task runs and the item in flight
     for s in running:
         assert s[1] + s[2] == pytest.approx(4000.0)
+
+
+@needs_chromium
+@pytest.mark.timeout(120)
+def test_the_running_page_draws_without_errors(tmp_path: Path) -> None:
+    path = _running_trace(tmp_path / "t.jsonl")
+    page = tmp_path / "page.html"
+    with page.open("w", encoding="utf-8") as out:
+        made = export_html(str(path), out, execution=ROOT)
+    result = _chromium(tmp_path, page, "--dump-dom", "--enable-logging=stderr", "--v=0")
+    title = re.search(r"<title>(.*?)</title>", result.stdout)
+    assert title is not None, result.stderr[-2000:]
+    assert title.group(1) == f"ok:{made.actors}"
+    console = [line for line in result.stderr.splitlines() if ":CONSOLE" in line]
+    assert not [line for line in console if "Uncaught" in line or "rror" in line], console
+    assert "so far (up to the last line)" in result.stdout
