@@ -102,7 +102,8 @@ class TraceViews:
         try:
             return await run_in_threadpool(entry.view, execution_id, name, build)
         finally:
-            self._entries[key] = entry
+            if entry.tail.identity is not None:  # a file that was never there is not kept
+                self._entries[key] = entry
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
             del self._busy[key]

@@ -87,6 +87,7 @@ def test_the_lru_keeps_a_few_files_and_answers_a_kept_view_again(tmp_path: Path)
         await views.view(paths[2], ROOT, "n", counting)
         assert views.kept() == [str(paths[1]), str(paths[2])]
         assert await views.view(tmp_path / "none.jsonl", ROOT, "n", counting) is None
+        assert views.kept() == [str(paths[1]), str(paths[2])]
         assert await views.view(paths[1], "nobody", "n", counting) is None
 
     asyncio.run(scenario())
