@@ -34,6 +34,7 @@ __all__ = [
     "TransitionEvaluated",
     "WorkflowFinished",
     "WorkflowPaused",
+    "WorkflowRerun",
     "WorkflowResumed",
     "WorkflowStarted",
     "sub_execution_id",
@@ -244,6 +245,17 @@ class WorkflowResumed:
 
 
 @record
+class WorkflowRerun:
+    """A finished execution runs again from ``tasks`` (:mod:`runtime.machine.rerun`):
+    ``runs`` are the new runs, ``rerun_of`` the runs they run again (in the same order)."""
+
+    number: int
+    tasks: tuple[str, ...]
+    runs: tuple[int, ...]
+    rerun_of: tuple[int, ...]
+
+
+@record
 class WorkflowFinished:
     """The execution ended; nothing more will happen in it."""
 
@@ -267,5 +279,6 @@ Command = (
     | SizeWarning
     | WorkflowPaused
     | WorkflowResumed
+    | WorkflowRerun
     | WorkflowFinished
 )
