@@ -196,7 +196,10 @@ def _reopen(tx: Tx, names: set[str], path: set[int]) -> None:
 
 
 def _cleared(error: Any, names: set[str]) -> bool:
-    """An error a rerun takes back: a rerun task's, a cancel's, the output's."""
+    """An error a rerun takes back: a rerun task's, a cancel's, the output's, a join's
+    that could not be reached (the end decides it again)."""
+    if error.kind == "unreachable_join":
+        return True
     if error.task is not None:
         return bool(error.task in names)
     return bool(error.kind == "canceled" or (error.field or "").startswith("output."))
