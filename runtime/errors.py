@@ -28,6 +28,7 @@ __all__ = [
     "PackError",
     "ParameterError",
     "ParameterProblem",
+    "RerunRefused",
     "SpecError",
     "TroupeError",
     "ValidationFailed",

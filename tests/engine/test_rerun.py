@@ -1,0 +1,164 @@
+"""Engine.rerun through the Python API, on SQLite: what reruns (the actions' call logs
+show it), what keeps its records, the history, and the refusals."""
+
+from __future__ import annotations
+
+import textwrap
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runtime import ActionFailed, Engine
+from runtime.errors import ParameterError, RerunRefused, UnknownExecution
+from runtime.status import TaskStatus, WorkflowStatus
+
+pytestmark = pytest.mark.timeout(120)
+
+FAN = textwrap.dedent("""\
+    version: 1.0
+    input:
+      - n
+      - tag: {required: true, type: string}
+    tasks:
+      prepare:
+        action: t.log
+        input: {name: prepare, tag: '{{ ctx("tag") }}'}
+        next: [{when: '{{ succeeded() }}', do: fan}]
+      fan:
+        with: '{{ range(ctx("n")) | list }}'
+        action: t.log
+        input: {name: fan, item: '{{ item() }}', tag: '{{ ctx("tag") }}'}
+        next: [{when: '{{ succeeded() }}', do: report}]
+      report:
+        action: t.log
+        input: {name: report, tag: '{{ ctx("tag") }}'}
+    """)
+
+
+class Calls:
+    """An action that logs every call and fails the items in ``failing``."""
+
+    def __init__(self, failing: set[int]) -> None:
+        self.failing = failing
+        self.log: list[tuple[str, Any, str]] = []  # appended from worker threads (atomic)
+
+    def __call__(self, name: str, tag: str, item: int | None = None) -> Any:
+        self.log.append((name, item, tag))
+        if item is not None and item in self.failing:
+            raise ActionFailed(f"item {item} failed")
+        return {"name": name, "item": item}
+
+    def take(self) -> list[tuple[str, Any, str]]:
+        taken, self.log = self.log, []
+        return taken
+
+
+@pytest.fixture
+def calls() -> Calls:
+    return Calls(failing={3, 17, 28, 42, 56, 77, 99})
+
+
+@pytest.fixture
+def engine(tmp_path: Path, calls: Calls) -> Iterator[Engine]:
+    with Engine(store=f"sqlite:///{tmp_path / 'troupe.db'}",
+                actions={"t.log": calls}) as made:
+        yield made
+
+
+def _failed_run(engine: Engine, calls: Calls) -> str:
+    handle = engine.start_workflow(FAN, {"n": 100, "tag": "first"})
+    assert handle.wait(timeout=60).status is WorkflowStatus.FAILED
+    calls.take()
+    calls.failing.clear()
+    return handle.execution_id
+
+
+def test_the_seven_failed_items_of_a_hundred_rerun_and_nothing_else(
+        engine: Engine, calls: Calls) -> None:
+    execution_id = _failed_run(engine, calls)
+    result = engine.rerun(execution_id).wait(timeout=60)
+    assert result.status is WorkflowStatus.SUCCEEDED
+    log = calls.take()
+    assert sorted(item for name, item, _ in log if name == "fan") == [3, 17, 28, 42, 56, 77, 99]
+    assert [name for name, _, _ in log if name != "fan"] == ["report"]
+    fan = [t for t in result.tasks if t.name == "fan"]
+    assert [t.status for t in fan] == [TaskStatus.FAILED, TaskStatus.SUCCEEDED]
+    assert [r["item"] for r in fan[-1].result] == list(range(100))
+    assert result.errors == []
+    assert [t.status for t in result.tasks if t.name == "prepare"] == [TaskStatus.SUCCEEDED]
+
+
+def test_reset_reruns_all_hundred_items(engine: Engine, calls: Calls) -> None:
+    execution_id = _failed_run(engine, calls)
+    result = engine.rerun(execution_id, tasks=["fan"], reset=["fan"]).wait(timeout=60)
+    assert result.status is WorkflowStatus.SUCCEEDED
+    items = [item for name, item, _ in calls.take() if name == "fan"]
+    assert sorted(items) == list(range(100))
+
+
+def test_edited_parameters_reach_only_the_rerun_tasks(engine: Engine, calls: Calls) -> None:
+    execution_id = _failed_run(engine, calls)
+    result = engine.rerun(execution_id, parameters={"tag": "second"}).wait(timeout=60)
+    assert result.status is WorkflowStatus.SUCCEEDED
+    log = calls.take()
+    assert {tag for _, _, tag in log} == {"second"}
+    assert {name for name, _, _ in log} == {"fan", "report"}  # prepare is not called again
+    assert result.reruns[0]["parameters"] == ["tag"]
+
+
+def test_edited_parameters_are_checked_as_at_start(engine: Engine, calls: Calls) -> None:
+    execution_id = _failed_run(engine, calls)
+    with pytest.raises(ParameterError) as refused:
+        engine.rerun(execution_id, parameters={"tag": 5})
+    assert [p.parameter for p in refused.value.problems] == ["tag"]
+    assert calls.take() == []
+    assert engine.get(execution_id).wait(timeout=5).reruns == []
+
+
+def test_the_history_keeps_every_rerun(engine: Engine, calls: Calls) -> None:
+    execution_id = _failed_run(engine, calls)
+    engine.rerun(execution_id).wait(timeout=60)
+    engine.rerun(execution_id, tasks=[{"task": "report", "route": 0}]).wait(timeout=60)
+    reruns = engine.get(execution_id).wait(timeout=5).reruns
+    assert [(r["number"], [t["task"] for t in r["tasks"]]) for r in reruns] == [
+        (1, ["fan"]), (2, ["report"])]
+    assert engine.record(execution_id).status == "succeeded"
+    kinds = [type(e).__name__ for e in engine.events(execution_id)]
+    assert kinds.count("RerunRequested") == 2
+
+
+def test_a_running_execution_is_refused(engine: Engine, calls: Calls) -> None:
+    gate = threading.Event()
+
+    def wait(**_: Any) -> None:
+        gate.wait(30)
+
+    handle = engine.start_workflow(
+        "version: 1.0\ntasks:\n  hold:\n    action: t.wait\n", actions={"t.wait": wait})
+    try:
+        with pytest.raises(RerunRefused) as refused:
+            engine.rerun(handle.execution_id)
+        assert refused.value.status in {"requested", "running"}
+        assert refused.value.execution_id == handle.execution_id
+    finally:
+        gate.set()
+    handle.wait(timeout=30)
+
+
+def test_unknown_executions_and_tasks_are_errors(engine: Engine, calls: Calls) -> None:
+    with pytest.raises(UnknownExecution):
+        engine.rerun("nope")
+    execution_id = _failed_run(engine, calls)
+    with pytest.raises(RerunRefused) as refused:
+        engine.rerun(execution_id, tasks=["nothing"])
+    assert (refused.value.task, refused.value.reason) == ("nothing", "unknown_task")
+    with pytest.raises(RerunRefused) as refused:
+        engine.rerun(execution_id, tasks=["report"])
+    assert (refused.value.task, refused.value.reason) == ("report", "never_ran")
+    with pytest.raises(RerunRefused) as refused:
+        engine.rerun(execution_id, tasks=["fan:4"])
+    assert (refused.value.task, refused.value.reason) == ("fan", "bad_route")
+    assert calls.take() == []
