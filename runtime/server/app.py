@@ -30,7 +30,7 @@ from starlette.routing import Route
 from runtime.engine import Engine
 from runtime.errors import EngineClosed, StoreError
 
-from . import events, executions, misc
+from . import events, executions, misc, reruns
 from .auth import TokenCheck
 from .errors import ApiError, error_response
 from .metrics import Metrics
@@ -97,6 +97,7 @@ def create_app(engine: Engine, settings: ServerSettings) -> Starlette:
         Route(execution, executions.show, methods=["GET"]),
         Route(execution + "/events", events.events, methods=["GET"]),
         Route(execution + "/trace", events.trace, methods=["GET"]),
+        Route(execution + "/rerun", reruns.rerun, methods=["POST"]),  # before /{control}
         Route(execution + "/{control:str}", executions.control, methods=["POST"]),
         Route("/api/v1/validate", misc.validate, methods=["POST"]),
         Route("/api/v1/workflows", misc.workflows, methods=["GET"]),

@@ -72,6 +72,8 @@ def execution_json(row: ExecutionRow, log: ProgressLog) -> dict[str, Any]:
                    "items": _items(runs[t.run].items) if t.items is not None else None}
                   for t in result.tasks],
         "started_at": rfc3339(state.started_at),
+        "reruns": [{**entry, "requested_at": rfc3339(entry["requested_at"])}
+                   for entry in result.reruns],
     }
 
 
