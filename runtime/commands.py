@@ -84,14 +84,20 @@ class RunAction:
     timeout: float | None = None
     concurrency: int | None = None
     """For with-items: the task's concurrency, so a driver can size its worker pool."""
+    child: str | None = None
+    """The sub-workflow execution this attempt continues instead of starting one (a
+    rerun's, inside the sub-workflow its first run started: :mod:`runtime.machine.rerun`)."""
 
 
 def sub_execution_id(parent: str, command: RunAction) -> str:
     """The id of the sub-workflow execution a ``RunAction`` of ``parent`` starts.
 
     The same attempt always gets the same id (the parent's id, the task, the run, the item,
-    the attempt after the first), so a recovered parent finds its child's journal.
+    the attempt after the first), so a recovered parent finds its child's journal; an
+    attempt that continues a child (``command.child``: a rerun's) names that one.
     """
+    if command.child is not None:
+        return command.child
     child = f"{parent}.{command.task}.{command.run}"
     if command.item is not None:
         child += f".{command.item}"

@@ -165,6 +165,9 @@ class RerunRequested:
     parameters: PMap[str, Any] = pmap()
     changed: tuple[str, ...] = ()
     """The parameters the rerun edited (their names)."""
+    children: tuple[str, ...] = ()
+    """The rerun tasks whose sub-workflow execution reruns inside (continued, with a rerun
+    of its own), instead of starting again."""
     at: float = 0.0
 
 

@@ -23,15 +23,20 @@ import json
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from runtime.errors import RerunRefused, UnknownExecution
 from runtime.events import RerunRequested, RerunTask
 from runtime.handle import WorkflowHandle
 from runtime.launch import launch
-from runtime.machine.rerun import plan_rerun
+from runtime.machine.rerun import first_child, plan_rerun, split_name
+from runtime.machine.state import WorkflowState
 from runtime.parameters import check_parameters
+from runtime.spec.subworkflows import SubWorkflows
 from runtime.status import WORKFLOW_DONE
+from runtime.store.replaying import Journaled, read_journal
 from runtime.stored_trees import read_tree
 from runtime.values import freeze, thaw
 
@@ -74,19 +79,73 @@ def _rerun(engine: Any, execution_id: str, requests: tuple[RerunTask, ...],
         raise RerunRefused(execution_id, status=row.status)
     tree = read_tree(engine._ask, row, engine._actions, {**engine._options, **options})
     state = tree.journaled.state
-    plan_rerun(state, requests, reset)
+    subworkflows = tree.prepared.subworkflows
+    continued: dict[str, Journaled] = {}
+    children = _inside(engine._ask, execution_id, state, requests, reset, subworkflows,
+                       subworkflows.base_dir, continued)
     parameters = state.params
     if edits:
         parameters = freeze({**(thaw(state.params) or json.loads(row.parameters)), **edits})
         check_parameters(tree.prepared.defn, parameters)
     request = RerunRequested(number=len(state.reruns) + 1, tasks=requests, reset=reset,
                              parameters=parameters, changed=tuple(sorted(edits)),
-                             at=time.time())
+                             children=children, at=time.time())
     journaled = replace(tree.journaled, pending=(request,))
     handle = launch(tree.prepared, recovered=journaled,
-                    durable=engine._durable(tree.prepared.subworkflows))
+                    durable=engine._durable(subworkflows, recovering=continued))
     engine._register(handle)
     return handle
+
+
+def _inside(ask: Any, execution_id: str, state: WorkflowState,
+            requests: tuple[RerunTask, ...], reset: tuple[str, ...],
+            subworkflows: SubWorkflows, base_dir: Path, found: dict[str, Journaled]
+            ) -> tuple[str, ...]:
+    """Plan the rerun of ``state`` (refusing a bad request); the rerun tasks whose
+    sub-workflow execution reruns inside, their journals (with their own rerun's request)
+    put in ``found``, at every depth.
+
+    A sub-workflow task reruns inside its sub-workflow when it names tasks there
+    (``task.inner``), or when its sub-workflow has failed tasks to rerun; otherwise (it
+    succeeded inside, it is in ``reset``, it runs with items) its sub-workflow starts again.
+    """
+    candidates = plan_rerun(state, requests, reset)
+    inner: dict[str, list[RerunTask]] = {}
+    for request in requests:
+        head, rest = split_name(state.defn, request.task)
+        if rest is not None:
+            inner.setdefault(head, []).append(RerunTask(task=rest))
+    children = []
+    for run in candidates:
+        wanted = tuple(inner.get(run.task, ()))
+        sub = subworkflows.find(base_dir, run.action) if run.action else None
+        if sub is None or run.items is not None or run.task in reset:
+            if wanted:
+                raise RerunRefused(execution_id, task=f"{run.task}.{wanted[0].task}",
+                                   reason="not_a_sub_workflow")
+            continue
+        child_id = first_child(execution_id, run)
+        rows = ask(partial(_entries, child_id))
+        if not rows:
+            continue  # it never started: it starts now
+        child = read_journal(sub.defn, rows)
+        try:
+            grandchildren = _inside(ask, child_id, child.state, wanted, (), subworkflows,
+                                    sub.base_dir, found)
+        except RerunRefused as exc:
+            if wanted:
+                raise RerunRefused(execution_id, task=f"{run.task}.{exc.task}",
+                                   reason=exc.reason) from None
+            continue  # nothing to rerun inside: it starts again
+        found[child_id] = replace(child, pending=(RerunRequested(
+            number=len(child.state.reruns) + 1, tasks=wanted, parameters=child.state.params,
+            children=grandchildren, at=time.time()),))
+        children.append(run.task)
+    return tuple(children)
+
+
+def _entries(execution_id: str, store: Any) -> Any:
+    return store.entries(execution_id)
 
 
 def rerun_requests(tasks: Iterable[Any]) -> tuple[RerunTask, ...]:

@@ -34,16 +34,17 @@ from typing import Any
 
 from pyrsistent import pvector
 
-from runtime.commands import WorkflowRerun
+from runtime.commands import RunAction, WorkflowRerun, sub_execution_id
 from runtime.errors import RerunRefused
 from runtime.events import Event, RerunRequested, RerunTask
+from runtime.spec.model import WorkflowDef
 from runtime.status import WORKFLOW_DONE, TaskStatus, WorkflowStatus, is_abended
 
 from .runs import dispatch
 from .state import JoinBarrier, RerunEntry, TaskRun, WorkflowState
 from .tx import Tx, create_run
 
-__all__ = ["on_rerun", "plan_rerun", "rerun_history"]
+__all__ = ["first_child", "on_rerun", "plan_rerun", "rerun_history", "split_name"]
 
 Planned = WorkflowState | Tx
 """What a plan reads: a state (the engine's check) or a step's working copy (the handler)."""
@@ -88,10 +89,30 @@ def _rerunnable(state: Planned, run: TaskRun) -> bool:
     return not any(e.run == run.id and e.handled_by is not None for e in state.errors)
 
 
+def split_name(defn: WorkflowDef, name: str) -> tuple[str, str | None]:
+    """``(task, inner)``: a task of ``defn``, and the name inside its sub-workflow
+    (``deploy.push``: task ``deploy``, ``push`` in the workflow it calls; None: the task
+    itself). A name that is a task is that task, dots and all."""
+    if name in defn.tasks:
+        return name, None
+    for index, char in enumerate(name):
+        if char == "." and name[:index] in defn.tasks:
+            return name[:index], name[index + 1:] or None
+    return name, None
+
+
+def first_child(execution_id: str, run: TaskRun) -> str:
+    """The id of the sub-workflow execution the last attempt of ``run`` started."""
+    return sub_execution_id(execution_id, RunAction(
+        run=run.id, task=run.task, route=run.route, attempt=run.attempt, action=run.action,
+        input=None, child=run.child if run.attempt == 1 else None))
+
+
 def _named(state: Planned, request: RerunTask) -> list[TaskRun]:
-    if request.task not in state.defn.tasks:
+    task, _ = split_name(state.defn, request.task)
+    if task not in state.defn.tasks:
         raise RerunRefused(state.execution_id, task=request.task, reason="unknown_task")
-    runs = [run for run in _latest(state) if run.task == request.task and _ran(run)]
+    runs = [run for run in _latest(state) if run.task == task and _ran(run)]
     if not runs:
         raise RerunRefused(state.execution_id, task=request.task, reason="never_ran")
     if request.route is None:
@@ -157,7 +178,9 @@ def on_rerun(tx: Tx, event: Event) -> None:
             ctx = ctx.publish_all((k, event.parameters[k]) for k in event.changed
                                   if k in event.parameters)
         run = create_run(tx, first.task, first.route, ctx, source_run=first.source_run)
-        created.append(tx.update(run, rerun_of=first.id, reset_items=first.task in event.reset))
+        child = first_child(tx.execution_id, first) if first.task in event.children else None
+        created.append(tx.update(run, rerun_of=first.id, reset_items=first.task in event.reset,
+                                 child=child))
     tx.reruns = tx.reruns.append(RerunEntry(
         number=event.number, tasks=tuple((r.task, r.route) for r in candidates),
         runs=tuple(r.id for r in created), reset=tuple(event.reset),

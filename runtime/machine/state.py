@@ -94,6 +94,8 @@ class TaskRun:
     """The run whose transition staged this one (None for start tasks)."""
     rerun_of: int | None = None
     """The run this one runs again (a rerun's, :mod:`runtime.machine.rerun`)."""
+    child: str | None = None
+    """The sub-workflow execution its first attempt continues (a rerun's)."""
     reset_items: bool = False
     """A rerun of a with-items run that runs all its items again (else only its failed
     ones)."""

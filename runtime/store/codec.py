@@ -179,6 +179,7 @@ _DECODERS: dict[str, Callable[[Any], Any]] = {
     "tasks": _rerun_tasks,
     "reset": _names,
     "changed": _names,
+    "children": _names,
 }
 """How a field comes back, by name (the journal's records share their field names); any
 other field is data, frozen."""

@@ -3,6 +3,7 @@ show it), what keeps its records, the history, and the refusals."""
 
 from __future__ import annotations
 
+import queue
 import textwrap
 import threading
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from runtime import ActionFailed, Engine
+from runtime.actions import idempotent
 from runtime.errors import ParameterError, RerunRefused, UnknownExecution
 from runtime.status import TaskStatus, WorkflowStatus
 
@@ -162,3 +164,117 @@ def test_unknown_executions_and_tasks_are_errors(engine: Engine, calls: Calls) -
         engine.rerun(execution_id, tasks=["fan:4"])
     assert (refused.value.task, refused.value.reason) == ("fan", "bad_route")
     assert calls.take() == []
+
+
+CHILD = textwrap.dedent("""\
+    version: 1.0
+    input: [tag]
+    tasks:
+      setup:
+        action: t.log
+        input: {name: setup, tag: '{{ ctx("tag") }}'}
+        next: [{when: '{{ succeeded() }}', do: work}]
+      work:
+        action: t.log
+        input: {name: work, tag: '{{ ctx("tag") }}', item: 1}
+    output:
+      - done: yes
+    """)
+
+PARENT = textwrap.dedent("""\
+    version: 1.0
+    tasks:
+      before:
+        action: t.log
+        input: {name: before, tag: p}
+        next: [{when: '{{ succeeded() }}', do: sub}]
+      sub:
+        action: child.yaml
+        input: {tag: c}
+        next: [{when: '{{ succeeded() }}', do: after}]
+      after:
+        action: t.log
+        input: {name: after, tag: p}
+    """)
+
+
+@pytest.fixture
+def parent_file(tmp_path: Path) -> Path:
+    (tmp_path / "child.yaml").write_text(CHILD, encoding="utf-8")
+    path = tmp_path / "parent.yaml"
+    path.write_text(PARENT, encoding="utf-8")
+    return path
+
+
+def test_a_failed_sub_workflow_task_reruns_inside_its_sub_workflow(
+        engine: Engine, calls: Calls, parent_file: Path) -> None:
+    """`work` failed inside `sub`: the rerun continues that sub-workflow execution, where
+    only `work` runs again (`setup` and `before` are not called again)."""
+    calls.failing = {1}
+    handle = engine.start_workflow(parent_file)
+    assert handle.wait(timeout=60).status is WorkflowStatus.FAILED
+    assert [name for name, _, _ in calls.take()] == ["before", "setup", "work"]
+    calls.failing.clear()
+    result = engine.rerun(handle.execution_id).wait(timeout=60)
+    assert result.status is WorkflowStatus.SUCCEEDED, result.errors
+    assert [name for name, _, _ in calls.take()] == ["work", "after"]
+    [child] = engine.list(parent=handle.execution_id).executions
+    child_result = engine.get(child.id).wait(timeout=5)
+    assert [r["tasks"][0]["task"] for r in child_result.reruns] == ["work"]
+    assert [(t.name, t.status) for t in child_result.tasks] == [
+        ("setup", TaskStatus.SUCCEEDED), ("work", TaskStatus.FAILED),
+        ("work", TaskStatus.SUCCEEDED)]
+
+
+def test_a_task_inside_a_sub_workflow_is_named_task_dot_inner(
+        engine: Engine, calls: Calls, parent_file: Path) -> None:
+    handle = engine.start_workflow(parent_file)
+    assert handle.wait(timeout=60).status is WorkflowStatus.SUCCEEDED
+    calls.take()
+    result = engine.rerun(handle.execution_id, tasks=["sub.setup"]).wait(timeout=60)
+    assert result.status is WorkflowStatus.SUCCEEDED
+    assert [name for name, _, _ in calls.take()] == ["setup", "work", "after"]
+    with pytest.raises(RerunRefused) as refused:
+        engine.rerun(handle.execution_id, tasks=["sub.nothing"])
+    assert (refused.value.task, refused.value.reason) == ("sub.nothing", "unknown_task")
+    with pytest.raises(RerunRefused) as refused:
+        engine.rerun(handle.execution_id, tasks=["before.x"])
+    assert (refused.value.task, refused.value.reason) == ("before.x", "not_a_sub_workflow")
+    named = engine.rerun(handle.execution_id, tasks=["sub"]).wait(timeout=60)
+    assert named.status is WorkflowStatus.SUCCEEDED  # nothing failed inside: it starts again
+    assert [name for name, _, _ in calls.take()] == ["setup", "work", "after"]
+
+
+def test_a_rerun_inside_a_sub_workflow_is_recovered_after_a_stop(
+        tmp_path: Path, parent_file: Path) -> None:
+    """The engine stops while the rerun's `work` runs inside the sub-workflow (its
+    supervisors abandoned, as a crash leaves them); the next engine's recovery finishes it,
+    calling neither `before` nor `setup` again."""
+    store = f"sqlite:///{tmp_path / 'crash.db'}"
+    calls = Calls(failing={1})
+    entered: queue.SimpleQueue[str] = queue.SimpleQueue()
+    release = threading.Event()
+
+    def blocking(name: str, tag: str, item: int | None = None) -> Any:
+        if calls.failing == set() and name == "work":
+            entered.put(name)
+            release.wait(30)
+            return None  # the abandoned attempt: its engine is gone, nothing is logged
+        return calls(name, tag, item)
+
+    first = Engine(store=store, actions={"t.log": idempotent(blocking)})
+    handle = first.start_workflow(parent_file)
+    assert handle.wait(timeout=60).status is WorkflowStatus.FAILED
+    calls.failing = set()
+    calls.take()
+    first.rerun(handle.execution_id)
+    assert entered.get(timeout=30) == "work"
+    first.close(drain_timeout=0)  # abandoned mid-rerun: nothing more is journaled
+    release.set()
+    calls.take()
+    with Engine(store=store, actions={"t.log": idempotent(calls)}) as again:
+        [recovered] = again.recover()
+        result = recovered.wait(timeout=60)
+    assert result.status is WorkflowStatus.SUCCEEDED, result.errors
+    assert [name for name, _, _ in calls.take()] == ["work", "after"]
+    assert [r["number"] for r in result.reruns] == [1]
