@@ -84,6 +84,9 @@ class RunAction:
     timeout: float | None = None
     concurrency: int | None = None
     """For with-items: the task's concurrency, so a driver can size its worker pool."""
+    rerun: int = 0
+    """The number of the rerun its run belongs to (0: the first run), for its idempotency
+    key (:func:`runtime.actions.idempotency_key`)."""
     child: str | None = None
     """The sub-workflow execution this attempt continues instead of starting one (a
     rerun's, inside the sub-workflow its first run started: :mod:`runtime.machine.rerun`)."""

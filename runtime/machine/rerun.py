@@ -171,6 +171,11 @@ def on_rerun(tx: Tx, event: Event) -> None:
         tx.params = event.parameters
         tx.inputs = tx.inputs.update({k: event.parameters[k] for k in event.changed
                                       if k in event.parameters})
+    start = tx.next_run_id()
+    tx.reruns = tx.reruns.append(RerunEntry(
+        number=event.number, tasks=tuple((r.task, r.route) for r in candidates),
+        runs=tuple(range(start, start + len(candidates))), reset=tuple(event.reset),
+        parameters=tuple(event.changed), requested_at=event.at))
     created = []
     for first in candidates:
         ctx = first.ctx
@@ -181,10 +186,6 @@ def on_rerun(tx: Tx, event: Event) -> None:
         child = first_child(tx.execution_id, first) if first.task in event.children else None
         created.append(tx.update(run, rerun_of=first.id, reset_items=first.task in event.reset,
                                  child=child))
-    tx.reruns = tx.reruns.append(RerunEntry(
-        number=event.number, tasks=tuple((r.task, r.route) for r in candidates),
-        runs=tuple(r.id for r in created), reset=tuple(event.reset),
-        parameters=tuple(event.changed), requested_at=event.at))
     tx.emit(WorkflowRerun(number=event.number, tasks=tuple(r.task for r in candidates),
                           runs=tuple(r.id for r in created),
                           rerun_of=tuple(r.id for r in candidates)))

@@ -96,6 +96,8 @@ class TaskRun:
     """The run this one runs again (a rerun's, :mod:`runtime.machine.rerun`)."""
     child: str | None = None
     """The sub-workflow execution its first attempt continues (a rerun's)."""
+    rerun: int = 0
+    """How many reruns the execution had when this run was created (0: the first run)."""
     reset_items: bool = False
     """A rerun of a with-items run that runs all its items again (else only its failed
     ones)."""

@@ -316,6 +316,7 @@ def create_run(
         pseudo=pseudo,
         source_run=source_run,
         run_on_fail=run_on_fail,
+        rerun=len(tx.reruns),
     )
     tx.runs.append(run)
     tx.latest = tx.latest.set((task, route), run.id)

@@ -120,6 +120,30 @@ def test_edited_parameters_are_checked_as_at_start(engine: Engine, calls: Calls)
     assert engine.get(execution_id).wait(timeout=5).reruns == []
 
 
+def test_rerun_attempts_have_idempotency_keys_of_their_own(tmp_path: Path) -> None:
+    keys: list[str] = []
+    failing = {"b"}
+
+    def act(name: str, *, call: Any) -> Any:
+        keys.append(call.idempotency_key)
+        if name in failing:
+            raise ActionFailed("not yet")
+        return name
+
+    flow = ("version: 1.0\ntasks:\n  a:\n    action: t.act\n    input: {name: a}\n"
+            "    next: [{when: '{{ succeeded() }}', do: b}]\n"
+            "  b:\n    action: t.act\n    input: {name: b}\n")
+    with Engine(store=f"sqlite:///{tmp_path / 'keys.db'}", actions={"t.act": act}) as engine:
+        handle = engine.start_workflow(flow)
+        handle.wait(timeout=30)
+        engine.rerun(handle.execution_id).wait(timeout=30)
+        failing.clear()
+        assert engine.rerun(handle.execution_id).wait(timeout=30).succeeded
+    eid = handle.execution_id
+    assert keys == [f"{eid}/a/0/-/1", f"{eid}/b/0/-/1", f"{eid}.r1/b/0/-/1",
+                    f"{eid}.r2/b/0/-/1"]
+
+
 def test_the_history_keeps_every_rerun(engine: Engine, calls: Calls) -> None:
     execution_id = _failed_run(engine, calls)
     engine.rerun(execution_id).wait(timeout=60)
