@@ -13,14 +13,22 @@ finished, a task that is unknown, never ran or has no run on the route named, an
   reaches it anyway, and two would run that branch twice.
 
 :func:`on_rerun` (the ``RerunRequested`` handler) carries the plan out: the workflow runs
-again; the errors of the rerun tasks are cleared (and a cancel's, and the output's); the
-runs on the rerun path (the candidates and what they led to) are no longer terminal, the
-joins they arrived at wait for them again and the tasks they staged may be staged again;
+again; the errors of the rerun tasks are cleared (and a cancel's, the output's, an
+unreachable join's); the runs on the rerun path (the candidates and what they led to) are
+no longer terminal, the joins they arrived at wait for them again and the tasks they
+staged may be staged again;
 then every candidate gets a new run with the context its first run was staged with (the
 edited parameters set in it) and is dispatched. A with-items rerun keeps the results of its
 items that succeeded, unless it is reset (:mod:`runtime.machine.carry`). Tasks not on the
 rerun path keep their records and what they published, and are not called again. The
-execution keeps each rerun in ``WorkflowState.reruns``.
+execution keeps each rerun in ``WorkflowState.reruns``; the runs a rerun creates carry its
+number (``TaskRun.rerun``: their attempts' idempotency keys name it).
+
+A task named ``task.inner`` (:func:`split_name`) is ``task`` here, rerun inside the
+sub-workflow it called; which sub-workflow executions are continued that way is the
+caller's decision (it reads their journals), given in ``RerunRequested.children``: their
+new runs' first attempt names the execution it continues (``TaskRun.child``,
+:func:`first_child`), which reruns with a request of its own.
 
 Misuse: the caller checks the edited parameters (as at start) and plans first, to refuse
 a bad request before anything is journaled; the handler plans again on the same state (a
