@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 from runtime.commands import RunAction, WorkflowRerun
 from runtime.driver import mock_outcomes, run_sync
 from runtime.errors import RerunRefused
-from runtime.events import ActionCompleted, Event, PauseRequested, RerunRequested, RerunTask
+from runtime.events import (
+    ActionCompleted,
+    CancelRequested,
+    Event,
+    PauseRequested,
+    RerunRequested,
+    RerunTask,
+)
 from runtime.machine import WorkflowState, advance, replay
 from runtime.machine.rerun import plan_rerun, rerun_history
 from runtime.spec import load_workflow
@@ -289,3 +296,17 @@ tasks:
     state, _, sent, _ = finish(record.state, rerun_event())
     assert [c.task for c in sent] == ["left", "joined"]
     assert state.status is WorkflowStatus.SUCCEEDED
+
+
+def test_a_canceled_execution_reruns_what_the_cancel_stopped() -> None:
+    """b was running when the execution was canceled: it reruns, the cancel's error goes."""
+    defn = load_workflow(CHAIN)
+    record = run_sync(defn, {"x": 1}, lambda c: (  # type: ignore[arg-type, return-value]
+        None if c.task == "b" else Outcome.SUCCEEDED, None))
+    assert record.status is WorkflowStatus.RUNNING
+    canceled, _ = advance(record.state, CancelRequested(reason="stop", at=2.0))
+    assert canceled.status is WorkflowStatus.CANCELED
+    assert [r.task for r in plan_rerun(canceled)] == ["b"]
+    state, _, sent, _ = finish(canceled, rerun_event())
+    assert [c.task for c in sent] == ["b", "c"]
+    assert state.status is WorkflowStatus.SUCCEEDED and not state.errors
