@@ -6,6 +6,7 @@ from __future__ import annotations
 import queue
 import textwrap
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -302,3 +303,33 @@ def test_a_rerun_inside_a_sub_workflow_is_recovered_after_a_stop(
     assert result.status is WorkflowStatus.SUCCEEDED, result.errors
     assert [name for name, _, _ in calls.take()] == ["work", "after"]
     assert [r["number"] for r in result.reruns] == [1]
+
+
+def test_a_rerunning_execution_is_not_purged(tmp_path: Path) -> None:
+    """Its record keeps its first end time while it runs again: a purge with a horizon
+    after that time leaves it alone (and its journal)."""
+    release = threading.Event()
+    entered: queue.SimpleQueue[str] = queue.SimpleQueue()
+    failing = {"b"}
+
+    def act(name: str) -> Any:  # not idempotent: it starts once its start is durable
+        if name in failing:
+            raise ActionFailed("not yet")
+        entered.put(name)
+        release.wait(30)
+        return name
+
+    flow = "version: 1.0\ntasks:\n  b:\n    action: t.act\n    input: {name: b}\n"
+    with Engine(store=f"sqlite:///{tmp_path / 'purge.db'}", actions={"t.act": act}) as engine:
+        handle = engine.start_workflow(flow)
+        handle.wait(timeout=30)
+        failing.clear()
+        rerun = engine.rerun(handle.execution_id)
+        assert entered.get(timeout=30) == "b"  # the rerun's request and status are durable
+        try:
+            purged = engine._ask(lambda store: store.purge(finished_before=time.time() + 60))
+            assert purged == 0
+        finally:
+            release.set()
+        assert rerun.wait(timeout=30).succeeded
+        assert engine.record(handle.execution_id).status == "succeeded"
