@@ -23,6 +23,7 @@ def test_rerun_prints_the_execution_and_waits_like_watch(daemon: Served) -> None
     printed = troupe("rerun", execution_id, "--server", daemon.url)
     assert printed.code == 0, printed.err
     assert execution_id in printed.out
+    assert "reruns:\n  #1 " in printed.out and printed.out.rstrip().endswith(" boom@0")
     waited = troupe("rerun", execution_id, "--task", "boom:0", "--wait", "--json",
                     "--server", daemon.url)
     assert waited.code == 1  # it fails again: t.fail always does
