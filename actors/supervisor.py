@@ -13,8 +13,8 @@ the execution fails with an ``engine`` error, every open task run is reported fa
 every attempt, worker, timer and permit is released; the parent is told.
 
 Misuse: never ``ask`` a supervisor from another actor (it would block a mailbox); the API
-thread may ask for :class:`Inspect`, and the engine's for :class:`Hold` (a drain). Never
-touch ``state`` from outside the actor.
+thread may ask for :class:`Inspect` and :class:`~actors.actor_tree.ActorTree`, the engine's
+for :class:`Hold` (a drain). Never touch ``state`` from outside the actor.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ from runtime.store.replaying import Journaled
 from runtime.store.rows import execution_row
 from runtime.values import freeze
 
+from .actor_tree import ActorTree, answer_tree
 from .cancellation import Cancellation, Reaper, stop_ref
 from .config import SupervisorConfig
 from .crew import Crew
@@ -380,8 +381,8 @@ class WorkflowSupervisor(Finishing, CommandExecution, BatchingActor):
 
 
 _QUERIES: dict[type, Callable[[WorkflowSupervisor, Any], Any]] = {
-    Inspect: WorkflowSupervisor._inspect,
-    Hold: WorkflowSupervisor._hold,
+    Inspect: WorkflowSupervisor._inspect, Hold: WorkflowSupervisor._hold,
+    ActorTree: answer_tree,
 }
 """Asks answered with a value (not traced)."""
 

@@ -30,7 +30,7 @@ from starlette.routing import Route
 from runtime.engine import Engine
 from runtime.errors import EngineClosed, StoreError
 
-from . import events, executions, misc, reruns
+from . import events, execution_views, executions, misc, reruns
 from .auth import TokenCheck
 from .errors import ApiError, error_response
 from .metrics import Metrics
@@ -97,6 +97,9 @@ def create_app(engine: Engine, settings: ServerSettings) -> Starlette:
         Route(execution, executions.show, methods=["GET"]),
         Route(execution + "/events", events.events, methods=["GET"]),
         Route(execution + "/trace", events.trace, methods=["GET"]),
+        Route(execution + "/graph", execution_views.graph, methods=["GET"]),
+        Route(execution + "/actors", execution_views.actors, methods=["GET"]),
+        Route(execution + "/timeline", execution_views.timeline, methods=["GET"]),
         Route(execution + "/rerun", reruns.rerun, methods=["POST"]),  # before /{control}
         Route(execution + "/{control:str}", executions.control, methods=["POST"]),
         Route("/api/v1/validate", misc.validate, methods=["POST"]),
