@@ -28,6 +28,7 @@ from runtime.trace.records import (
     ErrorInfo,
     ExecutionRecord,
     ItemRecord,
+    RerunRecord,
     StagedRecord,
     TaskRunRecord,
     TransitionRecord,
@@ -238,6 +239,7 @@ class ExecBuilder:
         "last_mono",
         "parent_execution",
         "parent_task",
+        "reruns",
         "runs",
         "staged",
         "start_mono",
@@ -268,6 +270,7 @@ class ExecBuilder:
         self.item_workers: dict[tuple[str, int | None, int], int] = {}
         self.transitions: list[TransitionRecord] | None = [] if keep_graph else None
         self.staged: list[StagedRecord] | None = [] if keep_graph else None
+        self.reruns: list[RerunRecord] = []
 
     def run(self, ev: TraceEvent) -> RunBuilder | None:
         run = as_int(ev.get("run"))
@@ -313,4 +316,5 @@ class ExecBuilder:
             actors=tuple(actor.freeze(self.execution) for actor in self.actors.values()),
             transitions=tuple(self.transitions or ()),
             staged=tuple(self.staged or ()),
+            reruns=tuple(self.reruns),
         )
