@@ -10,7 +10,9 @@ The journal replayed gives the state as it was (:mod:`runtime.store.replaying`).
   may have run, so it ends with an ``outcome_unknown`` failure the workflow routes like any
   other (a non-idempotent attempt whose start was not journaled never started: it waited
   for a worker, or the fence held it back, so it is sent);
-- a sub-workflow attempt is started again: its child continues from its own journal.
+- a sub-workflow attempt is started again: its child continues from its own journal;
+- the events the journal is continued with (``Journaled.pending``: a rerun's request) are
+  fed last (a finished execution given one runs again instead of answering).
 
 Misuse: call :func:`resume` once, from ``on_start``, instead of starting the execution.
 """
@@ -40,7 +42,10 @@ def resume(supervisor: Any, journaled: Journaled) -> None:
     supervisor.events = list(journaled.events)
     durable = supervisor.durable
     if state.status in WORKFLOW_DONE:
-        supervisor._finish(outcome_so_far(state))
+        if journaled.pending:
+            supervisor._feed(*journaled.pending)
+        else:
+            supervisor._finish(outcome_so_far(state))
         return
     if durable is not None:
         durable.status(state.status.value)
@@ -62,3 +67,5 @@ def resume(supervisor: Any, journaled: Journaled) -> None:
             settled.append(follow_up)
     if settled:
         supervisor._feed(*settled)
+    if journaled.pending:
+        supervisor._feed(*journaled.pending)

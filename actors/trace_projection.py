@@ -31,6 +31,7 @@ from runtime.commands import (
     TransitionEvaluated,
     WorkflowFinished,
     WorkflowPaused,
+    WorkflowRerun,
     WorkflowResumed,
 )
 from runtime.events import TimerKey
@@ -152,6 +153,12 @@ class TraceProjection:
     def _resumed(self, command: WorkflowResumed, state: WorkflowState) -> None:
         self.tracer.emit("workflow.resumed", "wf")
 
+    def _rerun(self, command: WorkflowRerun, state: WorkflowState) -> None:
+        self.tracer.emit("workflow.rerun", "wf", number=command.number,
+                         runs=[{"task": task, "run": run, "rerun_of": first}
+                               for task, run, first in zip(command.tasks, command.runs,
+                                                           command.rerun_of, strict=True)])
+
     # ---- the supervisor's own lines ---------------------------------------------------
 
     def started(self, *, workflow: str, dialect: str, parent: bool,
@@ -231,5 +238,6 @@ _NOTICES: dict[type, _Line] = {
     SizeWarning: TraceProjection._size_warning,
     WorkflowPaused: TraceProjection._paused,
     WorkflowResumed: TraceProjection._resumed,
+    WorkflowRerun: TraceProjection._rerun,
 }
 """Notice type -> the method writing its line."""

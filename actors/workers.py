@@ -144,7 +144,7 @@ class Worker(pykka.ThreadingActor):
             action=command.action or "",
             timeout=command.timeout,
             idempotency_key=idempotency_key(self.execution_id, command.task, command.route,
-                                            command.item, command.attempt),
+                                            command.item, command.attempt, command.rerun),
             on_cancel=on_cancel,
         )
 

@@ -3,7 +3,7 @@
     troupe validate FILE... [--json]
     troupe run FILE [-p key=value ...] [--params-file F] [--json] [--trace PATH] [--store URL]
     troupe recover | executions {list,show,events} | purge   [--store URL]  (runtime.cli_store)
-    troupe submit | list | get | watch | cancel | pause | resume | logs | top   [--server URL]
+    troupe submit | list | get | watch | cancel | pause | resume | rerun | logs | top [--server]
         (the client of ``troupe daemon``: runtime.client.commands; exit 3 when no daemon answers)
     troupe actions [--json]
     troupe daemon [--store URL] [--listen HOST:PORT] [--workflows DIR] ...  (runtime.daemon)
@@ -82,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     from runtime.daemon.command import register as register_daemon
     from runtime.kv.cli import register as register_kv
 
-    register(sub)  # submit, list, get, watch, cancel, pause, resume, logs, top
+    register(sub)  # submit, list, get, watch, cancel, pause, resume, rerun, logs, top
     register_daemon(sub)
     register_kv(sub)  # kv get, set, list, delete
     actions = sub.add_parser("actions", help="list the registered actions")

@@ -34,6 +34,7 @@ __all__ = [
     "TransitionEvaluated",
     "WorkflowFinished",
     "WorkflowPaused",
+    "WorkflowRerun",
     "WorkflowResumed",
     "WorkflowStarted",
     "sub_execution_id",
@@ -83,14 +84,23 @@ class RunAction:
     timeout: float | None = None
     concurrency: int | None = None
     """For with-items: the task's concurrency, so a driver can size its worker pool."""
+    rerun: int = 0
+    """The number of the rerun its run belongs to (0: the first run), for its idempotency
+    key (:func:`runtime.actions.idempotency_key`)."""
+    child: str | None = None
+    """The sub-workflow execution this attempt continues instead of starting one (a
+    rerun's, inside the sub-workflow its first run started: :mod:`runtime.machine.rerun`)."""
 
 
 def sub_execution_id(parent: str, command: RunAction) -> str:
     """The id of the sub-workflow execution a ``RunAction`` of ``parent`` starts.
 
     The same attempt always gets the same id (the parent's id, the task, the run, the item,
-    the attempt after the first), so a recovered parent finds its child's journal.
+    the attempt after the first), so a recovered parent finds its child's journal; an
+    attempt that continues a child (``command.child``: a rerun's) names that one.
     """
+    if command.child is not None:
+        return command.child
     child = f"{parent}.{command.task}.{command.run}"
     if command.item is not None:
         child += f".{command.item}"
@@ -244,6 +254,17 @@ class WorkflowResumed:
 
 
 @record
+class WorkflowRerun:
+    """A finished execution runs again from ``tasks`` (:mod:`runtime.machine.rerun`):
+    ``runs`` are the new runs, ``rerun_of`` the runs they run again (in the same order)."""
+
+    number: int
+    tasks: tuple[str, ...]
+    runs: tuple[int, ...]
+    rerun_of: tuple[int, ...]
+
+
+@record
 class WorkflowFinished:
     """The execution ended; nothing more will happen in it."""
 
@@ -267,5 +288,6 @@ Command = (
     | SizeWarning
     | WorkflowPaused
     | WorkflowResumed
+    | WorkflowRerun
     | WorkflowFinished
 )

@@ -251,6 +251,15 @@ class Engine:
             raise UnknownExecution(execution_id)
         return [decode(row.kind, row.body) for row in rows]
 
+    def rerun(self, execution_id: str, tasks: Any = None, reset: Any = (),
+              parameters: Mapping[str, Any] | None = None, **options: Any) -> WorkflowHandle:
+        """Run a finished execution again from ``tasks`` (default: its failed ones), the
+        with-items tasks in ``reset`` with all their items, with edited ``parameters``;
+        its handle (:mod:`runtime.reruns`; ``RerunRefused`` when it cannot be)."""
+        from runtime.reruns import rerun
+
+        return rerun(self, execution_id, tasks, reset, parameters, **options)
+
     # ---- recovery -----------------------------------------------------------------------
 
     def recover(self, *, actions: Mapping[str, Any] | None = None,

@@ -28,6 +28,7 @@ __all__ = [
     "PackError",
     "ParameterError",
     "ParameterProblem",
+    "RerunRefused",
     "SpecError",
     "TroupeError",
     "ValidationFailed",
@@ -353,6 +354,23 @@ class ExecutionNotRunning(TroupeError):
         self.status = status
         super().__init__(f"execution {execution_id!r} is {status} in the store but not "
                          f"running here (recover it)")
+
+
+class RerunRefused(TroupeError):
+    """A rerun that cannot be done: the execution has not finished (``status``), or a
+    requested task cannot be rerun (``task`` and ``reason``: ``unknown_task``,
+    ``never_ran``, ``bad_route``, ``not_rerun`` for a ``reset`` of a task not rerun,
+    ``nothing_to_rerun``)."""
+
+    def __init__(self, execution_id: str, *, status: str | None = None,
+                 task: str | None = None, reason: str | None = None) -> None:
+        self.execution_id = execution_id
+        self.status = status
+        self.task = task
+        self.reason = reason
+        what = (f"it is {status} (only a finished execution is rerun)" if status is not None
+                else f"task {task!r}: {reason}" if task is not None else f"{reason}")
+        super().__init__(f"execution {execution_id!r} cannot be rerun: {what}")
 
 
 class EngineClosed(TroupeError, RuntimeError):

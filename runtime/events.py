@@ -26,6 +26,8 @@ __all__ = [
     "CancelRequested",
     "Event",
     "PauseRequested",
+    "RerunRequested",
+    "RerunTask",
     "ResumeRequested",
     "TimerFired",
     "TimerKey",
@@ -138,6 +140,37 @@ class ResumeRequested:
     at: float = 0.0
 
 
+@record
+class RerunTask:
+    """One task a rerun names: its name and, optionally, its route (None: every route
+    it ran on)."""
+
+    task: str
+    route: int | None = None
+
+
+@record
+class RerunRequested:
+    """Run a finished execution again from some of its tasks (:mod:`runtime.machine.rerun`).
+
+    ``tasks`` empty: every task that failed without being remediated; ``reset``: with-items
+    tasks whose items all run again (else only the failed ones); ``parameters``: the edited
+    parameters (the whole map after the edit, checked by the caller); ``number``: 1 for the
+    first rerun of the execution, 2 for the next...
+    """
+
+    number: int
+    tasks: tuple[RerunTask, ...] = ()
+    reset: tuple[str, ...] = ()
+    parameters: PMap[str, Any] = pmap()
+    changed: tuple[str, ...] = ()
+    """The parameters the rerun edited (their names)."""
+    children: tuple[str, ...] = ()
+    """The rerun tasks whose sub-workflow execution reruns inside (continued, with a rerun
+    of its own), instead of starting again."""
+    at: float = 0.0
+
+
 Event = (
     WorkflowRequested
     | ActionCompleted
@@ -146,4 +179,5 @@ Event = (
     | CancelRequested
     | PauseRequested
     | ResumeRequested
+    | RerunRequested
 )

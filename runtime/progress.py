@@ -22,6 +22,7 @@ from runtime.commands import (
     TaskStarted,
     WorkflowFinished,
     WorkflowPaused,
+    WorkflowRerun,
     WorkflowResumed,
 )
 from runtime.masking import Masker
@@ -37,6 +38,7 @@ class ProgressEvent:
 
     ``kind`` is one of ``task_started``, ``task_retrying``, ``item_finished``,
     ``task_finished``, ``size_warning``, ``workflow_paused``, ``workflow_resumed``,
+    ``rerun`` (a finished execution runs again: ``status`` running, ``task`` None),
     ``workflow_finished``.
 
     A ``size_warning`` (:mod:`runtime.limits`) has ``size`` and ``limit`` in bytes, and
@@ -106,6 +108,11 @@ def _workflow_resumed(command: Any, execution_id: str, masker: Masker) -> Progre
     return ProgressEvent(kind="workflow_resumed", execution_id=execution_id)
 
 
+def _rerun(command: Any, execution_id: str, masker: Masker) -> ProgressEvent:
+    return ProgressEvent(kind="rerun", execution_id=execution_id,
+                         status=WorkflowStatus.RUNNING)
+
+
 def _workflow_finished(command: Any, execution_id: str, masker: Masker) -> ProgressEvent:
     return ProgressEvent(kind="workflow_finished", execution_id=execution_id,
                          status=command.status)
@@ -119,5 +126,6 @@ _BUILDERS: dict[type, Callable[[Any, str, Masker], ProgressEvent]] = {
     SizeWarning: _size_warning,
     WorkflowPaused: _workflow_paused,
     WorkflowResumed: _workflow_resumed,
+    WorkflowRerun: _rerun,
     WorkflowFinished: _workflow_finished,
 }

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from runtime.commands import ErrorRecord, WorkflowFinished
+from runtime.machine.rerun import rerun_history
 from runtime.masking import Masker
 from runtime.status import TaskStatus, WorkflowStatus
 from runtime.values import thaw
@@ -95,6 +96,8 @@ class ExecutionResult:
     finished_at: datetime | None = None
     events: int = 0
     """How many events the state machine consumed."""
+    reruns: list[dict[str, Any]] = field(default_factory=list)
+    """The execution's reruns, in order (:func:`runtime.machine.rerun.rerun_history`)."""
 
     @property
     def succeeded(self) -> bool:
@@ -156,4 +159,5 @@ def build_result(state: Any, finished: WorkflowFinished, masker: Masker,
         started_at=_time(state.started_at),
         finished_at=_time(state.finished_at),
         events=len(events) if events is not None else state.events,
+        reruns=rerun_history(state),
     )

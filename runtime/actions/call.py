@@ -30,16 +30,19 @@ def _ignore(kill: Callable[[], None]) -> None:
 
 
 def idempotency_key(execution_id: str, task: str, route: int, item: int | None,
-                    attempt: int) -> str:
+                    attempt: int, rerun: int = 0) -> str:
     """The idempotency key of one attempt: ``EXECUTION/TASK/ROUTE/ITEM/ATTEMPT``.
 
     ``ITEM`` is the with-items index, or ``-`` for a task without items; route, item and
     attempt are decimal integers. The format is stable (external systems store these keys):
     it is built only from what the journal holds, so it is the same for the attempt after a
-    crash and recovery, and different for every other attempt (a retry gets a new key). A
-    task name may hold ``/``: split from the right (the last three parts are never names).
+    crash and recovery, and different for every other attempt (a retry gets a new key).
+    ``EXECUTION`` is the execution id, followed by ``.rN`` for the runs of its ``N``-th
+    rerun (``rerun``), so a rerun's attempts never repeat a key of the runs before. A task
+    name may hold ``/``: split from the right (the last three parts are never names).
     """
-    return f"{execution_id}/{task}/{route}/{'-' if item is None else item}/{attempt}"
+    execution = execution_id if not rerun else f"{execution_id}.r{rerun}"
+    return f"{execution}/{task}/{route}/{'-' if item is None else item}/{attempt}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,6 +4,7 @@
     troupe list [--status S] [--workflow W] [--parent ID] [--limit N] [--cursor C] [--all]
     troupe get ID [--json]          troupe watch ID        troupe logs ID
     troupe cancel|pause|resume ID [--json]                 troupe top [--interval S] [--once]
+    troupe rerun ID [--task T[:ROUTE]] [--reset T] [-p k=v] [--wait] [--json]
     (each: [--server URL] [--token-file F]; else $TROUPE_SERVER, $TROUPE_TOKEN)
 
 Exit codes, as ``troupe run``'s: 0 done (``watch``, ``submit --wait``: the execution
@@ -50,6 +51,7 @@ Handler = Callable[[Client, argparse.Namespace, IO[str], IO[str]], int]
 
 def register(sub: Any) -> None:
     """Add the client subcommands to ``troupe``'s subparsers."""
+    from runtime.client.rerun import add_rerun
     from runtime.client.submit import add_submit
     from runtime.client.top import top
 
@@ -59,6 +61,7 @@ def register(sub: Any) -> None:
     common.add_argument("--token-file", metavar="F", help=(
         f"a file holding the daemon's token (default: ${TOKEN_ENV})"))
     add_submit(sub, common)
+    add_rerun(sub, common)
     listing = sub.add_parser("list", parents=[common], help="the daemon's executions, newest first")
     statuses = [s.value for s in WorkflowStatus]
     listing.add_argument("--status", choices=statuses, metavar="STATUS",
@@ -137,6 +140,9 @@ def refusal(exc: DaemonRefused, args: argparse.Namespace) -> list[str]:
             f"troupe: {exc.message}"]
     if exc.code == "bad_parameters":
         return [f"troupe: bad parameters: {exc.message}"]
+    if exc.code == "bad_rerun":
+        return [f"troupe: cannot rerun {args.execution_id}: task {exc.details.get('task')}: "
+                f"{exc.details.get('reason')}"]
     if exc.code == "bad_status":
         return [f"troupe: cannot {args.command} {args.execution_id}: {exc.message}"]
     return [f"troupe: {exc}"]

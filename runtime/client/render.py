@@ -96,6 +96,14 @@ def execution_text(execution: dict[str, Any]) -> str:
               [(t["name"], t.get("route"), t["status"], t.get("attempts"), _items(t),
                 duration(_elapsed(t.get("started_at"), t.get("finished_at"))))
                for t in execution["tasks"]], out, indent="  ")
+    if execution.get("reruns"):
+        out.write("reruns:\n")
+        for rerun in execution["reruns"]:
+            tasks = ", ".join(f"{t['task']}@{t['route']}" for t in rerun["tasks"])
+            extra = "".join(f"; {name}: {', '.join(rerun[name])}"
+                            for name in ("reset", "parameters") if rerun.get(name))
+            out.write(f"  #{rerun['number']} {local_time(epoch(rerun.get('requested_at')))}"
+                      f" {tasks}{extra}\n")
     return out.getvalue()
 
 

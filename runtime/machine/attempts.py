@@ -43,6 +43,8 @@ def emit_attempt(tx: Tx, run: TaskRun, attempt: int, rendered: Any, item: int | 
             item=item,
             timeout=run.timeout,
             concurrency=concurrency,
+            rerun=run.rerun,
+            child=run.child if attempt == 1 and item is None else None,
         )
     )
     if run.timeout:

@@ -34,6 +34,7 @@ from runtime.events import (
     CancelRequested,
     Event,
     PauseRequested,
+    RerunRequested,
     ResumeRequested,
     TimerFired,
     WorkflowRequested,
@@ -47,6 +48,7 @@ from .ending import finish, settle
 from .fields import BAD_RESULT, OUTCOME_UNKNOWN, RESULT_TOO_LARGE
 from .inputs import check_parameters, render_inputs
 from .items import item_returned
+from .rerun import on_rerun
 from .runs import (
     attempt_completed,
     dispatch,
@@ -234,4 +236,6 @@ _TABLE: dict[tuple[str, type], Handler] = {
     (WorkflowStatus.RUNNING.value, PauseRequested): _settled(on_pause),
     (WorkflowStatus.PAUSING.value, ResumeRequested): _settled(on_resume),
     (WorkflowStatus.PAUSED.value, ResumeRequested): _settled(on_resume),
+    **{(s.value, RerunRequested): _settled(on_rerun) for s in
+       (WorkflowStatus.SUCCEEDED, WorkflowStatus.FAILED, WorkflowStatus.CANCELED)},
 }

@@ -44,7 +44,8 @@ def in_flight(state: WorkflowState) -> tuple[RunAction, ...]:
         if progress is None:
             commands.append(RunAction(run=run.id, task=run.task, route=run.route,
                                       attempt=run.attempt, action=run.action, input=run.input,
-                                      timeout=run.timeout))
+                                      timeout=run.timeout, rerun=run.rerun,
+                                      child=run.child if run.attempt == 1 else None))
             continue
         task = state.defn.task(run.task)
         for index, status in enumerate(progress.statuses):
@@ -60,5 +61,5 @@ def in_flight(state: WorkflowState) -> tuple[RunAction, ...]:
             commands.append(RunAction(run=run.id, task=run.task, route=run.route,
                                       attempt=progress.attempt_of(index), action=run.action,
                                       input=rendered, item=index, timeout=run.timeout,
-                                      concurrency=progress.concurrency))
+                                      concurrency=progress.concurrency, rerun=run.rerun))
     return tuple(commands)

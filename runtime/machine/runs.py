@@ -29,6 +29,7 @@ from runtime.status import TaskStatus, WorkflowStatus, is_abended
 from runtime.values import freeze
 
 from .attempts import cancel_attempt, forget_timeout, send_attempt
+from .carry import carried_items
 from .fields import TASK_RUNS_EXCEEDED, action_ref, expr_record, failure_record, number
 from .items import expand_items, item_completed, items_outcome, release_items, send_item
 from .retries import retry_decision, schedule_retry
@@ -86,7 +87,7 @@ def start_run(tx: Tx, run: TaskRun) -> None:
         if task.retry is not None:
             retry_count = int(number(task.retry.count, scope, "retry.count"))
         if task.iteration is not None:
-            progress = expand_items(tx, task, scope)
+            progress = carried_items(tx, run, expand_items(tx, task, scope))
         else:
             progress = None
             rendered = task.input.render(scope) if task.input is not None else None

@@ -23,7 +23,7 @@ from runtime.limits import DEFAULT_LIMITS, Limits
 from runtime.spec.model import WorkflowDef
 from runtime.status import TaskStatus, WorkflowStatus
 
-__all__ = ["ItemsProgress", "JoinBarrier", "TaskRun", "WorkflowState"]
+__all__ = ["ItemsProgress", "JoinBarrier", "RerunEntry", "TaskRun", "WorkflowState"]
 
 ITEM_RUNNING: str = TaskStatus.RUNNING._value_
 """An item in flight, in `ItemsProgress.statuses` (which holds the values of the statuses:
@@ -92,6 +92,15 @@ class TaskRun:
     terminal: bool = False
     source_run: int | None = None
     """The run whose transition staged this one (None for start tasks)."""
+    rerun_of: int | None = None
+    """The run this one runs again (a rerun's, :mod:`runtime.machine.rerun`)."""
+    child: str | None = None
+    """The sub-workflow execution its first attempt continues (a rerun's)."""
+    rerun: int = 0
+    """How many reruns the execution had when this run was created (0: the first run)."""
+    reset_items: bool = False
+    """A rerun of a with-items run that runs all its items again (else only its failed
+    ones)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,6 +114,21 @@ class JoinBarrier:
     ctx: Context | None = None
     fired: bool = False
     last_source_run: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RerunEntry:
+    """One rerun of the execution, as its history keeps it."""
+
+    number: int
+    tasks: tuple[tuple[str, int], ...]
+    """(task, route) of every run it ran again."""
+    runs: tuple[int, ...]
+    """The new runs, in the order of ``tasks``."""
+    reset: tuple[str, ...] = ()
+    parameters: tuple[str, ...] = ()
+    """The names of the parameters it edited."""
+    requested_at: float = 0.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,6 +172,8 @@ class WorkflowState:
     """The size guards, from the ``WorkflowRequested`` event."""
     kv: KvSnapshot = EMPTY_KV
     """The key-value snapshot ``st2kv`` reads, from the ``WorkflowRequested`` event."""
+    reruns: PVector[RerunEntry] = pvector()
+    """The reruns of the execution, in order."""
     held_bytes: int = 0
     """Bytes of the results kept and the values published so far (JSON length,
     :func:`runtime.limits.json_size`), against ``limits.context_*``."""

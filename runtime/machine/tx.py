@@ -36,7 +36,7 @@ from runtime.spec.model import Policies, TaskDef, WorkflowDef
 from runtime.status import TaskStatus, WorkflowStatus
 from runtime.templating import Scope
 
-from .state import ItemsProgress, JoinBarrier, TaskRun, WorkflowState
+from .state import ItemsProgress, JoinBarrier, RerunEntry, TaskRun, WorkflowState
 
 __all__ = ["MIRRORED", "ItemsWork", "Tx", "create_run", "evolve", "fail_workflow"]
 
@@ -138,6 +138,7 @@ class Tx:
     limits: Limits
     held_bytes: int
     kv: KvSnapshot
+    reruns: PVector[RerunEntry]
 
     def __init__(self, state: WorkflowState, at: float, *, item_notices: bool = True) -> None:
         self.base = state
@@ -315,6 +316,7 @@ def create_run(
         pseudo=pseudo,
         source_run=source_run,
         run_on_fail=run_on_fail,
+        rerun=len(tx.reruns),
     )
     tx.runs.append(run)
     tx.latest = tx.latest.set((task, route), run.id)

@@ -30,7 +30,7 @@ from starlette.routing import Route
 from runtime.engine import Engine
 from runtime.errors import EngineClosed, StoreError
 
-from . import events, execution_views, executions, misc
+from . import events, execution_views, executions, misc, reruns
 from .auth import TokenCheck
 from .errors import ApiError, error_response
 from .metrics import Metrics
@@ -100,6 +100,7 @@ def create_app(engine: Engine, settings: ServerSettings) -> Starlette:
         Route(execution + "/graph", execution_views.graph, methods=["GET"]),
         Route(execution + "/actors", execution_views.actors, methods=["GET"]),
         Route(execution + "/timeline", execution_views.timeline, methods=["GET"]),
+        Route(execution + "/rerun", reruns.rerun, methods=["POST"]),  # before /{control}
         Route(execution + "/{control:str}", executions.control, methods=["POST"]),
         Route("/api/v1/validate", misc.validate, methods=["POST"]),
         Route("/api/v1/workflows", misc.workflows, methods=["GET"]),

@@ -75,7 +75,8 @@ EXECUTION = {
                        "output": _nullable({"type": "object"}),
                        "errors": {"type": "array", "items": _ref("ExecutionError")},
                        "tasks": {"type": "array", "items": _ref("Task")},
-                       "started_at": TIME},
+                       "started_at": TIME,
+                       "reruns": {"type": "array", "items": _ref("Rerun")}},
     }],
 }
 EVENT = {
@@ -104,6 +105,28 @@ REPORT = {
     "properties": {"file": _nullable(STR), "valid": {"type": "boolean"},
                    "dialect": _nullable(STR),
                    "diagnostics": {"type": "array", "items": _ref("Diagnostic")}},
+}
+RERUN = {
+    "type": "object",
+    "required": ["number", "tasks", "reset", "parameters", "requested_at"],
+    "properties": {
+        "number": {"type": "integer", "minimum": 1},
+        "tasks": {"type": "array", "items": {
+            "type": "object", "required": ["task", "route", "run", "rerun_of"],
+            "properties": {"task": STR, "route": INT, "run": INT, "rerun_of": INT}}},
+        "reset": {"type": "array", "items": STR},
+        "parameters": {"type": "array", "items": STR, "description": "the names edited"},
+        "requested_at": TIME},
+}
+RERUN_REQUEST = {
+    "type": "object",
+    "properties": {
+        "tasks": {"type": "array", "items": {"oneOf": [
+            {"type": "string", "description": "a task name (NAME:ROUTE for one route)"},
+            {"type": "object", "required": ["task"],
+             "properties": {"task": STR, "route": {"type": "integer", "minimum": 0}}}]}},
+        "reset": {"type": "array", "items": STR},
+        "parameters": {"type": "object"}},
 }
 SUBMIT = {
     "type": "object", "required": ["workflow"],
@@ -195,6 +218,12 @@ PATHS: dict[str, Any] = {
     "/api/v1/executions/{execution_id}/cancel": _control("cancel"),
     "/api/v1/executions/{execution_id}/pause": _control("pause"),
     "/api/v1/executions/{execution_id}/resume": _control("resume"),
+    "/api/v1/executions/{execution_id}/rerun": {"post": {
+        "summary": "Rerun a finished execution from some of its tasks",
+        "operationId": "rerun_execution", "parameters": [ID],
+        "requestBody": {"required": False, "content": _json(_ref("RerunRequest"))},
+        "responses": {**_ok(202, _ref("Summary"), "rerunning"),
+                      **_errors(400, 404, 409, 413, 503)}}},
     "/api/v1/validate": {"post": {
         "summary": "Validate a workflow (troupe validate --json)", "operationId": "validate",
         "requestBody": {"required": True, "content": _json({
@@ -297,7 +326,7 @@ DOCUMENT: dict[str, Any] = {
         "schemas": {"Summary": SUMMARY, "Execution": EXECUTION, "Task": TASK,
                     "ExecutionError": EXEC_ERROR, "Event": EVENT, "Error": ERROR,
                     "Diagnostic": DIAGNOSTIC, "Report": REPORT, "Submit": SUBMIT,
-                    **VIEW_SCHEMAS},
+                    "Rerun": RERUN, "RerunRequest": RERUN_REQUEST, **VIEW_SCHEMAS},
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
     },
     "security": [{"bearer": []}],

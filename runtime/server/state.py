@@ -36,7 +36,17 @@ from .logs import LogCache
 from .settings import ServerSettings
 from .trace_views import TraceViews
 
-__all__ = ["ServerState", "Submission"]
+__all__ = ["ServerState", "Submission", "bad_parameters"]
+
+
+def bad_parameters(exc: ParameterError) -> ApiError:
+    """The 400 ``bad_parameters`` of parameters the workflow refuses (a start's, a
+    rerun's): what is missing, unknown, and every value's problem."""
+    return ApiError(400, "bad_parameters", str(exc), missing=list(exc.missing),
+                    unknown=list(exc.unknown), problems=[
+                        {"parameter": p.parameter, "path": list(p.path),
+                         "validator": p.validator, "message": p.message}
+                        for p in exc.problems])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,11 +131,7 @@ class ServerState:
             raise ApiError(400, "invalid_workflow", "the workflow has errors",
                            diagnostics=[d.to_json() for d in exc.diagnostics]) from None
         except ParameterError as exc:
-            raise ApiError(400, "bad_parameters", str(exc), missing=list(exc.missing),
-                           unknown=list(exc.unknown), problems=[
-                               {"parameter": p.parameter, "path": list(p.path),
-                                "validator": p.validator, "message": p.message}
-                               for p in exc.problems]) from None
+            raise bad_parameters(exc) from None
         except WorkflowFileError as exc:
             raise ApiError(400, "unknown_workflow", str(exc)) from None
         return self.engine.wait_recorded(execution_id)

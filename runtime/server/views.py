@@ -49,6 +49,8 @@ def summary_json(row: ExecutionRow, log: ProgressLog | None = None) -> dict[str,
     finished = row.finished_at
     if finished is None and log is not None and log.finished:
         finished = log.state.finished_at
+    if log is not None and log.consumed and not log.finished:
+        finished = None  # a rerun runs again: its record keeps its first end until the next
     return {"id": row.id, "workflow": row.workflow, "status": status_of(row, log),
             "created_at": rfc3339(row.created_at), "finished_at": rfc3339(finished),
             "parent": row.parent, "parent_task": row.parent_task}
@@ -72,6 +74,8 @@ def execution_json(row: ExecutionRow, log: ProgressLog) -> dict[str, Any]:
                    "items": _items(runs[t.run].items) if t.items is not None else None}
                   for t in result.tasks],
         "started_at": rfc3339(state.started_at),
+        "reruns": [{**entry, "requested_at": rfc3339(entry["requested_at"])}
+                   for entry in result.reruns],
     }
 
 

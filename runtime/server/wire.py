@@ -32,8 +32,9 @@ def json_response(content: Any, status: int = 200) -> JSON:
     return JSON(content, status_code=status)
 
 
-async def read_json(request: Request, limit: int) -> dict[str, Any]:
-    """The request's JSON object (413 beyond ``limit`` bytes, 400 if not a JSON object)."""
+async def read_json(request: Request, limit: int, *, optional: bool = False) -> dict[str, Any]:
+    """The request's JSON object (413 beyond ``limit`` bytes, 400 if not a JSON object;
+    ``optional``: an empty body is ``{}``)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise ApiError(413, "too_large", f"the request body is over {limit} bytes",
@@ -46,6 +47,8 @@ async def read_json(request: Request, limit: int) -> dict[str, Any]:
             raise ApiError(413, "too_large", f"the request body is over {limit} bytes",
                            limit=limit)
         chunks.append(chunk)
+    if optional and not b"".join(chunks).strip():
+        return {}
     try:
         body = json.loads(b"".join(chunks) or b"null")
     except (ValueError, UnicodeDecodeError) as exc:

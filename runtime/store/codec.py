@@ -26,6 +26,8 @@ from runtime.events import (
     AttemptReturned,
     CancelRequested,
     PauseRequested,
+    RerunRequested,
+    RerunTask,
     ResumeRequested,
     TimerFired,
     TimerKey,
@@ -43,7 +45,8 @@ __all__ = ["KINDS", "decode", "encode"]
 
 KINDS: dict[str, type] = {kind.__name__: kind for kind in (
     WorkflowRequested, ActionCompleted, AttemptReturned, TimerFired, CancelRequested,
-    PauseRequested, ResumeRequested, AttemptStarted, TimerArmed, TimerCleared)}
+    PauseRequested, ResumeRequested, AttemptStarted, TimerArmed, TimerCleared,
+    RerunRequested)}
 """Every record a journal holds, by the name it is stored under."""
 
 
@@ -109,7 +112,27 @@ def _kv_fields(value: KvSnapshot) -> Any:
                       for (scope, key), (text, secret) in sorted(value.pairs.items())]}
 
 
+def _rerun_tasks_fields(value: tuple[RerunTask, ...]) -> Any:
+    return [{"task": t.task, "route": t.route} for t in value]
+
+
+def _rerun_tasks(value: Any) -> tuple[RerunTask, ...]:
+    return tuple(RerunTask(task=t["task"], route=t["route"]) for t in value)
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _plain_tuple(value: tuple[Any, ...]) -> Any:
+    """A tuple of rerun tasks or of names, written as a list."""
+    if value and type(value[0]) is RerunTask:
+        return _rerun_tasks_fields(value)
+    return list(value)
+
+
 _WRITERS: dict[type, Callable[[Any], Any]] = {
+    tuple: _plain_tuple,
     TimerKey: _timer_key_fields,
     Limits: _limits_fields,
     KvSnapshot: _kv_fields,
@@ -152,6 +175,11 @@ _DECODERS: dict[str, Callable[[Any], Any]] = {
     "reason": _same,
     "force": _same,
     "error": _same,
+    "number": _same,
+    "tasks": _rerun_tasks,
+    "reset": _names,
+    "changed": _names,
+    "children": _names,
 }
 """How a field comes back, by name (the journal's records share their field names); any
 other field is data, frozen."""

@@ -100,7 +100,8 @@ class MemoryStore:
     def purge(self, *, finished_before: float) -> int:
         """Forget finished executions that finished before ``finished_before``."""
         gone = [r.id for r in self._executions.values()
-                if r.finished_at is not None and r.finished_at < finished_before]
+                if r.finished_at is not None and r.finished_at < finished_before
+                and r.status not in UNFINISHED]  # a rerun runs again: kept
         for execution_id in gone:
             key = self._executions.pop(execution_id).idempotency_key
             if key:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from .base import ExecutionRow
+from .base import UNFINISHED, ExecutionRow
 
 __all__ = [
     "COUNT_BY_STATUS",
@@ -147,7 +147,10 @@ SELECT_ENTRIES = (
     "ORDER BY seq"
 )
 
-_FINISHED_BEFORE = "finished_at IS NOT NULL AND finished_at < ?"
+_FINISHED_BEFORE = ("finished_at IS NOT NULL AND finished_at < ? AND status NOT IN ("
+                    + ", ".join(f"'{status}'" for status in UNFINISHED) + ")")
+"""Finished before the horizon, and finished now (a rerun keeps its first end time while
+it runs again: it is not purged then)."""
 DELETE_ENTRIES = (
     f"DELETE FROM entries WHERE execution_id IN (SELECT id FROM executions WHERE "
     f"{_FINISHED_BEFORE})"

@@ -25,6 +25,7 @@ from runtime.trace.records import (
     RUNNING,
     ErrorInfo,
     ExecutionRecord,
+    RerunRecord,
     StagedRecord,
     TransitionRecord,
 )
@@ -69,6 +70,7 @@ class TraceAggregator:
             "task.finished": self._task_finished,
             "transition.evaluated": self._transition,
             "task.staged": self._staged,
+            "workflow.rerun": self._rerun,
         }
 
     def feed_all(self, events: Iterable[TraceEvent]) -> TraceAggregator:
@@ -293,6 +295,17 @@ class TraceAggregator:
                 error=as_str(ev.get("error")),
             )
         )
+
+    def _rerun(self, ex: ExecBuilder, ev: TraceEvent, mono: float) -> None:
+        """A finished execution runs again: it is no longer finished."""
+        ex.finished = False
+        ex.status = RUNNING
+        runs = ev.get("runs")
+        for entry in runs if isinstance(runs, list) else ():
+            if isinstance(entry, dict):
+                ex.reruns.append(RerunRecord(
+                    mono=mono, number=as_int(ev.get("number")), task=str(entry.get("task")),
+                    run=as_int(entry.get("run")), rerun_of=as_int(entry.get("rerun_of"))))
 
     def _staged(self, ex: ExecBuilder, ev: TraceEvent, mono: float) -> None:
         if ex.staged is None:

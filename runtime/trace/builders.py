@@ -29,6 +29,7 @@ from runtime.trace.records import (
     ErrorInfo,
     ExecutionRecord,
     ItemRecord,
+    RerunRecord,
     StagedRecord,
     TaskRunRecord,
     TransitionRecord,
@@ -243,6 +244,7 @@ class ExecBuilder:
         "last_mono",
         "parent_execution",
         "parent_task",
+        "reruns",
         "runs",
         "staged",
         "start_mono",
@@ -275,6 +277,7 @@ class ExecBuilder:
         """Items in flight (seen, not finished: ``detail`` traces) -> ``mono`` first seen."""
         self.transitions: list[TransitionRecord] | None = [] if keep_graph else None
         self.staged: list[StagedRecord] | None = [] if keep_graph else None
+        self.reruns: list[RerunRecord] = []
 
     def run(self, ev: TraceEvent) -> RunBuilder | None:
         run = as_int(ev.get("run"))
@@ -336,4 +339,5 @@ class ExecBuilder:
             actors=tuple(actor.freeze(self.execution) for actor in self.actors.values()),
             transitions=tuple(self.transitions or ()),
             staged=tuple(self.staged or ()),
+            reruns=tuple(self.reruns),
         )

@@ -32,6 +32,7 @@ __all__ = [
     "ErrorInfo",
     "ExecutionRecord",
     "ItemRecord",
+    "RerunRecord",
     "StagedRecord",
     "TaskRunRecord",
     "TransitionRecord",
@@ -228,6 +229,18 @@ class StagedRecord:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RerunRecord:
+    """One run of a ``workflow.rerun`` line: rerun ``number`` ran ``task`` again as run
+    ``run``, a rerun of run ``rerun_of``."""
+
+    mono: float
+    number: int | None
+    task: str
+    run: int | None
+    rerun_of: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ExecutionRecord:
     """Everything aggregated about one execution."""
 
@@ -253,6 +266,7 @@ class ExecutionRecord:
     actors: tuple[ActorRecord, ...] = ()
     transitions: tuple[TransitionRecord, ...] = ()
     staged: tuple[StagedRecord, ...] = ()
+    reruns: tuple[RerunRecord, ...] = ()
 
     @property
     def start_time(self) -> str | None:

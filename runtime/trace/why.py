@@ -34,7 +34,8 @@ class WhyStep:
 
     ``kind`` is ``run`` (a task run), ``staged`` (a ``task.staged`` line), ``transition``
     (a ``transition.evaluated`` line), ``start`` (nothing staged the run above: a start
-    task), ``seen`` (a run explained earlier in the chain), ``missing`` (a source run the
+    task), ``rerun`` (the run above ran again in a rerun: its first run, below, explains
+    it), ``seen`` (a run explained earlier in the chain), ``missing`` (a source run the
     trace lacks), ``not_started`` (the task never started), ``unfinished`` (a run that
     never finished) or ``unreached`` (no transition targeted the task).
     """
@@ -84,6 +85,9 @@ class WhyStep:
                 f" (run {d['source_run']}, {d['source_status']}): when {when} -> {result}"
                 f"{published}{error}"
             )
+        if self.kind == "rerun":
+            return (f"{where} (run {self.run}) ran again in rerun #{d['number']}, "
+                    f"a rerun of run {d['rerun_of']}")
         if self.kind == "start":
             return f"{where} is a start task: nothing staged it"
         if self.kind == "seen":
@@ -141,6 +145,7 @@ class _Walker:
         self.runs = {run.run: run for run in record.task_runs}
         self.steps: list[WhyStep] = []
         self.visited: set[int] = set()
+        self.reruns = {rerun.run: rerun for rerun in record.reruns}
 
     def transition_step(self, tr: TransitionRecord, target: str, depth: int) -> WhyStep:
         source = self.runs.get(tr.run) if tr.run is not None else None
@@ -191,6 +196,14 @@ class _Walker:
             return
         self.visited.add(run.run)
         self.steps.append(_run_step(run, depth, self.base))
+        rerun = self.reruns.get(run.run)
+        if rerun is not None:
+            self.steps.append(WhyStep(depth=depth + 1, kind="rerun", task=run.task,
+                                      route=run.route, run=run.run,
+                                      data={"number": rerun.number,
+                                            "rerun_of": rerun.rerun_of}))
+            self.source(rerun.rerun_of, depth + 2)
+            return
         start = run.start_mono if run.start_mono is not None else math.inf
         after = self.previous_start(run)
         staged = [
