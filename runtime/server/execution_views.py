@@ -9,36 +9,42 @@ its journal (:mod:`runtime.graph_view`). The actor tree is asked of the running 
 by message (:meth:`runtime.handle.WorkflowHandle.actor_tree`, ``live`` true, mailbox depths);
 once the execution ended, or when this daemon does not run it, it is rebuilt from the trace
 (:func:`runtime.actor_view.trace_node`, ``live`` false, ``mailbox`` null), else from the
-journal's state (task runs only). The timeline reads the trace
-(:mod:`runtime.trace.timeline_groups`); 404 ``no_trace`` without one. A sub-workflow's
-views are its own (its trace lines are in its top execution's file).
+journals of it and its sub-workflows (:mod:`runtime.server.journal_tree`). The
+timeline reads the trace (:mod:`runtime.trace.timeline_groups`); 404 ``no_trace`` without
+one. A sub-workflow's views are its own (its trace lines are in its top execution's file).
 
-Misuse: every view is read-only; a finished execution's trace views are cached by the
-file's size and time, a running one's are rebuilt at each request (poll them no faster
-than the console's live updates).
+The trace is read incrementally (:mod:`runtime.server.trace_views`: per trace file, the
+offset read and the state built from it, a few files kept): a request reads only the lines
+appended since the previous one. A running execution's timeline draws what has not
+finished up to the request's time.
+
+Misuse: every view is read-only; a running execution's timeline is rebuilt (from the state
+kept, not from the file) at each request: poll it no faster than the console's live
+updates.
 """
 
 from __future__ import annotations
 
 import functools
-from pathlib import Path
+import time
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from runtime.actor_view import live_node, trace_node
+from runtime.actor_view import trace_node
 from runtime.errors import ExecutionNotRunning, UnknownExecution
 from runtime.graph_view import graph_json
+from runtime.status import WORKFLOW_DONE
 from runtime.store import ExecutionRow
-from runtime.trace.model import load_execution
-from runtime.trace.reader import AmbiguousExecution, ExecutionNotFound, TraceFormatError
+from runtime.trace.model import LoadedExecution
 from runtime.trace.timeline_groups import grouped_timeline
 from runtime.trace.tree import build_tree
 
 from .errors import ApiError
 from .executions import the_row
+from .journal_tree import journal_tree
 from .state import ServerState
 from .wire import json_response
 
@@ -67,13 +73,10 @@ async def actors(request: Request) -> Response:
     if live is not None:
         return json_response({"live": True, "root": live})
     path = state.settings.trace_path(top.id)
-    traced = await run_in_threadpool(_traced, path, row.id, "actors") if path else None
+    traced = await state.traces.view(path, row.id, "actors", _actors) if path else None
     if traced is not None:
         return json_response({"live": False, "root": traced})
-    log = await state.logs.refreshed(row)
-    root = live_node(log.state, kind="supervisor", workflow=row.workflow, mailbox=0,
-                     workers=(), waiting={}, subs={})
-    return json_response({"live": False, "root": _no_mailbox(root)})
+    return json_response({"live": False, "root": await journal_tree(state, row)})
 
 
 async def timeline(request: Request) -> Response:
@@ -82,7 +85,9 @@ async def timeline(request: Request) -> Response:
     row = await the_row(state, request.path_params["execution_id"])
     top = await _top(state, row)
     path = state.settings.trace_path(top.id)
-    data = await run_in_threadpool(_traced, path, row.id, "timeline") if path else None
+    now = None if row.status in WORKFLOW_DONE else time.time()  # the request's, if it runs
+    data = await state.traces.view(path, row.id, "timeline",
+                                   functools.partial(_timeline, now=now)) if path else None
     if data is None:
         raise ApiError(404, "no_trace", "no trace of this execution (the daemon writes one "
                        "per execution started with a trace directory)", execution_id=row.id)
@@ -119,31 +124,16 @@ def _find(node: dict[str, Any], execution_id: str) -> dict[str, Any] | None:
     return None
 
 
-def _no_mailbox(node: dict[str, Any]) -> dict[str, Any]:
-    return {**node, "mailbox": None, "children": [_no_mailbox(c) for c in node["children"]]}
+def _actors(loaded: LoadedExecution) -> tuple[dict[str, Any], bool]:
+    """A worker thread: the actor tree the trace tells (answered again while it stays)."""
+    return trace_node(build_tree(loaded)), True
 
 
-def _traced(path: Path, execution_id: str, view: str) -> Any:
-    """A worker thread: ``view`` of ``execution_id`` from the trace file (None: no trace,
-    or the execution is not in it yet)."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return _from_trace(str(path), execution_id, view, stat.st_size, stat.st_mtime_ns)
-
-
-def _skip(error: TraceFormatError) -> None:
-    """A malformed line (a running execution's last line may be half written): skipped."""
-
-
-@functools.lru_cache(maxsize=16)
-def _from_trace(path: str, execution_id: str, view: str, size: int, mtime: int) -> Any:
-    """The view, cached while the file stays the same (``size``, ``mtime``)."""
-    try:
-        loaded = load_execution(path, execution_id, item_details=view == "timeline",
-                                on_error=_skip, max_errors=1 << 30)
-    except (ExecutionNotFound, AmbiguousExecution):  # not in the file (yet)
-        return None
-    tree = build_tree(loaded)
-    return grouped_timeline(tree) if view == "timeline" else trace_node(tree)
+def _timeline(loaded: LoadedExecution, *, now: float | None) -> tuple[dict[str, Any], bool]:
+    """A worker thread: the timeline, running bars up to ``now`` (wall clock; None: the last
+    line) when the execution runs (answered again only once it finished)."""
+    record = loaded.record
+    mono = None
+    if now is not None and record.start_ts is not None:
+        mono = record.start_mono + (now - record.start_ts)
+    return grouped_timeline(build_tree(loaded), now=mono), record.finished

@@ -266,7 +266,7 @@ ACTOR_NODE = {
         "kind": {"type": "string", "enum": ["supervisor", "task", "item", "subworkflow"]},
         "children": {"type": "array", "items": _ref("ActorNode")},
         "execution": STR, "route": _nullable(INT), "run": INT, "item": INT,
-        "worker": _nullable(INT), "omitted": INT,
+        "worker": _nullable(INT), "omitted": INT, "subworkflows_omitted": BOOL,
         "items": {"type": "object", "properties": dict.fromkeys(
             ("total", "done", "failed", "running", "waiting", "shown"), INT)},
     },
@@ -279,21 +279,22 @@ LANE = {"type": "object", "required": ["worker", "spans"],
 TIMELINE_ROW = {
     "type": "object",
     "required": ["kind", "label", "depth", "execution", "start", "duration", "status",
-                 "items"],
+                 "running", "items"],
     "properties": {
         "kind": {"type": "string", "enum": ["task", "execution"]}, "label": STR,
         "depth": INT, "execution": STR, "task": _nullable(STR), "route": _nullable(INT),
         "run": _nullable(INT), "item": _nullable(INT), "start": NUM, "duration": NUM,
-        "status": STR,
+        "status": STR, "running": BOOL,
         "items": _nullable({"type": "object", "required": ["total", "lanes"], "properties": {
             "total": INT, "succeeded": INT, "failed": INT, "canceled": INT,
             "p50": _nullable(NUM), "p95": _nullable(NUM), "max": _nullable(NUM),
             "lanes": {"type": "array", "items": LANE}}}),
     },
 }
-TIMELINE = {"type": "object", "required": ["execution", "workflow", "status", "total", "rows"],
+TIMELINE = {"type": "object",
+            "required": ["execution", "workflow", "status", "total", "now", "running", "rows"],
             "properties": {"execution": STR, "workflow": _nullable(STR), "status": STR,
-                           "total": NUM,
+                           "total": NUM, "now": NUM, "running": BOOL,
                            "rows": {"type": "array", "items": _ref("TimelineRow")}}}
 
 

@@ -34,6 +34,7 @@ from .catalog import Catalog, looks_like_name
 from .errors import ApiError
 from .logs import LogCache
 from .settings import ServerSettings
+from .trace_views import TraceViews
 
 __all__ = ["ServerState", "Submission", "bad_parameters"]
 
@@ -77,6 +78,8 @@ class ServerState:
         self.action_exists = exists
         self.catalog = Catalog(settings.workflows_dir, exists)
         self.logs = LogCache(engine, settings.cached_logs)
+        self.traces = TraceViews()
+        """The trace files read incrementally, for the execution views."""
         self.submitting: dict[str, asyncio.Future[ExecutionRow]] = {}
 
     def reload(self) -> None:

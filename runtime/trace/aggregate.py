@@ -104,14 +104,25 @@ class TraceAggregator:
                 builder.first_mono = min(builder.first_mono, mono)
                 builder.last_mono = max(builder.last_mono, mono)
             if self._item_details:
-                item = ev.get("item")
-                if isinstance(item, int) and not isinstance(item, bool):
-                    ref = parse_actor(actor)
-                    if ref.worker is not None and ref.task is not None:
-                        ex.item_workers[(ref.task, ref.route, item)] = ref.worker
+                self._item_seen(ex, ev, actor, mono)
         handler = self._handlers.get(ev["event"])
         if handler is not None:
             handler(ex, ev, mono)
+
+    @staticmethod
+    def _item_seen(ex: ExecBuilder, ev: TraceEvent, actor: str, mono: float) -> None:
+        """A line naming an item: its worker, and when it was first sent (the ``detail``
+        level's ``message.sent`` of ``Perform`` by the supervisor, which precedes its
+        ``item.finished``; a worker's lines may follow it) until ``item.finished``."""
+        item = ev.get("item")
+        if not isinstance(item, int) or isinstance(item, bool):
+            return
+        ref = parse_actor(actor)
+        if ref.worker is not None and ref.task is not None:
+            ex.item_workers[(ref.task, ref.route, item)] = ref.worker
+        task = ev.get("task")
+        if isinstance(task, str) and ev["event"] == "message.sent" and ev.get("msg") == "Perform":
+            ex.item_started.setdefault((task, as_int(ev.get("route")), item), mono)
 
     def records(self) -> list[ExecutionRecord]:
         """Return one record per execution seen, in order of first appearance."""
@@ -237,6 +248,7 @@ class TraceAggregator:
             run.d_index.append(index)
             run.d_start.append(mono - duration)
             run.d_status.append(status_code(status))
+            ex.item_started.pop((run.task, run.route, index), None)
             worker = ex.item_workers.pop((run.task, run.route, index), None)
             named = ev.get("worker")
             if worker is None and isinstance(named, str):

@@ -16,6 +16,7 @@ grows), never write them to a file.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Sequence
 
 from runtime.status import TaskStatus
 from runtime.trace.fields import as_int
@@ -110,8 +111,10 @@ class RunBuilder:
         self.d_status: array[int] | None = None
         self.d_worker: array[int] | None = None
 
-    def freeze(self, execution: str, last_mono: float) -> TaskRunRecord:
-        """The run's record; a running run's duration is measured up to ``last_mono``."""
+    def freeze(self, execution: str, last_mono: float,
+               flying: Sequence[ItemRecord] = ()) -> TaskRunRecord:
+        """The run's record; a running run's duration is measured up to ``last_mono``;
+        ``flying``: its items in flight (kept with the item details)."""
         duration = self.final_duration
         if duration is None and self.start_mono is not None:
             duration = max(0.0, (self.end_mono or last_mono) - self.start_mono)
@@ -140,13 +143,14 @@ class RunBuilder:
             items_canceled=self.items_canceled,
             item_durations=None if self.durations is None else Distribution.of(self.durations),
             item_values=None if self.durations is None else _frozen_floats(self.durations),
-            item_details=self._item_details(),
+            item_details=self._item_details(flying),
         )
 
-    def _item_details(self) -> tuple[ItemRecord, ...] | None:
-        """The kept items by index, or ``None`` when item details were not asked for."""
+    def _item_details(self, flying: Sequence[ItemRecord]) -> tuple[ItemRecord, ...] | None:
+        """The kept items by index (those in flight too), or ``None`` when item details were
+        not asked for (or none was seen yet)."""
         if self.d_index is None:
-            return None
+            return tuple(sorted(flying, key=lambda item: item.index)) if flying else None
         assert self.d_start is not None and self.d_status is not None
         assert self.d_worker is not None and self.durations is not None
         items = (
@@ -159,7 +163,7 @@ class RunBuilder:
             )
             for i in range(len(self.d_index))
         )
-        return tuple(sorted(items, key=lambda item: item.index))
+        return tuple(sorted((*items, *flying), key=lambda item: item.index))
 
 
 class ActorBuilder:
@@ -235,6 +239,7 @@ class ExecBuilder:
         "finished",
         "first_mono",
         "first_ts",
+        "item_started",
         "item_workers",
         "last_mono",
         "parent_execution",
@@ -268,6 +273,8 @@ class ExecBuilder:
         self.runs: dict[int, RunBuilder] = {}
         self.actors: dict[str, ActorBuilder] = {}
         self.item_workers: dict[tuple[str, int | None, int], int] = {}
+        self.item_started: dict[tuple[str, int | None, int], float] = {}
+        """Items in flight (seen, not finished: ``detail`` traces) -> ``mono`` first seen."""
         self.transitions: list[TransitionRecord] | None = [] if keep_graph else None
         self.staged: list[StagedRecord] | None = [] if keep_graph else None
         self.reruns: list[RerunRecord] = []
@@ -282,13 +289,29 @@ class ExecBuilder:
             builder = self.runs[run] = RunBuilder(run, task, as_int(ev.get("route")))
         return builder
 
+    def _in_flight(self) -> dict[int, list[ItemRecord]]:
+        """Run -> its items in flight (``running``, measured up to the last line seen), each
+        given to the latest unfinished run of its task and route."""
+        open_runs = {(b.task, b.route): key for key, b in sorted(self.runs.items())
+                     if not b.finished}
+        flying: dict[int, list[ItemRecord]] = {}
+        for (task, route, item), start in self.item_started.items():
+            run = open_runs.get((task, route))
+            if run is not None:
+                flying.setdefault(run, []).append(ItemRecord(
+                    index=item, status=RUNNING, duration=max(0.0, self.last_mono - start),
+                    start_mono=start, worker=self.item_workers.get((task, route, item))))
+        return flying
+
     def freeze(self) -> ExecutionRecord:
         start_mono = self.start_mono if self.start_mono is not None else self.first_mono
         duration = self.duration
         if duration is None:
             duration = max(0.0, self.last_mono - start_mono)
+        flying = self._in_flight()
         runs = tuple(
-            self.runs[key].freeze(self.execution, self.last_mono) for key in sorted(self.runs)
+            self.runs[key].freeze(self.execution, self.last_mono, flying.get(key, ()))
+            for key in sorted(self.runs)
         )
         if self.finished:
             error_count = len(self.errors)

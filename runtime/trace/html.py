@@ -225,6 +225,8 @@ class _Page:
             "status": record.status,
             "start_time": record.start_time,
             "duration_ms": _ms(record.duration),
+            "running": not record.finished,
+            "now_ms": _ms(record.last_mono - base),
             "errors": [
                 {"kind": e.kind, "task": e.task, "route": e.route, "message": e.message}
                 for e in record.errors

@@ -66,6 +66,8 @@ class _SpanBuilder:
         self.received: dict[tuple[str, int], tuple[str, float, str]] = {}
         self.workers: dict[tuple[str, str, int | None, int], str] = {}
         self.open_runs: dict[tuple[str, int], tuple[str, int | None, float, str | None]] = {}
+        self.in_flight: dict[tuple[str, str, int | None, int], tuple[float, int | None]] = {}
+        """Items sent (``detail`` lines), not finished -> (``mono`` first sent, run)."""
         self.last_mono: dict[str, float] = {}
 
     def feed(self, ev: TraceEvent) -> Span | Flow | None:
@@ -82,6 +84,11 @@ class _SpanBuilder:
             ref = parse_actor(actor)
             if ref.worker is not None and ref.task is not None:
                 self.workers[(execution, ref.task, ref.route, item)] = actor
+            task = ev.get("task")
+            if isinstance(task, str) and kind == "message.sent" and ev.get("msg") == "Perform":
+                # the supervisor's send precedes item.finished (a worker's lines may follow)
+                key = (execution, task, as_int(ev.get("route")), item)
+                self.in_flight.setdefault(key, (mono, as_int(ev.get("run"))))
         if kind == "message.handled":
             duration = as_float(ev.get("duration")) or 0.0
             return Span(
@@ -172,6 +179,7 @@ class _SpanBuilder:
         duration = max(0.0, as_float(ev.get("duration")) or 0.0)
         where = None
         if item is not None:
+            self.in_flight.pop((execution, task, route, item), None)
             where = self.workers.pop((execution, task, route, item), None)
         named = ev.get("worker")
         if where is None and isinstance(named, str):
@@ -191,6 +199,26 @@ class _SpanBuilder:
         )
 
     def still_open(self) -> Iterator[Span]:
+        """Task runs and items still open, up to the last line read (of any execution)."""
+        now = max(self.last_mono.values(), default=0.0)
+        runs = {(execution, task, route): run
+                for (execution, run), (task, route, _, _) in self.open_runs.items()}
+        for (execution, task, route, item), (start, run) in self.in_flight.items():
+            if (execution, task, route) in runs:
+                yield Span(
+                    execution=execution,
+                    actor=self.workers.get((execution, task, route, item))
+                    or task_actor_path(task, route),
+                    kind="item",
+                    name=f"{task}[{item}]",
+                    start=start,
+                    duration=max(0.0, now - start),
+                    status=RUNNING,
+                    task=task,
+                    route=route,
+                    run=run if run is not None else runs[(execution, task, route)],
+                    item=item,
+                )
         for (execution, run), (task, route, start, action) in self.open_runs.items():
             yield Span(
                 execution=execution,
@@ -198,7 +226,7 @@ class _SpanBuilder:
                 kind="task",
                 name=f"{task}@{route}",
                 start=start,
-                duration=max(0.0, self.last_mono.get(execution, start) - start),
+                duration=max(0.0, now - start),
                 status=RUNNING,
                 task=task,
                 route=route,
@@ -214,8 +242,8 @@ def iter_spans(events: Iterable[TraceEvent]) -> Iterator[Span | Flow]:
     span at its ``task.started`` (else ``task.finished`` minus ``duration``); an item span
     ends at its ``item.finished`` and sits on the worker that handled it when known. A flow
     is yielded once both its ``message.sent`` and ``message.received`` were seen (either
-    order). Task runs still open at the end are yielded last, up to their execution's last
-    line, with status ``running``.
+    order). Task runs and items (seen on ``detail`` lines) still open at the end are yielded
+    last, up to the last line read, with status ``running``.
     """
     builder = _SpanBuilder()
     for ev in events:

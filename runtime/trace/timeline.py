@@ -2,9 +2,11 @@
 
 :func:`build_timeline` flattens an :class:`runtime.trace.tree.ExecutionTree` into rows with
 start offsets and durations (sub-workflows appear as a row followed by their own task runs,
-indented); :func:`render_timeline` draws each row's bar scaled to a total width, with the
-start offset, duration and status as labels. Bars: ``█`` succeeded, ``▒`` failed or timed
-out, ``░`` running or canceled.
+indented). A row that has not finished (a task run, an item in flight, a sub-workflow) is
+``running`` and drawn up to ``now``: the last trace line of the tree unless the caller
+knows a later time (the console passes its request's). :func:`render_timeline` draws each
+row's bar scaled to a total width, with the start offset, duration and status as labels.
+Bars: ``█`` succeeded, ``▒`` failed or timed out, ``░`` running or canceled.
 
 Misuse: do not read sub-millisecond detail off the bars (one column is ``total / width``);
 use ``--json`` for exact numbers. Do not render a timeline of items for huge with-items runs
@@ -13,12 +15,14 @@ expecting a readable chart (it is one row per item).
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import shutil
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 from runtime.trace.formatting import format_duration, format_offset
-from runtime.trace.records import FAILED_STATUSES
+from runtime.trace.records import FAILED_STATUSES, RUNNING
 from runtime.trace.tree import ExecutionTree
 
 __all__ = [
@@ -48,6 +52,8 @@ class TimelineRow:
     route: int | None = None
     run: int | None = None
     item: int | None = None
+    running: bool = False
+    """Not finished: the bar ends at the timeline's ``now``, an open end."""
 
     @property
     def end(self) -> float:
@@ -65,6 +71,10 @@ class Timeline:
     total: float
     """Seconds the chart spans (the execution, or the last bar's end if later)."""
     rows: tuple[TimelineRow, ...]
+    now: float = 0.0
+    """Offset running bars are drawn up to (the last line seen, or the caller's time)."""
+    running: bool = False
+    """The execution has not finished."""
 
 
 def default_width() -> int:
@@ -72,19 +82,36 @@ def default_width() -> int:
     return shutil.get_terminal_size((80, 24)).columns
 
 
-def build_timeline(tree: ExecutionTree, *, items: bool = False) -> Timeline:
-    """Flatten ``tree`` into chart rows (item rows only if ``items``)."""
+def last_mono(tree: ExecutionTree) -> float:
+    """``mono`` of the last trace line of ``tree``'s executions."""
+    children = [child for node in tree.runs for child in node.children]
+    return max([tree.record.last_mono, *(last_mono(c) for c in (*children, *tree.orphans))])
+
+
+def build_timeline(tree: ExecutionTree, *, items: bool = False,
+                   now: float | None = None) -> Timeline:
+    """Flatten ``tree`` into chart rows (item rows only if ``items``); running rows end at
+    ``now`` (a ``mono``; default and at least: the tree's last line)."""
+    end = max(last_mono(tree), now if now is not None else -math.inf) - tree.base_mono
     rows: list[TimelineRow] = []
     _collect(tree, rows, 0, items)
+    rows = [_open(row, end) if row.running else row for row in rows]
     record = tree.record
-    total = max([record.duration, *(row.end for row in rows)])
+    own = record.duration if record.finished else max(record.duration, end)
     return Timeline(
         execution=record.execution,
         workflow=record.workflow,
         status=record.status,
-        total=max(total, 0.0),
+        total=max([own, *(row.end for row in rows), 0.0]),
         rows=tuple(rows),
+        now=end,
+        running=not record.finished,
     )
+
+
+def _open(row: TimelineRow, end: float) -> TimelineRow:
+    """A running row drawn up to ``end``."""
+    return dataclasses.replace(row, duration=max(row.duration, end - row.start))
 
 
 def _collect(tree: ExecutionTree, rows: list[TimelineRow], depth: int, items: bool) -> None:
@@ -104,6 +131,7 @@ def _collect(tree: ExecutionTree, rows: list[TimelineRow], depth: int, items: bo
                 task=run.task,
                 route=run.route,
                 run=run.run,
+                running=not run.finished,
             )
         )
         if items:
@@ -122,6 +150,7 @@ def _collect(tree: ExecutionTree, rows: list[TimelineRow], depth: int, items: bo
                         route=run.route,
                         run=run.run,
                         item=item.index,
+                        running=item.status == RUNNING,
                     )
                 )
         for child in node.children:
@@ -141,6 +170,7 @@ def _execution_row(tree: ExecutionTree, rows: list[TimelineRow], depth: int, ite
             start=record.start_mono - tree.base_mono,
             duration=record.duration,
             status=record.status,
+            running=not record.finished,
         )
     )
     _collect(tree, rows, depth + 1, items)
@@ -153,6 +183,8 @@ def timeline_to_json(timeline: Timeline) -> dict[str, Any]:
         "workflow": timeline.workflow,
         "status": timeline.status,
         "total": timeline.total,
+        "now": timeline.now,
+        "running": timeline.running,
         "rows": [
             {
                 "kind": row.kind,
@@ -166,6 +198,7 @@ def timeline_to_json(timeline: Timeline) -> dict[str, Any]:
                 "start": row.start,
                 "duration": row.duration,
                 "status": row.status,
+                "running": row.running,
             }
             for row in timeline.rows
         ],

@@ -4,7 +4,8 @@
 (one row per task run and sub-workflow, as ``troupe trace timeline`` draws them), each
 with-items task row carrying ``items``: its counts and item durations, and ``lanes``, one per
 worker (``w<k>``), each a list of ``[start, duration, status]`` spans (seconds from the
-root's start), where consecutive items of one status closer than ``total / resolution``
+root's start; an item in flight is a ``running`` span up to the timeline's ``now``), where
+consecutive items of one status closer than ``total / resolution``
 seconds are merged: a 10,000-item run is a few spans per lane, not 10,000 rows, and the
 console expands the row into its lanes. The data builder is the trace tools' own.
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime.trace.records import FAILED_STATUSES, ItemRecord
+from runtime.trace.records import FAILED_STATUSES, RUNNING, ItemRecord
 from runtime.trace.timeline import build_timeline, timeline_to_json
 from runtime.trace.tree import ExecutionTree, RunNode
 
@@ -35,10 +36,11 @@ def _runs(tree: ExecutionTree, into: dict[tuple[str, int], RunNode]) -> None:
         _runs(orphan, into)
 
 
-def item_lanes(items: tuple[ItemRecord, ...], base: float,
-               quantum: float) -> list[dict[str, Any]]:
+def item_lanes(items: tuple[ItemRecord, ...], base: float, quantum: float,
+               now: float = 0.0) -> list[dict[str, Any]]:
     """One lane per worker (in worker order; None first): its items as spans from ``base``,
-    those of one status less than ``quantum`` apart merged."""
+    those of one status less than ``quantum`` apart merged; a running item's span reaches
+    ``now`` (an offset from ``base``)."""
     by_worker: dict[int | None, list[ItemRecord]] = {}
     for item in sorted(items, key=lambda i: i.start_mono):
         by_worker.setdefault(item.worker, []).append(item)
@@ -48,16 +50,17 @@ def item_lanes(items: tuple[ItemRecord, ...], base: float,
         for item in by_worker[worker]:
             start = item.start_mono - base
             status = "failed" if item.status in FAILED_STATUSES else item.status
+            duration = max(item.duration, now - start) if status == RUNNING else item.duration
             last = spans[-1] if spans else None
             if last is not None and last[2] == status and start - (last[0] + last[1]) <= quantum:
-                last[1] = max(last[1], start + item.duration - last[0])
+                last[1] = max(last[1], start + duration - last[0])
             else:
-                spans.append([start, item.duration, status])
+                spans.append([start, duration, status])
         lanes.append({"worker": worker, "spans": spans})
     return lanes
 
 
-def _items(node: RunNode, base: float, quantum: float) -> dict[str, Any]:
+def _items(node: RunNode, base: float, quantum: float, now: float) -> dict[str, Any]:
     run = node.run
     dist = run.item_durations
     return {
@@ -68,18 +71,20 @@ def _items(node: RunNode, base: float, quantum: float) -> dict[str, Any]:
         "p50": dist.p50 if dist else None,
         "p95": dist.p95 if dist else None,
         "max": dist.max if dist else None,
-        "lanes": item_lanes(node.items, base, quantum),
+        "lanes": item_lanes(node.items, base, quantum, now),
     }
 
 
-def grouped_timeline(tree: ExecutionTree, *, resolution: int = RESOLUTION) -> dict[str, Any]:
-    """The chart's rows, with-items runs grouped (see the module docstring)."""
-    data = timeline_to_json(build_timeline(tree, items=False))
+def grouped_timeline(tree: ExecutionTree, *, resolution: int = RESOLUTION,
+                     now: float | None = None) -> dict[str, Any]:
+    """The chart's rows, with-items runs grouped (see the module docstring); running rows
+    and items end at ``now`` (a ``mono``, as :func:`build_timeline` takes it)."""
+    data = timeline_to_json(build_timeline(tree, items=False, now=now))
     runs: dict[tuple[str, int], RunNode] = {}
     _runs(tree, runs)
     quantum = (data["total"] or 0.0) / max(resolution, 1)
     for row in data["rows"]:
         node = runs.get((row["execution"], row["run"])) if row["kind"] == "task" else None
         row["items"] = None if node is None or not node.run.with_items else \
-            _items(node, tree.base_mono, quantum)
+            _items(node, tree.base_mono, quantum, data["now"])
     return data

@@ -272,3 +272,24 @@ def test_no_timeline_without_a_trace(engine: Engine, workflows_dir: Path,
         assert [n["name"] for n in tree["root"]["children"]] == [
             "start", "left", "right", "both", "again", "again", "again"]
         assert all(n["mailbox"] is None for n in _walk(tree["root"]))
+
+
+def test_without_a_trace_the_tree_nests_sub_workflows_from_the_journals(
+        engine: Engine, workflows_dir: Path, tmp_path: Path, gate: Gate) -> None:
+    gate.opened.set()
+    app = create_app(engine, settings_for(workflows_dir, tmp_path, trace_dir=None))
+    with TestClient(app) as client:
+        execution_id = _start(client, "outer")
+        _settled(client, engine, execution_id)
+        tree = client.get(f"/api/v1/executions/{execution_id}/actors").json()
+    assert tree["live"] is False
+    _conforms(tree, "Actors")
+    nodes = _walk(tree["root"])
+    assert [(n["kind"], n["name"]) for n in nodes] == [
+        ("supervisor", "outer"), ("task", "call"), ("subworkflow", "middle"),
+        ("task", "deeper"), ("subworkflow", "leaf"), ("task", "wait")]
+    assert all(n["status"] == "succeeded" and n["mailbox"] is None for n in nodes)
+    paths = [n["path"] for n in nodes]
+    assert len(paths) == len(set(paths))
+    middle, leaf = nodes[2], nodes[4]
+    assert engine.record(leaf["execution"]).parent == middle["execution"]

@@ -32,6 +32,7 @@ from runtime.spec import load_workflow
 from runtime.trace.model import load_execution
 from runtime.trace.timeline_groups import grouped_timeline
 from runtime.trace.tree import build_tree
+from tests.trace.test_running_timeline import _running_trace
 from tests.views.test_graph_view import JOIN_AND_LOOP
 
 pytestmark = pytest.mark.timeout(120)
@@ -62,14 +63,15 @@ PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>views</title>
 <link rel="icon" href="data:,"></head><body>
 <section id="graph"></section><section id="actors"></section><section id="timeline"></section>
-<section id="big"></section><section id="live"></section>
+<section id="big"></section><section id="live"></section><section id="running"></section>
 <script type="module">
 import { renderGraph } from "/console/graph.js";
 import { renderActors } from "/console/actors.js";
 import { renderTimeline } from "/console/timeline.js";
 const get = async (name) => (await fetch(`/data/${name}.json`)).json();
-const [graph, actors, timeline, big, live] = await Promise.all([
-  get("graph"), get("actors"), get("timeline"), get("big"), get("live")]);
+const [graph, actors, timeline, big, live, running] = await Promise.all([
+  get("graph"), get("actors"), get("timeline"), get("big"), get("live"), get("running")]);
+renderTimeline(document.getElementById("running"), running);
 renderGraph(document.getElementById("big"), big);
 renderActors(document.getElementById("live"), live);
 for (let i = 0; i < 2; i++) {  // a second call replaces the first drawing
@@ -116,6 +118,8 @@ def _recorded(tmp_path: Path) -> dict[str, Any]:
     return {"live": {"live": True, "root": live}, "graph": graph,
             "actors": {"live": False, "root": actors},
             "timeline": grouped_timeline(tree),
+            "running": grouped_timeline(build_tree(load_execution(
+                str(_running_trace(tmp_path / "running.jsonl")), None, item_details=True))),
             "big": graph_json(big, run_sync(big, action=mock_outcomes({})).state)}
 
 
@@ -206,6 +210,7 @@ def test_the_three_views_draw_in_chromium(site: tuple[str, dict[str, Any]],
             _check_actors(page, data["actors"])
             _check_timeline(page, data["timeline"])
             _check_big(page, data["big"])
+            _check_running(page)
             badges = page.eval_on_selector_all("#live .mailbox", "bs => bs.map(b => b.textContent)")
             assert badges == ["mailbox 3", "mailbox 0", "mailbox 1"]
             assert "4 waiting for a worker" in page.locator("#live .items").inner_text()
@@ -259,6 +264,20 @@ def _check_timeline(page: Any, timeline: dict[str, Any]) -> None:
     assert page.locator("#timeline .tl-lane").count() == len(grouped["items"]["lanes"])
     assert page.locator("#timeline .tl-lane .tl-bar").count() == sum(
         len(lane["spans"]) for lane in grouped["items"]["lanes"])
+
+
+def _check_running(page: Any) -> None:
+    """What runs has an open end reaching the dashed "now" line; what finished has not."""
+    assert page.locator("#running .tl-rows > .tl-row[data-running='true']").count() == 2
+    assert page.locator("#running .tl-rows > .tl-row .tl-bar.tl-open").count() == 2
+    page.locator("#running .tl-items .toggle").click()
+    lanes = page.locator("#running .tl-lane .tl-bar")
+    assert lanes.count() == 2
+    assert page.locator("#running .tl-lane .tl-bar.tl-open").count() == 1
+    now = page.locator("#running .tl-now").bounding_box()
+    bar = page.locator("#running .tl-rows > .tl-row .tl-bar.tl-open").first.bounding_box()
+    assert now is not None and bar is not None
+    assert abs(bar["x"] + bar["width"] - now["x"]) <= 2
 
 
 def _check_big(page: Any, graph: dict[str, Any]) -> None:

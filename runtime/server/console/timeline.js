@@ -4,7 +4,9 @@
 // sub-workflows indented, each bar coloured by status and placed on a shared time axis. A
 // with-items task is one row (its items aggregated: counts and p50/p95/max) that expands into
 // one lane per worker, each showing the spans of items it ran. Calling it again redraws from
-// fresh data and keeps the rows the reader expanded.
+// fresh data and keeps the rows the reader expanded. What has not finished (a row's
+// `running`, a lane span of status `running`) is drawn up to the timeline's `now` with an
+// open end (class `tl-open`: no right edge, an arrow head) and a dashed "now" line.
 import { colourOf, el, ensureStyles, seconds, workflowName } from "./views.js";
 
 const TICKS = 5;
@@ -14,8 +16,9 @@ function percent(value, total) {
   return `${Math.max(0, Math.min(100, (value / total) * 100)).toFixed(3)}%`;
 }
 
-function bar(start, duration, status, total, title) {
-  const node = el("div", "tl-bar");
+function bar(start, duration, status, total, title, running = false) {
+  const node = el("div", running ? "tl-bar tl-open" : "tl-bar");
+  if (running) node.dataset.running = "true";
   node.style.left = percent(start, total);
   node.style.width = `max(2px, ${percent(duration, total)})`;
   node.style.background = colourOf(status);
@@ -23,7 +26,14 @@ function bar(start, duration, status, total, title) {
   return node;
 }
 
-function axis(total) {
+function nowLine(track, now, total) {
+  const line = el("div", "tl-now");
+  line.style.left = percent(now, total);
+  line.title = `now: +${seconds(now)}`;
+  track.appendChild(line);
+}
+
+function axis(total, now) {
   const row = el("div", "tl-row tl-axis");
   row.setAttribute("aria-hidden", "true");
   row.appendChild(el("div", "tl-label", ""));
@@ -33,7 +43,8 @@ function axis(total) {
     tick.style.left = percent((total * i) / TICKS, total);
     track.appendChild(tick);
   }
-  row.append(track, el("div", "tl-right", ""));
+  if (now !== null) nowLine(track, now, total);
+  row.append(track, el("div", "tl-right", now === null ? "" : "running"));
   return row;
 }
 
@@ -55,8 +66,10 @@ function lanes(row, total) {
     label.style.paddingLeft = `${8 + (row.depth + 1) * 14}px`;
     const track = el("div", "tl-track");
     for (const [start, duration, status] of lane.spans) {
+      const running = status === "running";
       track.appendChild(bar(start, duration, status, total,
-        `${row.label} w${lane.worker}: ${status} from +${seconds(start)} for ${seconds(duration)}`));
+        `${row.label} w${lane.worker}: ${status} from +${seconds(start)} for ${seconds(duration)}` +
+        (running ? " so far" : ""), running));
     }
     line.append(label, track, el("div", "tl-right", `${lane.spans.length} spans`));
     box.appendChild(line);
@@ -72,9 +85,13 @@ function taskRow(row, total, expanded) {
   const label = el("div", "tl-label");
   label.style.paddingLeft = `${8 + row.depth * 14}px`;
   const track = el("div", "tl-track");
-  const title = `${row.label}: ${row.status}, from +${seconds(row.start)} for ${seconds(row.duration)}`;
-  track.appendChild(bar(row.start, row.duration, row.status, total, title));
-  const right = el("div", "tl-right", `+${seconds(row.start)}  ${seconds(row.duration)}  ${row.status}`);
+  const running = row.running === true;
+  if (running) line.dataset.running = "true";
+  const title = `${row.label}: ${row.status}, from +${seconds(row.start)} for ` +
+    `${seconds(row.duration)}${running ? " so far" : ""}`;
+  track.appendChild(bar(row.start, row.duration, row.status, total, title, running));
+  const right = el("div", "tl-right", `+${seconds(row.start)}  ${seconds(row.duration)}` +
+    `${running ? "\u2026" : ""}  ${row.status}`);
   line.append(label, track, right);
   const parts = [line];
   if (row.items) {
@@ -106,7 +123,8 @@ function taskRow(row, total, expanded) {
   return parts;
 }
 
-/** Draw `timeline` ({execution, workflow, status, total, rows}) into `container`. */
+/** Draw `timeline` ({execution, workflow, status, total, now, running, rows}) into
+ * `container`. */
 export function renderTimeline(container, timeline) {
   ensureStyles();
   let expanded = expandedBy.get(container);
@@ -118,7 +136,9 @@ export function renderTimeline(container, timeline) {
   const frame = el("div", "troupe-timeline");
   frame.appendChild(el("p", "tl-head",
     `${workflowName(timeline.workflow) || timeline.execution}  ${timeline.status}  total ${seconds(timeline.total)}`));
-  frame.appendChild(axis(total));
+  const now = timeline.running && typeof timeline.now === "number" ? timeline.now : null;
+  if (now !== null) frame.classList.add("tl-running");
+  frame.appendChild(axis(total, now));
   const rows = el("div", "tl-rows");
   rows.setAttribute("role", "list");
   rows.setAttribute("aria-label", "Timeline");

@@ -56,6 +56,7 @@
   facts.appendChild(document.createTextNode(meta.execution + '  '));
   facts.appendChild(el('span', 'status-' + meta.status, meta.status));
   facts.appendChild(document.createTextNode('  ' + fmt(meta.duration_ms) +
+    (meta.running ? ' so far (up to the last line)' : '') +
     (meta.start_time ? '  ' + meta.start_time : '')));
 
   // ---- rows: supervisor, then task actors by first appearance, workers under their task
@@ -170,6 +171,16 @@
       if (x + 3 + ctx.measureText(text).width < c.w) { ctx.fillText(text, x + 3, 13); }
     }
   }
+  // A running bar has no end yet: an arrow head past its right edge says so.
+  function openEnd(ctx, x, y, h) {
+    ctx.fillStyle = '#475569';
+    ctx.beginPath();
+    ctx.moveTo(x, y - 1);
+    ctx.lineTo(x + 5, y + h / 2);
+    ctx.lineTo(x, y + h + 1);
+    ctx.closePath();
+    ctx.fill();
+  }
   function drawRow(r) {
     var h = 22;
     var c = sizeCanvas(r.canvas, h);
@@ -193,6 +204,7 @@
         ctx.globalAlpha = s[3] === 1 ? 0.55 : 0.8;
         ctx.fillRect(x0, 14, width, 6);
         ctx.globalAlpha = 1;
+        if (status === 'running') { openEnd(ctx, x0 + width, 14, 6); }
       }
     }
   }
