@@ -96,7 +96,9 @@ async def list_executions(request: Request) -> Response:
     page = await run_in_threadpool(lambda: state.engine.list(
         status=status, workflow=query.get("workflow") or None, limit=limit, cursor=cursor,
         parent=query.get("parent") or None))
-    return json_response({"items": [summary_json(r) for r in page.executions],
+    logs = [await state.logs.refreshed(row) for row in page.executions]  # for the counts
+    return json_response({"items": [summary_json(r, log)
+                                    for r, log in zip(page.executions, logs, strict=True)],
                           "cursor": page.cursor})
 
 
