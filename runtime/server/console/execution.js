@@ -35,7 +35,7 @@ export function showExecution(view, id, features) {
   const errors = el("tbody", { id: "exec-errors" });
   const refreshButton = el("button", { type: "button", id: "btn-refresh", class: "secondary",
     onclick: () => refresh(true) }, "Refresh");
-  view.append(
+  view.append(...[
     el("h1", { tabindex: "-1" }, "Execution ", el("span", { class: "mono" }, id)),
     el("dl", { class: "facts" }, ...field("Status", status), ...field("Workflow", facts.workflow),
       ...field("Created", facts.created), ...field("Started", facts.started),
@@ -55,7 +55,7 @@ export function showExecution(view, id, features) {
         el("h2", { id: "parameters-title" }, "Parameters"), parameters),
       el("section", { "aria-labelledby": "output-title" },
         el("h2", { id: "output-title" }, "Output"), output)),
-    ...panels.nodes);
+    ...panels.nodes].filter(Boolean));
 
   let execution = null;
   let following = false;

@@ -34,7 +34,8 @@ export class TaskTable {
     this.node = el("div", { class: "scroll" }, el("table", { class: "grid" },
       el("caption", { class: "sr-only" }, "Task runs"),
       el("thead", {}, el("tr", {}, ...["Task", "Route", "Status", "Attempts", "Duration",
-        "Progress"].map((name) => el("th", { scope: "col" }, name)))), this.body));
+        "Progress"].map((name, at) => el("th", { scope: "col", class: [1, 3, 4].includes(at) ? "opt" : null },
+        name)))), this.body));
   }
 
   /** Bring the table to `tasks` (the execution JSON's), adding only the new rows. */
@@ -58,8 +59,9 @@ export class TaskTable {
   }
 
   makeRow(task) {
-    const cells = [el("td", { class: "mono" }, task.name), el("td", { class: "num" }),
-      el("td", {}, el("span", {})), el("td", { class: "num" }), el("td", { class: "num" }), el("td", {})];
+    const cells = [el("td", { class: "mono" }, task.name), el("td", { class: "num opt" }),
+      el("td", {}, el("span", {})), el("td", { class: "num opt" }), el("td", { class: "num opt" }),
+      el("td", {})];
     const node = el("tr", { "data-task": task.name, "data-route": String(task.route) }, ...cells);
     return { node, cells, bar: null, task };
   }
@@ -84,10 +86,10 @@ export class TaskTable {
     if (event.kind === "item_finished" && task.items) {
       const items = task.items;
       if (event.done > items.done) {
-        const finished = event.done - items.done;
         items.done = event.done;
         if (event.status === "succeeded") items.succeeded += 1; else items.failed += 1;
-        items.running = Math.max(0, items.running - finished);
+        // the slot it freed goes to the next waiting item (the refresh corrects the rest)
+        items.running = Math.max(0, Math.min(items.running, items.total - items.done));
         items.waiting = Math.max(0, items.total - items.done - items.running);
       }
     } else if (event.kind === "task_finished") {

@@ -1,0 +1,82 @@
+"""The console's parts that need another branch's code: the views' renderers (graph.js,
+actors.js, timeline.js and their endpoints, skipped until the views branch is merged) and
+the rerun and inquiry controls (skipped while the app has no such route)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runtime.server.pages import CONSOLE
+
+from .conftest import Daemon, Problems, screenshot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+
+views_merged = pytest.mark.skipif(not (CONSOLE / "graph.js").exists(),
+                                  reason="views branch not merged")
+
+
+def _expect() -> Any:
+    from playwright.sync_api import expect
+
+    return expect
+
+
+@views_merged
+def test_the_graph_actor_tree_and_timeline_are_drawn(
+        daemon: Daemon, page: tuple[Any, Problems], artifacts: Path) -> None:
+    expect = _expect()
+    tab, problems = page
+    execution_id = daemon.start("stepped", n=3)
+    assert daemon.steps.entered.get(timeout=20) == 0
+    sign_in(tab, daemon.url, f"/#/executions/{execution_id}")
+    expect(tab.locator("#graph svg").first).to_be_visible()
+    for name in ("graph", "actors", "timeline"):
+        expect(tab.locator(f"#{name} .panel-body")).not_to_be_empty()
+        expect(tab.locator(f"#{name} > p.muted")).to_have_text("")
+    daemon.steps.release_all()
+    expect(tab.locator("#exec-status")).to_have_text("succeeded")
+    screenshot(tab, artifacts, "execution-views")
+    assert problems.errors == []
+
+
+def test_rerun_with_a_task_choice(daemon: Daemon, page: tuple[Any, Problems]) -> None:
+    if not daemon.offers("rerun"):
+        pytest.skip("no POST /api/v1/executions/{id}/rerun in the app (rerun branch)")
+    expect = _expect()
+    tab, problems = page
+    execution_id = daemon.start("flaky")
+    assert daemon.engine.get(execution_id).wait(timeout=30).status == "failed"
+    sign_in(tab, daemon.url, f"/#/executions/{execution_id}")
+    expect(tab.locator("#exec-status")).to_have_text("failed")
+    tab.locator("#rerun summary").click()
+    tab.get_by_label("flaky").check()
+    daemon.flip.ok.set()
+    tab.get_by_role("button", name="Rerun").click()
+    expect(tab.locator("#exec-status")).to_have_text("succeeded", timeout=20_000)
+    assert daemon.flip.calls == 2
+    assert problems.errors == []
+
+
+def test_answering_an_inquiry(daemon: Daemon, page: tuple[Any, Problems]) -> None:
+    if not (daemon.offers("inquiries") and daemon.offers("respond")):
+        pytest.skip("no /api/v1/inquiries routes in the app (inquiry branch)")
+    expect = _expect()
+    tab, problems = page
+    execution_id = daemon.start("ask")
+    sign_in(tab, daemon.url, f"/#/executions/{execution_id}")
+    card = tab.locator("#inquiries .card")
+    expect(card).to_have_count(1, timeout=20_000)
+    card.get_by_label("Response (JSON)").fill("{}")
+    card.get_by_role("button", name="Respond").click()
+    expect(card.locator(".error li")).not_to_have_count(0)  # refused: approved is required
+    card.get_by_label("Response (JSON)").fill('{"approved": true}')
+    card.get_by_role("button", name="Respond").click()
+    expect(tab.locator("#exec-status")).to_have_text("succeeded", timeout=20_000)
+    assert daemon.api.get(f"/api/v1/executions/{execution_id}").json()["output"] == {
+        "answer": {"approved": True}}
+    # the refused answer's 400 is the one error Chromium logs ("Failed to load resource")
+    assert [e for e in problems.errors if "status of 400" not in e] == []

@@ -1,0 +1,178 @@
+"""The console in headless Chromium against a real daemon app on uvicorn: the list follows
+new executions live, an execution's with-items bar advances item by item and cancel ends it
+as canceled, the validation page locates diagnostics, both sizes render, no console error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import Daemon, Problems, open_page, screenshot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+
+
+def _expect() -> Any:
+    from playwright.sync_api import expect
+
+    return expect
+
+
+def test_a_new_execution_appears_live_its_bar_advances_and_cancel_ends_it(
+        daemon: Daemon, page: tuple[Any, Problems], artifacts: Path) -> None:
+    expect = _expect()
+    tab, problems = page
+    sign_in(tab, daemon.url)
+    expect(tab.locator("#list-count")).to_have_text("0 shown of 0 loaded")
+    tab.evaluate("window.sameDocument = true")
+    execution_id = daemon.start("stepped", n=3)
+    row = tab.locator(f'tr[data-id="{execution_id}"]')
+    expect(row).to_be_visible()  # from the feed: no reload (the marker below survives)
+    assert tab.evaluate("window.sameDocument") is True
+    expect(row.locator(".status")).to_have_text("running")
+    screenshot(tab, artifacts, "list")
+
+    row.get_by_role("link", name=execution_id).click()
+    label = tab.locator('tr[data-task="fan"] .bar-label')
+    assert daemon.steps.entered.get(timeout=20) == 0
+    expect(label).to_have_text("0/3 done · 1 running · 2 waiting")
+    daemon.steps.release(0)
+    assert daemon.steps.entered.get(timeout=20) == 1
+    expect(label).to_contain_text("1/3 done")
+    expect(tab.locator('tr[data-task="fan"] [role="progressbar"]')).to_have_attribute(
+        "aria-valuenow", "1")
+    expect(tab.locator("#exec-status")).to_have_text("running")
+    screenshot(tab, artifacts, "execution")
+
+    tab.get_by_role("button", name="Cancel").click()
+    expect(tab.locator("#exec-status")).to_have_text("canceled")
+    daemon.steps.release_all()
+    expect(tab.get_by_role("button", name="Cancel")).to_be_disabled()
+    assert daemon.api.get(f"/api/v1/executions/{execution_id}").json()["status"] == "canceled"
+
+    tab.get_by_role("link", name="Executions").click()
+    expect(tab.locator(f'tr[data-id="{execution_id}"] .status')).to_have_text("canceled")
+    assert problems.errors == []
+
+
+def test_the_token_stays_in_the_session_and_out_of_urls(
+        daemon: Daemon, page: tuple[Any, Problems]) -> None:
+    expect = _expect()
+    tab, problems = page
+    urls: list[str] = []
+    tab.on("request", lambda request: urls.append(request.url))
+    sign_in(tab, daemon.url)
+    expect(tab.locator("#list-count")).to_contain_text("loaded")
+    assert tab.evaluate("sessionStorage.getItem('troupe.token')") == "console-token"
+    assert not any("console-token" in url for url in urls)
+    tab.reload()  # the same session: no login form again
+    expect(tab.locator("#list-count")).to_contain_text("loaded")
+    expect(tab.locator("#login")).to_be_hidden()
+    tab.get_by_role("button", name="Forget token").click()
+    expect(tab.locator("#login")).to_be_visible()
+    assert tab.evaluate("sessionStorage.getItem('troupe.token')") is None
+    assert problems.errors == []
+
+
+@pytest.mark.parametrize("daemon", [{"page_limit": 5}], indirect=True)
+def test_the_list_pages_by_cursor_and_filters(daemon: Daemon, page: tuple[Any, Problems]) -> None:
+    expect = _expect()
+    tab, problems = page
+    ids = [daemon.start("quick") for _ in range(7)]
+    for execution_id in ids:
+        daemon.engine.get(execution_id).wait(timeout=30)
+    stepped = daemon.start("stepped", n=1)
+    sign_in(tab, daemon.url)
+    expect(tab.locator("#list-count")).to_have_text("5 shown of 5 loaded (more on the server)")
+    tab.get_by_role("button", name="Load more").click()
+    expect(tab.locator("#list-count")).to_have_text("8 shown of 8 loaded")
+    expect(tab.get_by_role("button", name="Load more")).to_be_hidden()
+    tab.get_by_label("Status").select_option("running")
+    expect(tab.locator("#list-count")).to_have_text("1 shown of 1 loaded")
+    expect(tab.locator(f'tr[data-id="{stepped}"]')).to_be_visible()
+    tab.get_by_label("Status").select_option("")
+    expect(tab.locator("#list-count")).to_contain_text("of 5 loaded")
+    tab.get_by_label("Text").fill(ids[-1][:8])
+    expect(tab.locator("#list-count")).to_have_text("1 shown of 5 loaded (more on the server)")
+    tab.get_by_label("Text").fill("")
+    tab.get_by_label("Workflow").fill("stepped")
+    tab.get_by_label("Workflow").dispatch_event("change")
+    expect(tab.locator("#list-count")).to_have_text("1 shown of 1 loaded")
+    assert problems.errors == []
+
+
+def test_the_validation_page_locates_diagnostics(
+        daemon: Daemon, page: tuple[Any, Problems], artifacts: Path) -> None:
+    expect = _expect()
+    tab, problems = page
+    sign_in(tab, daemon.url, "/#/validate")
+    tab.get_by_label("Workflow of the daemon").select_option("broken")
+    expect(tab.locator("#v-verdict")).to_contain_text("Invalid: 1 error(s)")
+    marked = tab.locator(".source .marked")
+    expect(marked).to_have_count(1)
+    assert marked.get_attribute("data-line") == "5"
+    expect(marked.locator("mark")).to_have_text("n")  # column 17: 'nowhere'
+    tab.locator("#v-diagnostics button").first.click()
+    assert tab.evaluate("document.activeElement.id") == "v-source"
+    line_5_start = len("version: 1.0\ntasks:\n  a:\n    action: core.noop\n")
+    assert tab.evaluate("document.activeElement.selectionStart") == line_5_start + 16
+    screenshot(tab, artifacts, "validate")
+    tab.get_by_label("Workflow YAML").fill("version: 1.0\ntasks:\n  a:\n    action: core.noop\n")
+    tab.get_by_role("button", name="Validate").click()
+    expect(tab.locator("#v-verdict")).to_have_text("Valid (orquesta).")
+    expect(tab.locator(".source .marked")).to_have_count(0)
+    assert problems.errors == []
+
+
+def test_a_phone_width_keeps_every_page_inside_the_screen(
+        daemon: Daemon, browser: Any, artifacts: Path) -> None:
+    expect = _expect()
+    tab, problems = open_page(browser, 375, 812)
+    try:
+        execution_id = daemon.start("stepped", n=2)
+        sign_in(tab, daemon.url)
+        expect(tab.locator(f'tr[data-id="{execution_id}"]')).to_be_visible()
+        for where, name in ((f"#/executions/{execution_id}", "phone-execution"),
+                            ("#/validate", "phone-validate"), ("#/", "phone-list")):
+            tab.evaluate(f"location.hash = {where!r}")
+            expect(tab.locator("#view h1")).to_be_visible()
+            if "executions" in where:
+                expect(tab.locator('tr[data-task="fan"] .bar-label')).to_be_visible()
+            assert tab.evaluate("document.documentElement.scrollWidth") <= 375, name
+            screenshot(tab, artifacts, name)
+        assert problems.errors == []
+    finally:
+        tab.context.close()
+
+
+def test_keyboard_and_labels(daemon: Daemon, page: tuple[Any, Problems]) -> None:
+    expect = _expect()
+    tab, problems = page
+    execution_id = daemon.start("stepped", n=1)
+    sign_in(tab, daemon.url)
+    expect(tab.locator(f'tr[data-id="{execution_id}"]')).to_be_visible()
+    unlabeled = """() => [...document.querySelectorAll('input, select, textarea')]
+        .filter((c) => !c.closest('[hidden]') && c.labels.length === 0
+                && !c.getAttribute('aria-label')).map((c) => c.outerHTML)"""
+    assert tab.evaluate(unlabeled) == []
+    focused = []
+    for _ in range(12):
+        tab.keyboard.press("Tab")
+        focused.append(tab.evaluate("document.activeElement.id"
+                                    " || document.activeElement.textContent"))
+        if focused[-1] == execution_id:
+            break
+    assert {"f-status", "f-workflow", "f-text", execution_id} <= set(focused), focused
+    tab.keyboard.press("Enter")
+    expect(tab.locator("#exec-status")).to_have_text("running")
+    assert tab.evaluate("document.activeElement.tagName") == "H1"
+    assert tab.evaluate(unlabeled) == []
+    tab.evaluate("location.hash = '#/validate'")
+    expect(tab.locator("#v-source")).to_be_visible()
+    assert tab.evaluate(unlabeled) == []
+    outline = tab.evaluate("""() => { const b = document.getElementById('v-run');
+        b.focus(); return getComputedStyle(b).outlineStyle; }""")
+    assert outline == "solid"
+    assert problems.errors == []
