@@ -2,7 +2,9 @@
 
     GET /api/v1/events     text/event-stream: ": ready" once the stream follows the journal,
                            then "event: execution / data: <summary with counts>" for each
-                           execution a commit changed (status or counts), ": ping" when quiet
+                           execution a commit changed (status or counts), ": ping" when quiet;
+                           406 not_acceptable without "Accept: text/event-stream" (the
+                           stream never ends: a client must ask for it)
 
 The console's executions list follows it, so an execution started by anyone appears without
 a reload. The stream is woken by the journal's commits (:meth:`LogCache.follow_all`), never
@@ -22,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from .errors import ApiError
 from .events import SSE, dump
 from .state import ServerState
 from .views import is_final, summary_json
@@ -32,6 +35,9 @@ __all__ = ["feed"]
 async def feed(request: Request) -> Response:
     """GET /api/v1/events."""
     state: ServerState = request.app.state.troupe
+    if SSE not in request.headers.get("accept", ""):
+        raise ApiError(406, "not_acceptable", "GET /api/v1/events is a server-sent event "
+                       "stream: send 'Accept: text/event-stream'", accept=SSE)
     return StreamingResponse(_stream(state), media_type=SSE,
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

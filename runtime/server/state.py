@@ -32,6 +32,7 @@ from runtime.store import ExecutionRow
 
 from .catalog import Catalog, looks_like_name
 from .errors import ApiError
+from .listing import CountsMemo
 from .logs import LogCache
 from .settings import ServerSettings
 
@@ -67,6 +68,8 @@ class ServerState:
         self.action_exists = exists
         self.catalog = Catalog(settings.workflows_dir, exists)
         self.logs = LogCache(engine, settings.cached_logs)
+        self.counts = CountsMemo()
+        """Finished executions' counts for the list (``GET /api/v1/executions``)."""
         self.submitting: dict[str, asyncio.Future[ExecutionRow]] = {}
 
     def reload(self) -> None:

@@ -147,6 +147,31 @@ def test_a_phone_width_keeps_every_page_inside_the_screen(
         tab.context.close()
 
 
+CONTRAST = """() => {
+  const rgb = (text) => text.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (node) => {
+    for (; node; node = node.parentElement) {
+      const colour = rgb(getComputedStyle(node).backgroundColor);
+      if (colour.length < 4 || colour[3] > 0.9) return colour;
+    }
+    return [255, 255, 255];
+  };
+  const low = [];
+  for (const node of document.querySelectorAll("body *")) {
+    const own = [...node.childNodes].some((c) => c.nodeType === 3 && c.textContent.trim());
+    if (!own || !node.offsetParent || node.closest("[disabled]")) continue;
+    const a = lum(rgb(getComputedStyle(node).color)), b = lum(background(node));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) low.push(`${node.tagName}.${node.className}: ${ratio.toFixed(2)}`);
+  }
+  return low;
+}"""
+
+
 def test_keyboard_and_labels(daemon: Daemon, page: tuple[Any, Problems]) -> None:
     expect = _expect()
     tab, problems = page
@@ -157,6 +182,12 @@ def test_keyboard_and_labels(daemon: Daemon, page: tuple[Any, Problems]) -> None
         .filter((c) => !c.closest('[hidden]') && c.labels.length === 0
                 && !c.getAttribute('aria-label')).map((c) => c.outerHTML)"""
     assert tab.evaluate(unlabeled) == []
+    assert tab.evaluate(CONTRAST) == []  # WCAG AA for text (disabled controls exempt)
+    tab.evaluate("""() => { const probe = document.createElement('p'); probe.id = 'probe';
+        probe.className = 'probe'; probe.style.color = '#aaaaaa'; probe.textContent = 'faint';
+        document.getElementById('view').append(probe); }""")
+    assert tab.evaluate(CONTRAST) == ["P.probe: 2.32"]  # the check sees a faint text
+    tab.evaluate("document.getElementById('probe').remove()")
     focused = []
     for _ in range(12):
         tab.keyboard.press("Tab")
@@ -169,10 +200,14 @@ def test_keyboard_and_labels(daemon: Daemon, page: tuple[Any, Problems]) -> None
     expect(tab.locator("#exec-status")).to_have_text("running")
     assert tab.evaluate("document.activeElement.tagName") == "H1"
     assert tab.evaluate(unlabeled) == []
+    assert tab.evaluate(CONTRAST) == []
     tab.evaluate("location.hash = '#/validate'")
     expect(tab.locator("#v-source")).to_be_visible()
     assert tab.evaluate(unlabeled) == []
     outline = tab.evaluate("""() => { const b = document.getElementById('v-run');
         b.focus(); return getComputedStyle(b).outlineStyle; }""")
     assert outline == "solid"
+    tab.get_by_label("Workflow of the daemon").select_option("broken")
+    expect(tab.locator(".source .marked")).to_have_count(1)
+    assert tab.evaluate(CONTRAST) == []
     assert problems.errors == []

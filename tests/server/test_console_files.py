@@ -46,6 +46,9 @@ def test_the_page_and_its_modules_need_no_token_but_the_api_does(guarded: TestCl
     assert guarded.get("/console/missing.js").json()["error"]["code"] == "not_found"
     assert guarded.get("/api/v1/executions").status_code == 401
     assert guarded.get("/api/v1/events").status_code == 401
+    not_a_stream = guarded.get("/api/v1/events", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert not_a_stream.status_code == 406
+    assert not_a_stream.json()["error"]["code"] == "not_acceptable"
     assert guarded.post("/console/app.js").status_code in {401, 405}
     features = guarded.get("/console/features.json").json()
     assert features["token_required"] is True and features["page_limit"] == 100
@@ -76,6 +79,31 @@ def test_a_workflow_text_for_the_validation_page(client: TestClient, workflows_d
                       "text": (workflows_dir / "broken.yaml").read_text(encoding="utf-8")}
     for bad in ("nothere", "..%2Fsetup.cfg", ".hidden"):
         assert client.get(f"/api/v1/workflows/{bad}").status_code == 404, bad
+
+
+def test_the_list_replays_a_finished_execution_once_for_its_counts(
+        client: TestClient, gate: Gate) -> None:
+    gate.opened.set()
+    started = client.post("/api/v1/executions", json={"workflow": "gated",
+                                                      "parameters": {"n": 3}}).json()
+    state = client.app.state.troupe  # type: ignore[attr-defined]
+    state.engine.get(started["id"]).wait(timeout=30)
+    first = client.get("/api/v1/executions").json()["items"]
+    expected = {"tasks": 1, "tasks_done": 1,
+                "items": {"total": 3, "done": 3, "failed": 0, "running": 0}}
+    assert first[0]["counts"] == expected and first[0]["status"] == "succeeded"
+    state.logs.logs.clear()  # the log left the cache (as after many others were read)
+    refreshed = state.logs.refreshed
+
+    async def never(row: Any) -> Any:
+        raise AssertionError(f"replayed {row.id} again")
+
+    state.logs.refreshed = never
+    try:
+        again = client.get("/api/v1/executions").json()["items"]
+    finally:
+        state.logs.refreshed = refreshed
+    assert again == first
 
 
 def _messages(stream: httpx.Response) -> Iterator[dict[str, Any]]:

@@ -59,7 +59,9 @@ export function showList(view, features) {
   function fill(row, summary) {
     row.summary = summary;
     const cells = row.children;
-    setText(cells[1], summary.workflow);
+    setText(cells[1], summary.parent
+      ? `${summary.workflow} (sub-workflow of ${summary.parent}, task ${summary.parent_task})`
+      : summary.workflow);
     setStatus(cells[2].firstChild, summary.status);
     setText(cells[3], when(summary.created_at));
     setText(cells[4], duration(summary.created_at, summary.finished_at));
