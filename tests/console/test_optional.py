@@ -53,7 +53,7 @@ def test_rerun_with_a_task_choice(daemon: Daemon, page: tuple[Any, Problems]) ->
     sign_in(tab, daemon.url, f"/#/executions/{execution_id}")
     expect(tab.locator("#exec-status")).to_have_text("failed")
     tab.locator("#rerun summary").click()
-    tab.get_by_label("flaky").check()
+    tab.get_by_role("checkbox", name="flaky", exact=True).check()
     daemon.flip.ok.set()
     tab.get_by_role("button", name="Rerun").click()
     expect(tab.locator("#exec-status")).to_have_text("succeeded", timeout=20_000)

@@ -57,6 +57,27 @@ def test_a_new_execution_appears_live_its_bar_advances_and_cancel_ends_it(
     assert problems.errors == []
 
 
+def test_secrets_are_masked_and_errors_name_their_task(
+        daemon: Daemon, page: tuple[Any, Problems]) -> None:
+    expect = _expect()
+    tab, problems = page
+    hidden = daemon.start("secret", password="hunter2-very-secret", user="ada")
+    failed = daemon.start("flaky")
+    assert daemon.engine.get(failed).wait(timeout=30).status == "failed"
+    sign_in(tab, daemon.url, f"/#/executions/{hidden}")
+    expect(tab.locator("#exec-status")).to_have_text("succeeded")
+    expect(tab.locator("#exec-parameters")).to_contain_text('"password": "***"')
+    expect(tab.locator("#exec-parameters")).to_contain_text('"user": "ada"')
+    assert "hunter2" not in tab.content()
+    tab.evaluate(f"location.hash = '#/executions/{failed}'")
+    expect(tab.locator("#exec-status")).to_have_text("failed")
+    error = tab.locator("#exec-errors tr").first
+    expect(error.locator("td").first).to_have_text("flaky")
+    expect(error).to_contain_text("not yet")
+    expect(tab.locator('tr[data-task="flaky"] .status')).to_have_text("failed")
+    assert problems.errors == []
+
+
 def test_the_token_stays_in_the_session_and_out_of_urls(
         daemon: Daemon, page: tuple[Any, Problems]) -> None:
     expect = _expect()

@@ -62,6 +62,8 @@ export function showExecution(view, id, features) {
   let timer = null;
   let viewsTimer = null;
   let first = true;
+  let asks = 0;  // refreshes asked, and the latest one drawn (answers may come out of order)
+  let shown = 0;
 
   function render(data) {
     execution = data;
@@ -89,8 +91,12 @@ export function showExecution(view, id, features) {
   async function refresh(views) {
     clearTimeout(timer);
     timer = null;
+    const asked = ++asks;
     try {
-      render(await api(`/api/v1/executions/${encodeURIComponent(id)}`, { signal: abort.signal }));
+      const data = await api(`/api/v1/executions/${encodeURIComponent(id)}`, { signal: abort.signal });
+      if (asked < shown) return;  // a later answer is already on the page
+      shown = asked;
+      render(data);
     } catch (error) {
       if (!abort.signal.aborted) notify(`Could not read the execution: ${error.message}`);
       return;

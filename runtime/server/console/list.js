@@ -73,13 +73,18 @@ export function showList(view, features) {
     row.hidden = !visible(summary);
   }
 
-  function upsert(summary, atTop) {
+  function upsert(summary, live) {
     let row = rows.get(summary.id);
     if (!row) {
       if (!matches(summary)) return;
+      // newest first: a live row goes before the first older one; one older than every
+      // loaded row while the server has more belongs to a later page
+      const before = live ? [...body.children].find((other) =>
+        other.summary.created_at < summary.created_at) : null;
+      if (live && !before && cursor) return;
       row = makeRow(summary);
       rows.set(summary.id, row);
-      if (atTop) body.prepend(row); else body.append(row);
+      body.insertBefore(row, before || null);
     }
     fill(row, summary);
   }
