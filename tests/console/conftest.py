@@ -233,8 +233,10 @@ class Problems:
     errors: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one module: Playwright's sync API runs an event loop in this thread
+    while it lives, so it must be gone before other tests call ``asyncio.run``."""
     path = chromium_path()
     try:
         from playwright.sync_api import sync_playwright
