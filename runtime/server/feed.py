@@ -8,8 +8,9 @@
 
 The console's executions list follows it, so an execution started by anyone appears without
 a reload. The stream is woken by the journal's commits (:meth:`LogCache.follow_all`), never
-by polling; the commits that come while it answers are coalesced into its next round, so a
-busy execution costs one summary per round, not one per commit.
+by polling; the commits that come while it answers, and for :data:`ROUND` seconds after
+the previous round, are coalesced into its next round, so a busy execution (a 10,000-item
+fan-out commits hundreds of times a second) costs at most a few summaries a second.
 
 Misuse: it has no history (no ``Last-Event-ID``): a client that reconnects reads the list
 again (``GET /api/v1/executions``) after the new stream's ``: ready``.
@@ -29,7 +30,10 @@ from .events import SSE, dump
 from .state import ServerState
 from .views import is_final, summary_json
 
-__all__ = ["feed"]
+__all__ = ["ROUND", "feed"]
+
+ROUND = 0.25
+"""The least time between two rounds of summaries on one stream (seconds)."""
 
 
 async def feed(request: Request) -> Response:
@@ -52,6 +56,8 @@ async def _stream(state: ServerState) -> AsyncIterator[str]:
         woken.set()
 
     stop = state.logs.follow_all(committed)
+    loop = asyncio.get_running_loop()
+    last = 0.0
     sent: dict[str, str] = {}
     """The last summary sent of each execution not yet final (to send only changes)."""
     try:
@@ -62,6 +68,8 @@ async def _stream(state: ServerState) -> AsyncIterator[str]:
             except TimeoutError:
                 yield ": ping\n\n"
                 continue
+            await asyncio.sleep(max(0.0, last + ROUND - loop.time()))  # gather more commits
+            last = loop.time()
             woken.clear()
             batch = sorted(pending)
             pending.clear()
