@@ -239,11 +239,12 @@ def browser() -> Iterator[Any]:
     while it lives, so it must be gone before other tests call ``asyncio.run``."""
     path = chromium_path()
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:  # the test extra has it
         if os.environ.get("CI") == "true":
             raise
         pytest.skip("playwright is not installed (pip install -e '.[test]')")
+    expect.set_options(timeout=20_000)  # a loaded CI machine: expectations wait for an event
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
