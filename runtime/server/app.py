@@ -30,11 +30,12 @@ from starlette.routing import Route
 from runtime.engine import Engine
 from runtime.errors import EngineClosed, StoreError
 
-from . import events, execution_views, executions, misc, reruns
+from . import events, execution_views, executions, feed, misc, reruns
 from .auth import TokenCheck
 from .errors import ApiError, error_response
 from .metrics import Metrics
 from .openapi import openapi
+from .pages import console_routes
 from .settings import ServerSettings
 from .state import ServerState
 
@@ -104,6 +105,10 @@ def create_app(engine: Engine, settings: ServerSettings) -> Starlette:
         Route(execution + "/{control:str}", executions.control, methods=["POST"]),
         Route("/api/v1/validate", misc.validate, methods=["POST"]),
         Route("/api/v1/workflows", misc.workflows, methods=["GET"]),
+        # the web console (issue 16): its execution feed, a workflow's text, its files
+        Route("/api/v1/events", feed.feed, methods=["GET"]),
+        Route("/api/v1/workflows/{name:str}", misc.workflow_text, methods=["GET"]),
+        *console_routes(),
     ]
     app = Starlette(
         routes=routes, lifespan=lifespan,

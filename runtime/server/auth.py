@@ -1,6 +1,7 @@
 """The bearer token check: an ASGI middleware in front of every route.
 
-With a token configured, every HTTP request except ``GET /healthz`` needs
+With a token configured, every HTTP request except ``GET /healthz`` and the console's
+files (``GET /`` and ``GET /console/...``: static, no data in them) needs
 ``Authorization: Bearer TOKEN``; the token is compared with :func:`hmac.compare_digest`
 (constant time), and a missing or wrong one gets ``401`` with a JSON error and a
 ``WWW-Authenticate: Bearer`` header.
@@ -18,10 +19,18 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .errors import ApiError, error_response
 
-__all__ = ["OPEN", "TokenCheck"]
+__all__ = ["OPEN", "OPEN_PREFIX", "TokenCheck"]
 
-OPEN = frozenset({("GET", "/healthz"), ("HEAD", "/healthz")})
+OPEN = frozenset({("GET", "/healthz"), ("HEAD", "/healthz"), ("GET", "/"), ("HEAD", "/")})
 """(method, path) pairs that need no token."""
+OPEN_PREFIX = "/console/"
+"""GET/HEAD paths under it (the console's static files) need no token."""
+
+
+def _open(scope: Scope) -> bool:
+    method, path = scope["method"], scope["path"]
+    return (method, path) in OPEN or (method in {"GET", "HEAD"}
+                                      and path.startswith(OPEN_PREFIX))
 
 
 class TokenCheck:
@@ -33,7 +42,7 @@ class TokenCheck:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (self.token is None or scope["type"] != "http"
-                or (scope["method"], scope["path"]) in OPEN or self._allowed(scope)):
+                or _open(scope) or self._allowed(scope)):
             await self.app(scope, receive, send)
             return
         response = error_response(

@@ -33,7 +33,7 @@ from .state import ServerState
 from .views import event_json, summary_json
 from .wire import json_response
 
-__all__ = ["events", "trace"]
+__all__ = ["SSE", "dump", "events", "trace"]
 
 SSE = "text/event-stream"
 
@@ -61,7 +61,8 @@ async def events(request: Request) -> Response:
                           "finished": log.finished})
 
 
-def _dump(data: object) -> str:
+def dump(data: object) -> str:
+    """One SSE data line: compact JSON."""
     return json.dumps(data, default=json_default, separators=(",", ":"))
 
 
@@ -73,11 +74,11 @@ async def _stream(state: ServerState, row: ExecutionRow, after: int) -> AsyncIte
             waiter.clear()  # before the refresh: a commit during it sets it again
             log = await state.logs.refreshed(row)
             for logged in log.after(after):
-                yield f"id: {logged.id}\nevent: progress\ndata: {_dump(event_json(logged))}\n\n"
+                yield f"id: {logged.id}\nevent: progress\ndata: {dump(event_json(logged))}\n\n"
                 after = logged.id
             if log.finished:
                 final = await run_in_threadpool(state.engine.record, row.id) or row
-                yield f"event: end\ndata: {_dump(summary_json(final, log))}\n\n"
+                yield f"event: end\ndata: {dump(summary_json(final, log))}\n\n"
                 return
             try:
                 await asyncio.wait_for(waiter.wait(), state.settings.keepalive)

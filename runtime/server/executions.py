@@ -96,8 +96,8 @@ async def list_executions(request: Request) -> Response:
     page = await run_in_threadpool(lambda: state.engine.list(
         status=status, workflow=query.get("workflow") or None, limit=limit, cursor=cursor,
         parent=query.get("parent") or None))
-    return json_response({"items": [summary_json(r) for r in page.executions],
-                          "cursor": page.cursor})
+    items = await state.counts.summaries(state.logs, page.executions)
+    return json_response({"items": items, "cursor": page.cursor})
 
 
 async def show(request: Request) -> Response:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -43,6 +44,8 @@ class LogCache:
         self.logs: OrderedDict[str, ProgressLog] = OrderedDict()
         self.refreshing: dict[str, asyncio.Future[ProgressLog]] = {}
         self.waiters: dict[str, set[asyncio.Event]] = {}
+        self.followers: set[Callable[[frozenset[str]], None]] = set()
+        """Called in the loop with the executions of every commit (``GET /api/v1/events``)."""
         self.loop: asyncio.AbstractEventLoop | None = None
         self._unwatch: Any = None
 
@@ -65,6 +68,8 @@ class LogCache:
             loop.call_soon_threadsafe(self._wake, commit.executions)
 
     def _wake(self, executions: frozenset[str]) -> None:
+        for follower in tuple(self.followers):
+            follower(executions)
         for execution_id in executions & self.waiters.keys():
             for waiter in self.waiters[execution_id]:
                 waiter.set()
@@ -75,6 +80,13 @@ class LogCache:
         waiter = asyncio.Event()
         self.waiters.setdefault(execution_id, set()).add(waiter)
         return waiter
+
+    def follow_all(self, callback: Callable[[frozenset[str]], None]) -> Callable[[], None]:
+        """Call ``callback`` (in this loop, it must not block) with the executions each
+        commit wrote, until the function returned is called."""
+        self.loop = asyncio.get_running_loop()
+        self.followers.add(callback)
+        return lambda: self.followers.discard(callback)
 
     def forget(self, execution_id: str, waiter: asyncio.Event) -> None:
         """Remove a waiter."""

@@ -5,6 +5,7 @@
                              503 not_ready otherwise
     GET  /metrics            Prometheus text
     GET  /api/v1/workflows   {"items": [{name, file, valid, dialect, diagnostics}]}
+    GET  /api/v1/workflows/{name}   {"name", "file", "text"} (the console's validation page)
     POST /api/v1/validate    {"workflow": NAME | YAML, "actions_optional"?: bool}
                              -> troupe validate --json's report
 
@@ -28,7 +29,7 @@ from .errors import ApiError
 from .state import ServerState
 from .wire import json_response, read_json
 
-__all__ = ["healthz", "metrics", "readyz", "validate", "workflows"]
+__all__ = ["healthz", "metrics", "readyz", "validate", "workflow_text", "workflows"]
 
 
 def _state(request: Request) -> ServerState:
@@ -66,6 +67,18 @@ async def workflows(request: Request) -> Response:
     state = _state(request)
     reports = state.catalog.reports
     return json_response({"items": list(reports)})
+
+
+async def workflow_text(request: Request) -> Response:
+    """GET /api/v1/workflows/{name}: the file's text (404 ``not_found`` if none)."""
+    state = _state(request)
+    name = request.path_params["name"]
+    try:
+        path = state.catalog.resolve(name)
+    except ApiError as exc:
+        raise ApiError(404, "not_found", exc.message, workflow=name) from None
+    text = await run_in_threadpool(path.read_text, encoding="utf-8")
+    return json_response({"name": path.stem, "file": path.name, "text": text})
 
 
 async def validate(request: Request) -> Response:

@@ -47,9 +47,14 @@ SUMMARY = {
         "status": {"type": "string", "enum": [s.value for s in WorkflowStatus]},
         "created_at": TIME, "finished_at": TIME,
         "parent": _nullable(STR), "parent_task": _nullable(STR),
+        "counts": _nullable({
+            "type": "object", "required": ["tasks", "tasks_done", "items"],
+            "properties": {"tasks": INT, "tasks_done": INT, "items": {
+                "type": "object", "required": ["total", "done", "failed", "running"],
+                "properties": dict.fromkeys(("total", "done", "failed", "running"), INT)}}}),
     },
 }
-COUNTS = ("total", "done", "succeeded", "failed", "running")
+COUNTS = ("total", "done", "succeeded", "failed", "running", "waiting")
 ITEMS = _nullable({"type": "object", "required": list(COUNTS),
                    "properties": dict.fromkeys(COUNTS, INT)})
 TASK = {
@@ -70,12 +75,12 @@ EXEC_ERROR = {
 EXECUTION = {
     "allOf": [_ref("Summary"), {
         "type": "object",
-        "required": ["parameters", "output", "errors", "tasks", "started_at"],
+        "required": ["parameters", "output", "errors", "tasks", "started_at", "last_event"],
         "properties": {"parameters": {"type": "object"},
                        "output": _nullable({"type": "object"}),
                        "errors": {"type": "array", "items": _ref("ExecutionError")},
                        "tasks": {"type": "array", "items": _ref("Task")},
-                       "started_at": TIME,
+                       "started_at": TIME, "last_event": INT,
                        "reruns": {"type": "array", "items": _ref("Rerun")}},
     }],
 }
@@ -316,6 +321,20 @@ VIEW_PATHS = {
 VIEW_SCHEMAS = {"Graph": GRAPH, "ActorNode": ACTOR_NODE, "Actors": ACTORS,
                 "TimelineRow": TIMELINE_ROW, "Timeline": TIMELINE}
 # ---- end of the console's views ---------------------------------------------------------
+# --- the web console's endpoints (issue 16; docs/console.md) ---
+PATHS["/api/v1/events"] = {"get": {
+    "summary": "Execution-level changes as server-sent events (the console's list)",
+    "operationId": "execution_feed",
+    "responses": {"200": {"description": "a stream that ends when the client goes",
+                          "content": {"text/event-stream": {"schema": STR}}},
+                  **_errors(406)}}}
+PATHS["/api/v1/workflows/{name}"] = {"get": {
+    "summary": "A workflow file's text (the console's validation page)",
+    "operationId": "workflow_text",
+    "parameters": [{"name": "name", "in": "path", "required": True, "schema": STR}],
+    "responses": {**_ok(200, {"type": "object", "required": ["name", "file", "text"],
+                              "properties": {"name": STR, "file": STR, "text": STR}},
+                        "the file"), **_errors(404)}}}
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.0.3",

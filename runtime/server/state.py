@@ -32,6 +32,7 @@ from runtime.store import ExecutionRow
 
 from .catalog import Catalog, looks_like_name
 from .errors import ApiError
+from .listing import CountsMemo
 from .logs import LogCache
 from .settings import ServerSettings
 from .trace_views import TraceViews
@@ -80,6 +81,8 @@ class ServerState:
         self.logs = LogCache(engine, settings.cached_logs)
         self.traces = TraceViews()
         """The trace files read incrementally, for the execution views."""
+        self.counts = CountsMemo()
+        """Finished executions' counts for the list (``GET /api/v1/executions``)."""
         self.submitting: dict[str, asyncio.Future[ExecutionRow]] = {}
 
     def reload(self) -> None:

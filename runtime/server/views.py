@@ -19,12 +19,13 @@ from typing import Any
 from runtime.cli_output import error_json
 from runtime.machine.recovery import outcome_so_far
 from runtime.results import build_result
-from runtime.status import WORKFLOW_DONE
+from runtime.status import TASK_DONE, WORKFLOW_DONE
 from runtime.store import ExecutionRow
 
 from .progress_log import LoggedEvent, ProgressLog
 
-__all__ = ["event_json", "execution_json", "is_final", "rfc3339", "status_of", "summary_json"]
+__all__ = ["counts_json", "event_json", "execution_json", "is_final", "rfc3339", "status_of",
+           "summary_json"]
 
 
 def rfc3339(seconds: float | datetime | None) -> str | None:
@@ -53,7 +54,26 @@ def summary_json(row: ExecutionRow, log: ProgressLog | None = None) -> dict[str,
         finished = None  # a rerun runs again: its record keeps its first end until the next
     return {"id": row.id, "workflow": row.workflow, "status": status_of(row, log),
             "created_at": rfc3339(row.created_at), "finished_at": rfc3339(finished),
-            "parent": row.parent, "parent_task": row.parent_task}
+            "parent": row.parent, "parent_task": row.parent_task,
+            "counts": counts_json(log) if log is not None and log.consumed else None}
+
+
+def counts_json(log: ProgressLog) -> dict[str, Any]:
+    """How many task runs (pseudo-tasks left out) and with-items items the execution has,
+    and how many of them ended (the list's columns; O(task runs), not O(items))."""
+    tasks = done = 0
+    items = {"total": 0, "done": 0, "failed": 0, "running": 0}
+    for run in log.state.runs:
+        if run.pseudo:
+            continue
+        tasks += 1
+        done += run.status in TASK_DONE
+        if run.items is not None:
+            items["total"] += run.items.total
+            items["done"] += run.items.done
+            items["failed"] += run.items.failed
+            items["running"] += run.items.active
+    return {"tasks": tasks, "tasks_done": done, "items": items}
 
 
 def execution_json(row: ExecutionRow, log: ProgressLog) -> dict[str, Any]:
@@ -76,13 +96,15 @@ def execution_json(row: ExecutionRow, log: ProgressLog) -> dict[str, Any]:
         "started_at": rfc3339(state.started_at),
         "reruns": [{**entry, "requested_at": rfc3339(entry["requested_at"])}
                    for entry in result.reruns],
+        "last_event": len(log.events),
     }
 
 
 def _items(items: Any) -> dict[str, int]:
     total = len(items.values)
     return {"total": total, "done": items.done, "succeeded": items.done - items.failed,
-            "failed": items.failed, "running": items.active}
+            "failed": items.failed, "running": items.active,
+            "waiting": total - items.done - items.active}
 
 
 def event_json(logged: LoggedEvent) -> dict[str, Any]:

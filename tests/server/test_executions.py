@@ -65,11 +65,11 @@ def test_a_running_with_items_execution_shows_its_item_counts(client: TestClient
     assert shown["status"] == "running" and shown["output"] is None
     [task] = shown["tasks"]
     assert task["items"] == {"total": 3, "done": 0, "succeeded": 0, "failed": 0,
-                             "running": 3}
+                             "running": 3, "waiting": 0}
     gate.opened.set()
     done = _finish(client, started["id"])
     assert done["tasks"][0]["items"] == {"total": 3, "done": 3, "succeeded": 3, "failed": 0,
-                                         "running": 0}
+                                         "running": 0, "waiting": 0}
     assert done["output"] == {"items": [0, 1, 2]}
 
 
@@ -197,7 +197,10 @@ def test_the_list_pages_newest_first_and_filters(client: TestClient) -> None:
     hello = client.get("/api/v1/executions", params={"workflow": "hello"}).json()
     assert [e["id"] for e in hello["items"]] == ids[::-1]
     assert set(hello["items"][0]) == {"id", "workflow", "status", "created_at",
-                                      "finished_at", "parent", "parent_task"}
+                                      "finished_at", "parent", "parent_task", "counts"}
+    assert hello["items"][0]["counts"] == {
+        "tasks": 1, "tasks_done": 1,
+        "items": {"total": 0, "done": 0, "failed": 0, "running": 0}}
     succeeded = client.get("/api/v1/executions", params={"status": "succeeded"}).json()
     assert len(succeeded["items"]) == 4
     for bad in ({"limit": 0}, {"limit": "x"}, {"status": "sleepy"}, {"cursor": "zz"}):
