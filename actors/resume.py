@@ -10,7 +10,8 @@ The journal replayed gives the state as it was (:mod:`runtime.store.replaying`).
   may have run, so it ends with an ``outcome_unknown`` failure the workflow routes like any
   other (a non-idempotent attempt whose start was not journaled never started: it waited
   for a worker, or the fence held it back, so it is sent);
-- a sub-workflow attempt is started again: its child continues from its own journal.
+- a sub-workflow attempt is started again: its child continues from its own journal;
+- its inquiries are listed again (pending ones take answers; their timeouts are timers).
 
 Misuse: call :func:`resume` once, from ``on_start``, instead of starting the execution.
 """
@@ -25,6 +26,8 @@ from runtime.events import ActionCompleted, Event
 from runtime.machine.recovery import in_flight, outcome_so_far
 from runtime.status import WORKFLOW_DONE, Outcome
 from runtime.store.replaying import Journaled
+
+from .asking import relist
 
 __all__ = ["OUTCOME_UNKNOWN", "resume"]
 
@@ -44,6 +47,7 @@ def resume(supervisor: Any, journaled: Journaled) -> None:
         return
     if durable is not None:
         durable.status(state.status.value)
+    relist(supervisor)
     now = time.time()
     for timer, deadline in journaled.timers:
         supervisor._set_timer(timer, max(deadline - now, 0.0))

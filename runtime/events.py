@@ -25,6 +25,7 @@ __all__ = [
     "AttemptReturned",
     "CancelRequested",
     "Event",
+    "InquiryAnswered",
     "PauseRequested",
     "ResumeRequested",
     "TimerFired",
@@ -42,6 +43,8 @@ class TimerKind(enum.Enum):
     DELAY = "delay"
     RETRY = "retry"
     TIMEOUT = "timeout"
+    INQUIRY = "inquiry"
+    """An inquiry's ``timeout`` (``ttl``): it times out unless answered first."""
 
 
 @record
@@ -138,6 +141,18 @@ class ResumeRequested:
     at: float = 0.0
 
 
+@record
+class InquiryAnswered:
+    """A person answered the inquiry run ``run`` waits on (the response was checked against
+    its schema already: :func:`runtime.inquiries.schema_errors`)."""
+
+    run: int
+    inquiry: str
+    response: Any = None
+    """The response (a frozen JSON object)."""
+    at: float = 0.0
+
+
 Event = (
     WorkflowRequested
     | ActionCompleted
@@ -146,4 +161,5 @@ Event = (
     | CancelRequested
     | PauseRequested
     | ResumeRequested
+    | InquiryAnswered
 )

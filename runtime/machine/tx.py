@@ -29,6 +29,7 @@ from pyrsistent.typing import PVectorEvolver
 
 from runtime.commands import Command, ErrorRecord
 from runtime.context import Context
+from runtime.inquiries import Inquiry
 from runtime.kv.snapshot import KvSnapshot
 from runtime.limits import Limits
 from runtime.records import evolve
@@ -138,6 +139,9 @@ class Tx:
     limits: Limits
     held_bytes: int
     kv: KvSnapshot
+    inquiries: PMap[int, Inquiry]
+    inquiry_ns: PMap[str, Any]
+    ask_paused: bool
 
     def __init__(self, state: WorkflowState, at: float, *, item_notices: bool = True) -> None:
         self.base = state
@@ -231,6 +235,7 @@ class Tx:
             system=self.system(),
             failed_includes_timeout=self.policies.failed_includes_timeout,
             kv=self.kv,
+            inquiries=self.inquiry_ns,
             **kwargs,
         )
 

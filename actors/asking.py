@@ -1,0 +1,88 @@
+"""How a workflow supervisor takes part in inquiries: it lists them, and takes the answers.
+
+:class:`Asking` is the part of :class:`~actors.supervisor.WorkflowSupervisor` for
+inquiries (:mod:`runtime.inquiries`). The machine reports each inquiry that opens or
+closes (``InquiryChanged``): the supervisor lists it in the engine's
+:class:`~actors.inquiry_book.InquiryBook` (once the step that opened it is durable, as
+progress is), journals an ``InquiryOpened`` entry for one that opens, and reports it to the
+progress listeners and the trace (kind ``inquiry``). An :class:`~actors.inquiry_book.Answer`
+is checked against the state (the inquiry still pending: the first answer wins) and fed as
+an ``InquiryAnswered`` event; its reply is given once the answer is durable. A recovered
+execution lists its inquiries again (:func:`relist`); their timeouts are re-armed with the
+other timers, from the deadlines the journal kept.
+
+Misuse: only the supervisor's thread runs this.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from runtime.commands import Command, InquiryChanged
+from runtime.events import Event, InquiryAnswered
+from runtime.inquiries import InquiryClosed, InquiryNotFound
+from runtime.store.entries import InquiryOpened
+
+from .durability import Durability
+from .inquiry_book import Answer
+
+if TYPE_CHECKING:
+    from .config import SupervisorConfig
+
+__all__ = ["Answer", "Asking", "relist"]
+
+
+class Asking:
+    """Lists the execution's inquiries and takes their answers (mixed into the supervisor)."""
+
+    config: SupervisorConfig
+    state: Any
+    durable: Durability | None
+    finished: bool
+    actor_ref: Any
+
+    if TYPE_CHECKING:
+        def _feed(self, *events: Event) -> None:
+            """Advance the machine (the supervisor's own)."""
+
+        def _notice(self, command: Command) -> None:
+            """Report a notice (:class:`~actors.execution.CommandExecution`'s)."""
+
+    def _inquiry_changed(self, command: InquiryChanged) -> None:
+        inquiry = command.inquiry
+        book = self.config.inquiries
+        durable = self.durable
+        if durable is None:
+            book.changed(inquiry, self.actor_ref)
+        else:
+            if inquiry.pending:
+                now = time.time()
+                durable.record(InquiryOpened(run=inquiry.run, inquiry=inquiry.id,
+                                             expires_at=inquiry.expires_at, at=now), now)
+            durable.after(partial(book.changed, inquiry, self.actor_ref))
+        self._notice(command)
+
+    def _on_answer(self, message: Answer) -> None:
+        reply = message.reply
+        inquiry = self.state.inquiries.get(message.run)
+        if inquiry is None or inquiry.id != message.inquiry:
+            reply.set_exception(InquiryNotFound(message.inquiry))
+            return
+        if not inquiry.pending or self.finished:
+            reply.set_exception(InquiryClosed(inquiry.id, str(inquiry.status)))
+            return
+        self._feed(InquiryAnswered(run=message.run, inquiry=message.inquiry,
+                                   response=message.response, at=time.time()))
+        answered = self.state.inquiries[message.run]
+        if self.durable is None:
+            reply.set(answered)
+        else:
+            self.durable.after(partial(reply.set, answered))
+
+
+def relist(supervisor: Asking) -> None:
+    """List again the inquiries of an execution recovered from its journal."""
+    for inquiry in supervisor.state.inquiries.values():
+        supervisor.config.inquiries.changed(inquiry, supervisor.actor_ref)
