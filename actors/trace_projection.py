@@ -21,6 +21,7 @@ from typing import Any
 
 from runtime.commands import (
     Command,
+    InquiryChanged,
     ItemFinished,
     RunAction,
     SizeWarning,
@@ -152,6 +153,13 @@ class TraceProjection:
     def _resumed(self, command: WorkflowResumed, state: WorkflowState) -> None:
         self.tracer.emit("workflow.resumed", "wf")
 
+    def _inquiry(self, command: InquiryChanged, state: WorkflowState) -> None:
+        inquiry = command.inquiry
+        self.tracer.emit("inquiry", f"wf/{inquiry.task}@{inquiry.route}", task=inquiry.task,
+                         route=inquiry.route, run=inquiry.run, inquiry=inquiry.id,
+                         status=inquiry.status, prompt=inquiry.prompt,
+                         expires_at=inquiry.expires_at)
+
     # ---- the supervisor's own lines ---------------------------------------------------
 
     def started(self, *, workflow: str, dialect: str, parent: bool,
@@ -231,5 +239,6 @@ _NOTICES: dict[type, _Line] = {
     SizeWarning: TraceProjection._size_warning,
     WorkflowPaused: TraceProjection._paused,
     WorkflowResumed: TraceProjection._resumed,
+    InquiryChanged: TraceProjection._inquiry,
 }
 """Notice type -> the method writing its line."""

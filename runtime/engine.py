@@ -64,6 +64,7 @@ class Engine:
         process; ``TROUPE_MAX_WORKERS`` otherwise); ``options``: defaults for
         :meth:`start_workflow`'s options."""
         from actors.capacity import WORKERS
+        from actors.inquiry_book import InquiryBook
         from actors.journal import Journal
 
         if max_attempts is not None:
@@ -74,6 +75,7 @@ class Engine:
         self._actions = dict(actions or {})
         self._options = dict(options)
         self._journal = Journal.start(self.store, group_commit)
+        self._inquiries = InquiryBook()
         self._live: dict[str, WorkflowHandle] = {}
         """The handles this engine started or recovered, until :meth:`_register` finds them
         finished (then :meth:`get` reads them back from the store)."""
@@ -111,7 +113,8 @@ class Engine:
         row = execution_row(execution_id=prepared.execution_id, defn=prepared.defn, text=text,
                             parameters=prepared.params, base_dir=base_dir,
                             idempotency_key=idempotency_key)
-        handle = launch(prepared, durable=self._durable(prepared.subworkflows), row=row)
+        handle = launch(prepared, durable=self._durable(prepared.subworkflows), row=row,
+                        inquiries=self._inquiries)
         self._register(handle)
         return handle
 
@@ -251,6 +254,21 @@ class Engine:
             raise UnknownExecution(execution_id)
         return [decode(row.kind, row.body) for row in rows]
 
+    # ---- inquiries (runtime.inquiries) ------------------------------------------------------
+
+    def inquiries(self, status: str | None = "pending",
+                  execution_id: str | None = None) -> builtins.list[Any]:
+        """The inquiries of the executions this engine runs or recovered (None: any status)."""
+        return self._inquiries.list(status, execution_id)
+
+    def inquiry(self, inquiry_id: str) -> Any:
+        """One inquiry (``InquiryNotFound`` if none)."""
+        return self._inquiries.get(inquiry_id)
+
+    def respond(self, inquiry_id: str, response: Any) -> Any:
+        """Answer an inquiry; the answered inquiry (``InquiryClosed``, ``InvalidResponse``)."""
+        return self._inquiries.respond(inquiry_id, response)
+
     # ---- recovery -----------------------------------------------------------------------
 
     def recover(self, *, actions: Mapping[str, Any] | None = None,
@@ -269,7 +287,7 @@ class Engine:
             tree = read_tree(self._ask, row, {**self._actions, **(actions or {})},
                              {**self._options, **options})
             handle = launch(tree.prepared, recovered=tree.journaled, durable=self._durable(
-                tree.prepared.subworkflows, recovering=tree.children))
+                tree.prepared.subworkflows, recovering=tree.children), inquiries=self._inquiries)
             self._register(handle)
             handles.append(handle)
         return handles

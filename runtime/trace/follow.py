@@ -154,6 +154,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "task.finished": ("run", "status", "attempts", "duration", "items", "items_failed", "error"),
     "transition.evaluated": ("run", "transition", "when", "result", "targets", "published"),
     "task.staged": ("run", "source", "join", "satisfied", "required", "ready"),
+    "inquiry": ("run", "inquiry", "status", "prompt"),
 }
 _DURATIONS = frozenset({"duration", "delay", "mailbox_wait"})
 
