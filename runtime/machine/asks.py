@@ -2,9 +2,10 @@
 
 A run opens an inquiry (:mod:`runtime.inquiries`) when it starts: an Attune task with
 ``wait_for: {inquiry: ...}`` before its input is rendered (:func:`open_wait`), a ``core.ask``
-task instead of sending its first attempt (:func:`open_ask`, which also pauses the workflow,
-as StackStorm's inquirer does). The run is then ``pending``: not in flight (a pause completes
-around it), still open (the workflow is not over). A timeout is an ``inquiry`` timer. Every
+task instead of sending its first attempt (:func:`open_ask`; the workflow pauses at the end
+of the step, :func:`pause_for_ask`, as StackStorm's inquirer asks it to). The run is then
+``pending``: not in flight (a pause completes around it), still open (the workflow is not
+over). A timeout is an ``inquiry`` timer. Every
 change is kept in the state (``inquiries``, the Attune ``inquiry.<task>`` namespace) and
 reported as an :class:`~runtime.commands.InquiryChanged` notice.
 
@@ -37,7 +38,7 @@ from .fields import number
 from .state import TaskRun
 from .tx import Tx
 
-__all__ = ["close_inquiry", "open_ask", "open_wait"]
+__all__ = ["close_inquiry", "open_ask", "open_wait", "pause_for_ask"]
 
 
 def open_wait(tx: Tx, run: TaskRun, ask: AskDef) -> None:
@@ -65,6 +66,12 @@ def open_ask(tx: Tx, run: TaskRun) -> None:
           schema=given.get("schema") or DEFAULT_SCHEMA, timeout=ttl * 60 if ttl else None,
           users=_names(given.get("users")), roles=_names(given.get("roles")), ask=True,
           ttl=ttl)
+    tx.asked = True
+
+
+def pause_for_ask(tx: Tx) -> None:
+    """At the end of a step that opened a ``core.ask``: pause a running workflow (what the
+    step started runs on: StackStorm's inquirer asks for the pause after its own start)."""
     if tx.status is WorkflowStatus.RUNNING:
         tx.status = WorkflowStatus.PAUSING
         tx.ask_paused = True

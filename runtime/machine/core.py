@@ -44,6 +44,7 @@ from runtime.spec.model import WorkflowDef
 from runtime.status import Outcome, TaskStatus, WorkflowStatus
 from runtime.values import NotJson, freeze, json_data
 
+from .asks import pause_for_ask
 from .control import on_cancel, on_pause, on_resume
 from .ending import finish, settle
 from .fields import BAD_RESULT, OUTCOME_UNKNOWN, RESULT_TOO_LARGE
@@ -218,6 +219,8 @@ def _settled(handler: Handler) -> Handler:
     def handle(tx: Tx, event: Event) -> None:
         handler(tx, event)
         end_empty_runs(tx)
+        if tx.asked:
+            pause_for_ask(tx)
         settle(tx)
 
     handle.__name__ = handler.__name__

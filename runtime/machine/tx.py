@@ -114,8 +114,8 @@ class Tx:
     checks at import that they name exactly those fields), plus the step's own scratch.
     """
 
-    __slots__ = (*MIRRORED, "at", "base", "commands", "defn", "empty_runs", "item_notices",
-                 "policies", "runs", "work")
+    __slots__ = (*MIRRORED, "asked", "at", "base", "commands", "defn", "empty_runs",
+                 "item_notices", "policies", "runs", "work")
 
     execution_id: str
     status: WorkflowStatus
@@ -152,6 +152,8 @@ class Tx:
         """With-items runs of no items started in this step: they end after the step's
         handler (:func:`runtime.machine.runs.end_empty_runs`), as their own event would."""
         self.at = at
+        self.asked = False
+        """A ``core.ask`` opened in this step (the workflow pauses at its end)."""
         self.defn: WorkflowDef = state.defn
         self.policies: Policies = state.defn.policies
         self.commands: list[Command] = []
