@@ -3,9 +3,11 @@
 :class:`Asking` is the part of :class:`~actors.supervisor.WorkflowSupervisor` for
 inquiries (:mod:`runtime.inquiries`). The machine reports each inquiry that opens or
 closes (``InquiryChanged``): the supervisor lists it in the engine's
-:class:`~actors.inquiry_book.InquiryBook` (once the step that opened it is durable, as
-progress is), journals an ``InquiryOpened`` entry for one that opens, and reports it to the
-progress listeners and the trace (kind ``inquiry``). An :class:`~actors.inquiry_book.Answer`
+:class:`~actors.inquiry_book.InquiryBook` at once (an answer taken before the step that
+opened it is durable is journaled after it, and acknowledged only once durable; a crash
+before that opens the same inquiry again, under the same id), journals an ``InquiryOpened``
+entry for one that opens, and reports it to the progress listeners and the trace (kind
+``inquiry``, after the commit as all progress). An :class:`~actors.inquiry_book.Answer`
 is checked against the state (the inquiry still pending: the first answer wins) and fed as
 an ``InquiryAnswered`` event; its reply is given once the answer is durable. A recovered
 execution lists its inquiries again (:func:`relist`); their timeouts are re-armed with the
@@ -52,16 +54,11 @@ class Asking:
 
     def _inquiry_changed(self, command: InquiryChanged) -> None:
         inquiry = command.inquiry
-        book = self.config.inquiries
-        durable = self.durable
-        if durable is None:
-            book.changed(inquiry, self.actor_ref)
-        else:
-            if inquiry.pending:
-                now = time.time()
-                durable.record(InquiryOpened(run=inquiry.run, inquiry=inquiry.id,
-                                             expires_at=inquiry.expires_at, at=now), now)
-            durable.after(partial(book.changed, inquiry, self.actor_ref))
+        self.config.inquiries.changed(inquiry, self.actor_ref)
+        if self.durable is not None and inquiry.pending:
+            now = time.time()
+            self.durable.record(InquiryOpened(run=inquiry.run, inquiry=inquiry.id,
+                                              expires_at=inquiry.expires_at, at=now), now)
         self._notice(command)
 
     def _on_answer(self, message: Answer) -> None:
