@@ -15,13 +15,15 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.inquiries import schema_problem
+from runtime.templating.analysis import referenced_keys
+from runtime.templating.callables import template_strings
 
 from .bounds import SECONDS, numeric_field
 from .common import check_keys, compile_or_report
-from .model import AskDef, Dialect
+from .model import AskDef, Dialect, TaskDef
 from .report import Reporter
 
-__all__ = ["INQUIRY_KEYS", "load_wait_for"]
+__all__ = ["INQUIRY_KEYS", "check_inquiry_names", "load_wait_for"]
 
 D = Dialect.ATTUNE.value
 INQUIRY_KEYS = ("prompt", "schema", "assigned_to", "timeout")
@@ -67,6 +69,27 @@ def load_wait_for(name: str, body: Any, reporter: Reporter) -> AskDef | None:
                                          field="wait_for.inquiry.timeout")
         ok = ok and parts["timeout"] is not None
     return AskDef(**parts) if ok else None
+
+
+def check_inquiry_names(reporter: Reporter, tasks: dict[str, TaskDef],
+                        containers: dict[str, Any], doc: Any) -> None:
+    """Report T305 for each ``inquiry.<name>`` whose ``name`` is no task with a
+    ``wait_for`` (it could only fail when evaluated), where the expression is."""
+    asking = {name for name, task in tasks.items() if task.wait_for is not None}
+    sites: list[tuple[str | None, Any, str]] = [
+        (name, body, f"tasks.{name}") for name, body in containers.items()]
+    if isinstance(doc.get("output_map"), dict):
+        sites.append((None, doc, ""))
+    for task, body, path in sites:
+        for key, value in body.items():
+            if task is None and key != "output_map":
+                continue
+            for inner, at, suffix, source in template_strings(value):
+                for name in sorted(referenced_keys(source, "inquiry") - asking):
+                    where = (body, key) if inner is None else (inner, at)
+                    reporter.report("T305", f"inquiry.{name}: no task {name!r} waits for an "
+                                    "inquiry (wait_for)", *where, task=task,
+                                    path=f"{path}.{key}{suffix}".lstrip("."))
 
 
 def _prompt(name: str, inquiry: Any, key: str, reporter: Reporter, path: str) -> bool:

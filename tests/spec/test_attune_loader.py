@@ -871,6 +871,19 @@ def test_wait_for_inquiry_is_loaded() -> None:
     assert "wait_for" not in defn.task("a").extra
 
 
+def test_inquiry_names_a_task_that_waits_for_one() -> None:
+    """``inquiry.<task>`` of a task without wait_for is T305, located at the expression."""
+    text = (HEAD + "tasks:\n  - name: a\n    action: core.noop\n"
+            "    wait_for: {inquiry: {prompt: ok?}}\n"
+            "    next:\n      - publish: {x: '{{ inquiry.a.response }}'}\n        do: [b]\n"
+            "  - name: b\n    action: core.noop\n"
+            "    input: {v: \"{{ inquiry['b'].status }}\", w: '{{ inquiry.nope.id }}'}\n"
+            "output_map:\n  r: '{{ inquiry.a.response }}'\n  s: '{{ inquiry.c }}'\n")
+    found = [(d.code, d.line, d.task, d.path) for d in check(text)[1]]
+    assert found == [("T305", 11, "b", "tasks.b.input.v"), ("T305", 11, "b", "tasks.b.input.w"),
+                     ("T305", 14, None, "output_map.s")]
+
+
 # -- expressions and whole-file behaviour -----------------------------------------------------
 
 
