@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.commands import CancelTimer, InquiryChanged, SetTimer
+from runtime.errors import ExpressionError
 from runtime.events import TimerKey, TimerKind
 from runtime.inquiries import (
     DEFAULT_SCHEMA,
@@ -28,6 +29,7 @@ from runtime.inquiries import (
     Inquiry,
     InquiryStatus,
     inquiry_id,
+    schema_problem,
 )
 from runtime.records import evolve
 from runtime.spec.model import AskDef
@@ -56,11 +58,13 @@ def open_wait(tx: Tx, run: TaskRun, ask: AskDef) -> None:
 
 def open_ask(tx: Tx, run: TaskRun) -> None:
     """Open a ``core.ask`` task's inquiry from its rendered input (``schema``, ``users``,
-    ``roles``, ``ttl`` in minutes, as StackStorm's), and pause the workflow."""
+    ``roles``, ``ttl`` in minutes, as StackStorm's), and pause the workflow (at the end of
+    the step); raises ``ExpressionError`` for a schema that is not a JSON schema."""
     given = thaw(run.input) if run.input is not None else {}
     given = given if isinstance(given, dict) else {}
     ttl = given.get("ttl", DEFAULT_TTL_MINUTES)
     ttl = float(ttl) if isinstance(ttl, (int, float)) and not isinstance(ttl, bool) else None
+    ttl = ttl if ttl is not None and ttl > 0 else None  # 0: no time limit
     run = tx.update(run, attempt=1)
     _open(tx, run, (), prompt=_text(given.get("prompt")),
           schema=given.get("schema") or DEFAULT_SCHEMA, timeout=ttl * 60 if ttl else None,
@@ -80,6 +84,12 @@ def pause_for_ask(tx: Tx) -> None:
 def _open(tx: Tx, run: TaskRun, assigned: tuple[str, ...], *, prompt: str | None,
           schema: Any, timeout: float | None, users: tuple[str, ...] = (),
           roles: tuple[str, ...] = (), ask: bool = False, ttl: float | None = None) -> None:
+    problem = "it is not a mapping" if schema is not None and not isinstance(
+        thaw(schema), dict) else (schema_problem(schema) if schema is not None else None)
+    if problem is not None:
+        raise ExpressionError(f"the inquiry's schema is not a JSON schema: {problem}",
+                              expression="", task=run.task,
+                              field="input.schema" if ask else "wait_for.inquiry.schema")
     inquiry = Inquiry(
         id=inquiry_id(tx.execution_id, run.id), execution_id=tx.execution_id, task=run.task,
         route=run.route, run=run.id, prompt=prompt, schema=freeze(schema),

@@ -122,7 +122,10 @@ def start_run(tx: Tx, run: TaskRun) -> None:
     ))
     if progress is None:
         if action == ASK_ACTION:
-            open_ask(tx, run)
+            try:
+                open_ask(tx, run)
+            except ExpressionError as exc:
+                _fail_to_start(tx, run, exc)
         else:
             send_attempt(tx, run, 1)
     elif progress.total == 0:  # ends after the step, not inside it (dsl.md 1.8)

@@ -256,3 +256,13 @@ def test_a_deadline_that_passed_while_no_engine_ran_times_out_at_recovery(
         assert record.calls == ["timed_out"]
         [inquiry] = again.inquiries(None, handle.execution_id)
         assert inquiry.status is InquiryStatus.TIMED_OUT
+
+
+def test_a_schema_that_is_not_one_fails_the_task_where_it_is() -> None:
+    bad = ASK.replace("type: object\n", "type: 12\n", 1)
+    result = start_workflow(bad, {"who": "a", "ttl": 60},
+                            actions={"t.record": Recorder()}).wait(30)
+    assert result.status == "failed"
+    [error] = [e for e in result.errors if e.task == "ask"]
+    assert (error.kind, error.field) == ("expression", "input.schema")
+    assert "not a JSON schema" in error.message
