@@ -24,8 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 from runtime.commands import Command, InquiryChanged
 from runtime.events import Event, InquiryAnswered
-from runtime.inquiries import InquiryClosed, InquiryNotFound
+from runtime.inquiries import Inquiry, InquiryClosed, InquiryNotFound
+from runtime.masking import Masker
+from runtime.records import evolve
 from runtime.store.entries import InquiryOpened
+from runtime.values import freeze
 
 from .durability import Durability
 from .inquiry_book import Answer
@@ -42,6 +45,7 @@ class Asking:
     config: SupervisorConfig
     state: Any
     durable: Durability | None
+    masker: Masker
     finished: bool
     actor_ref: Any
 
@@ -54,7 +58,7 @@ class Asking:
 
     def _inquiry_changed(self, command: InquiryChanged) -> None:
         inquiry = command.inquiry
-        self.config.inquiries.changed(inquiry, self.actor_ref)
+        self.config.inquiries.changed(_masked(inquiry, self.masker), self.actor_ref)
         if self.durable is not None and inquiry.pending:
             now = time.time()
             self.durable.record(InquiryOpened(run=inquiry.run, inquiry=inquiry.id,
@@ -82,4 +86,15 @@ class Asking:
 def relist(supervisor: Asking) -> None:
     """List again the inquiries of an execution recovered from its journal."""
     for inquiry in supervisor.state.inquiries.values():
-        supervisor.config.inquiries.changed(inquiry, supervisor.actor_ref)
+        supervisor.config.inquiries.changed(_masked(inquiry, supervisor.masker),
+                                            supervisor.actor_ref)
+
+
+def _masked(inquiry: Inquiry, masker: Masker) -> Inquiry:
+    """The inquiry as it is shown: the execution's secrets masked in its prompt and schema
+    (rendered from the workflow's values; the response is the answerer's own)."""
+    if not masker or (inquiry.prompt is None and inquiry.schema is None):
+        return inquiry
+    return evolve(inquiry, {
+        "prompt": masker.text(inquiry.prompt) if inquiry.prompt is not None else None,
+        "schema": freeze(masker.data(inquiry.schema))})

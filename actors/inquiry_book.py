@@ -30,6 +30,10 @@ from runtime.values import NotJson, freeze, json_data
 
 __all__ = ["Answer", "InquiryBook"]
 
+CLOSED_KEPT = 10_000
+"""Closed inquiries kept for listing, at least (the oldest ones beyond twice as many as
+this are forgotten: a long-running daemon keeps its pending ones and the recent rest)."""
+
 RESPOND_TIMEOUT = 60.0
 """Most seconds :meth:`InquiryBook.respond` waits for the execution to take the answer."""
 
@@ -49,14 +53,27 @@ class Answer:
 class InquiryBook:
     """Inquiry id -> (its latest record, the supervisor that asked)."""
 
-    __slots__ = ("_entries",)
+    __slots__ = ("_entries", "_kept", "_prune_at")
 
-    def __init__(self) -> None:
+    def __init__(self, kept: int = CLOSED_KEPT) -> None:
         self._entries: dict[str, tuple[Inquiry, Any]] = {}
+        self._kept = kept
+        self._prune_at = 2 * kept
 
     def changed(self, inquiry: Inquiry, supervisor: Any) -> None:
         """An inquiry opened or closed (a supervisor's report)."""
         self._entries[inquiry.id] = (inquiry, supervisor)
+        if len(self._entries) > self._prune_at and not inquiry.pending:
+            self._forget_oldest()
+
+    def _forget_oldest(self) -> None:
+        """Keep the pending inquiries and the ``kept`` most recently closed; the next pass
+        waits until the book doubled again (amortized O(log n) per report)."""
+        closed = sorted((entry[0] for entry in list(self._entries.values())
+                         if not entry[0].pending), key=lambda i: i.answered_at or 0.0)
+        for inquiry in closed[:max(len(closed) - self._kept, 0)]:
+            self._entries.pop(inquiry.id, None)
+        self._prune_at = max(2 * self._kept, 2 * len(self._entries))
 
     def list(self, status: str | None = "pending",
              execution_id: str | None = None) -> list[Inquiry]:

@@ -6,7 +6,8 @@
                                                                 409 inquiry_closed, 404
 
 The inquiries are those of the executions the daemon runs or recovered (an inquiry outlives
-a restart with its execution); every one is shown as :func:`runtime.inquiries.inquiry_json`.
+a restart with its execution); every one is shown as :func:`runtime.inquiries.inquiry_json`
+with its times in RFC 3339, as every time of the API (:func:`inquiry_view`).
 
 Misuse: the engine's calls block (``respond`` waits until the answer is durable): run them
 in the thread pool, never on the event loop.
@@ -14,11 +15,14 @@ in the thread pool, never on the event loop.
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from runtime.inquiries import (
+    Inquiry,
     InquiryClosed,
     InquiryNotFound,
     InquiryStatus,
@@ -28,9 +32,20 @@ from runtime.inquiries import (
 
 from .errors import ApiError
 from .state import ServerState
+from .views import rfc3339
 from .wire import json_response, read_json
 
-__all__ = ["list_inquiries", "respond", "show_inquiry"]
+__all__ = ["inquiry_view", "list_inquiries", "respond", "show_inquiry"]
+
+_TIMES = ("opened_at", "answered_at", "expires_at")
+
+
+def inquiry_view(inquiry: Inquiry) -> dict[str, Any]:
+    """The inquiry's JSON in the API (times as RFC 3339 strings)."""
+    body = inquiry_json(inquiry)
+    for key in _TIMES:
+        body[key] = rfc3339(body[key])
+    return body
 
 
 def _state(request: Request) -> ServerState:
@@ -48,7 +63,7 @@ async def list_inquiries(request: Request) -> Response:
                        allowed=[s.value for s in InquiryStatus])
     found = await run_in_threadpool(state.engine.inquiries, status,
                                     query.get("execution") or None)
-    return json_response({"items": [inquiry_json(i) for i in found], "cursor": None})
+    return json_response({"items": [inquiry_view(i) for i in found], "cursor": None})
 
 
 async def show_inquiry(request: Request) -> Response:
@@ -59,7 +74,7 @@ async def show_inquiry(request: Request) -> Response:
         inquiry = await run_in_threadpool(state.engine.inquiry, inquiry_id)
     except InquiryNotFound:
         raise _not_found(inquiry_id) from None
-    return json_response(inquiry_json(inquiry))
+    return json_response(inquiry_view(inquiry))
 
 
 async def respond(request: Request) -> Response:
@@ -80,7 +95,7 @@ async def respond(request: Request) -> Response:
     except InvalidResponse as exc:
         raise ApiError(400, "invalid_response", "the response does not satisfy the "
                        "inquiry's schema", errors=list(exc.errors)) from None
-    return json_response(inquiry_json(answered))
+    return json_response(inquiry_view(answered))
 
 
 def _not_found(inquiry_id: str) -> ApiError:

@@ -212,7 +212,6 @@ PATHS: dict[str, Any] = {
 
 # ---- inquiries (runtime.server.inquiries) ----------------------------------------------------
 
-NUM_TIME = _nullable({"type": "number", "description": "epoch seconds"})
 INQUIRY_STATUSES = ["pending", "answered", "timed_out", "canceled"]
 INQUIRY = {
     "type": "object",
@@ -225,8 +224,9 @@ INQUIRY = {
         "prompt": _nullable(STR), "schema": _nullable({"type": "object"}),
         "assigned_to": {"type": "array", "items": STR},
         "users": {"type": "array", "items": STR}, "roles": {"type": "array", "items": STR},
-        "response": _nullable({"type": "object"}), "opened_at": {"type": "number"},
-        "answered_at": NUM_TIME, "expires_at": NUM_TIME,
+        "response": _nullable({"type": "object"}),
+        "opened_at": {"type": "string", "format": "date-time"},
+        "answered_at": TIME, "expires_at": TIME,
     },
 }
 INQUIRY_ID = {"name": "inquiry_id", "in": "path", "required": True, "schema": STR}

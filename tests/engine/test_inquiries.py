@@ -19,6 +19,7 @@ from runtime.inquiries import InquiryStatus, inquiry_json
 from runtime.progress import ProgressEvent
 from runtime.status import TaskStatus, WorkflowStatus
 from runtime.store import MemoryStore
+from runtime.store.codec import decode
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -242,13 +243,13 @@ def test_an_inquiry_survives_its_engine_and_keeps_its_deadline(store: Any) -> No
         assert "InquiryAnswered" in kinds and "TimerCleared" in kinds
 
 
-def test_a_deadline_that_passed_while_no_engine_ran_times_out_at_recovery(
-        store: Any) -> None:
+def test_a_timeout_is_re_armed_at_recovery_with_its_first_deadline(store: Any) -> None:
     record, events = Recorder(), queue.SimpleQueue[ProgressEvent]()
     engine = Engine(store=store, actions={"t.record": record})
-    handle = engine.start_workflow(WAIT, {"version": "2", "timeout": 0.2}, on_event=events.put)
+    handle = engine.start_workflow(WAIT, {"version": "2", "timeout": 1.0}, on_event=events.put)
     _opened(events)
-    engine.close(drain_timeout=0)
+    [opened] = engine.inquiries()
+    engine.close(drain_timeout=0)  # within ms of the opening: the deadline is still ahead
     with Engine(store=store, actions={"t.record": record}) as again:
         [recovered] = again.recover()
         result = recovered.wait(30)
@@ -256,6 +257,12 @@ def test_a_deadline_that_passed_while_no_engine_ran_times_out_at_recovery(
         assert record.calls == ["timed_out"]
         [inquiry] = again.inquiries(None, handle.execution_id)
         assert inquiry.status is InquiryStatus.TIMED_OUT
+        assert inquiry.expires_at == opened.expires_at
+        armed = [decode(row.kind, row.body) for row in again.journal(handle.execution_id)
+                 if row.kind == "TimerArmed"]
+        assert len(armed) == 2  # armed when it opened, and again by the recovery
+        assert armed[1].deadline == pytest.approx(armed[0].deadline, abs=0.01)
+        assert armed[0].deadline == pytest.approx(opened.expires_at, abs=0.01)
 
 
 def test_a_schema_that_is_not_one_fails_the_task_where_it_is() -> None:
@@ -266,3 +273,44 @@ def test_a_schema_that_is_not_one_fails_the_task_where_it_is() -> None:
     [error] = [e for e in result.errors if e.task == "ask"]
     assert (error.kind, error.field) == ("expression", "input.schema")
     assert "not a JSON schema" in error.message
+
+
+def test_the_book_forgets_the_oldest_closed_inquiries_only() -> None:
+    from actors.inquiry_book import InquiryBook
+    from runtime.inquiries import Inquiry
+
+    book = InquiryBook(kept=2)
+    pending = Inquiry(id="p", execution_id="e", task="t", route=0, run=0)
+    book.changed(pending, None)
+    for n in range(1, 8):
+        book.changed(Inquiry(id=f"c{n}", execution_id="e", task="t", route=0, run=n,
+                             status=InquiryStatus.ANSWERED, answered_at=float(n)), None)
+    kept = [i.id for i in book.list(None)]
+    assert "p" in kept and "c7" in kept and "c1" not in kept and "c2" not in kept
+    assert len(kept) <= 6
+
+
+def test_inquiries_of_a_sub_workflow_are_its_parents_too(tmp_path: Path) -> None:
+    (tmp_path / "child.yaml").write_text(ASK, encoding="utf-8")
+    parent = tmp_path / "parent.yaml"
+    parent.write_text(textwrap.dedent("""\
+        version: 1.0
+        tasks:
+          call:
+            action: child.yaml
+            input: {who: bob, ttl: 60}
+            next:
+              - publish: [got: '{{ result().approved }}']
+        output:
+          - got: '{{ ctx("got") }}'
+        """), encoding="utf-8")
+    record, events = Recorder(), queue.SimpleQueue[ProgressEvent]()
+    handle = start_workflow(str(parent), actions={"t.record": record}, on_event=events.put)
+    opened = _opened(events)  # the tree's supervisors share its progress listeners
+    [inquiry] = handle.inquiries()
+    assert opened.execution_id == inquiry.execution_id
+    assert inquiry.execution_id == f"{handle.execution_id}.call.0"
+    handle.respond(inquiry.id, {"approved": True})
+    result = handle.wait(30)
+    assert (result.status, result.output, record.calls) == ("succeeded", {"got": True}, [True])
+

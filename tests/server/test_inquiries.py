@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import queue
 import textwrap
+from datetime import datetime
 
 import pytest
 from starlette.testclient import TestClient
@@ -53,7 +54,8 @@ def test_list_show_and_answer_an_inquiry(engine: Engine, client: TestClient) -> 
                     "roles": [], "assigned_to": [], "response": None, "answered_at": None,
                     "prompt": None}
     assert item["schema"]["required"] == ["approved"]
-    assert item["expires_at"] == pytest.approx(item["opened_at"] + 1440 * 60)
+    opened, expires = (datetime.fromisoformat(item[k]) for k in ("opened_at", "expires_at"))
+    assert (expires - opened).total_seconds() == pytest.approx(1440 * 60, abs=0.002)
     assert client.get(f"/api/v1/inquiries?execution={execution_id}").json()["items"] == [item]
     assert client.get("/api/v1/inquiries?execution=other").json()["items"] == []
     assert client.get(f"/api/v1/inquiries/{inquiry_id}").json() == item
