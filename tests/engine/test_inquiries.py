@@ -314,3 +314,21 @@ def test_inquiries_of_a_sub_workflow_are_its_parents_too(tmp_path: Path) -> None
     result = handle.wait(30)
     assert (result.status, result.output, record.calls) == ("succeeded", {"got": True}, [True])
 
+
+
+def test_secrets_are_masked_in_the_prompt_listed_and_traced(tmp_path: Path) -> None:
+    secret = WAIT.replace("  timeout: {type: number}\n",
+                          "  timeout: {type: number}\n  token: {type: string, "
+                          "secret: true}\n").replace('"Deploy {{ parameters.version }}?"',
+                                                     '"Deploy with {{ parameters.token }}?"')
+    events, trace = queue.SimpleQueue[ProgressEvent](), tmp_path / "t.jsonl"
+    handle = start_workflow(secret, {"version": "1", "timeout": 600, "token": "hunter2"},
+                            actions={"t.record": Recorder()}, on_event=events.put,
+                            trace=str(trace))
+    _opened(events)
+    [inquiry] = handle.inquiries()
+    assert inquiry.prompt == "Deploy with ***?"
+    handle.cancel()
+    handle.wait(30)
+    assert "hunter2" not in trace.read_text()
+    assert "Deploy with ***?" in trace.read_text()
