@@ -93,10 +93,10 @@ class Finishing:
 
     def _answer(self, command: WorkflowFinished, result: ExecutionResult) -> None:
         """Tell the parent, wake the waiters and the listeners, stop."""
+        self.tracer.flush()  # its lines are in the file before its parent or waiters go on
         if self.parent is not None:
             tell_ref(self.parent.ref, report_for_parent(command, self.parent,
                                                         self.execution_id, self.masker))
-        self.tracer.flush()  # the execution's lines are in the file when its waiters wake
         self.done.set(result)
         self.answered = True
         self.listeners.notify(command)

@@ -34,7 +34,7 @@ import pykka
 if TYPE_CHECKING:
     from pykka._envelope import Envelope
 
-__all__ = ["BatchingActor", "BatchingInbox"]
+__all__ = ["BatchingActor", "BatchingInbox", "depth"]
 
 
 class BatchingInbox:
@@ -98,3 +98,9 @@ class BatchingActor(pykka.ThreadingActor):
         """The tells waiting at the head of this actor's mailbox that ``accept`` takes
         (see :meth:`BatchingInbox.take`); call only from the actor's own thread."""
         return self.actor_inbox.take(accept, limit)
+
+
+def depth(actor: Any) -> int:
+    """How many messages wait in the mailbox of ``actor`` (an actor ref, or the actor
+    itself from its own thread): its inbox's ``qsize()``, approximate as a queue's is."""
+    return int(actor.actor_inbox.qsize())

@@ -13,8 +13,8 @@ the execution fails with an ``engine`` error, every open task run is reported fa
 every attempt, worker, timer and permit is released; the parent is told.
 
 Misuse: never ``ask`` a supervisor from another actor (it would block a mailbox); the API
-thread may ask for :class:`Inspect`, and the engine's for :class:`Hold` (a drain). Never
-touch ``state`` from outside the actor.
+thread may ask for :class:`Inspect` and :class:`~actors.actor_tree.ActorTree`, the engine's
+for :class:`Hold` (a drain). Never touch ``state`` from outside the actor.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ from runtime.store.replaying import Journaled
 from runtime.store.rows import execution_row
 from runtime.values import freeze
 
+from .actor_tree import ActorTree, answer_tree
 from .asking import Answer, Asking
 from .cancellation import Cancellation, Reaper, stop_ref
 from .config import SupervisorConfig
@@ -379,8 +380,8 @@ class WorkflowSupervisor(Asking, Finishing, CommandExecution, BatchingActor):
 
 
 _QUERIES: dict[type, Callable[[WorkflowSupervisor, Any], Any]] = {
-    Inspect: WorkflowSupervisor._inspect,
-    Hold: WorkflowSupervisor._hold,
+    Inspect: WorkflowSupervisor._inspect, Hold: WorkflowSupervisor._hold,
+    ActorTree: answer_tree,
 }
 """Asks answered with a value (not traced)."""
 
@@ -389,11 +390,8 @@ _HANDLERS: dict[type, Callable[[WorkflowSupervisor, Any], None]] = {
     WorkersGranted: WorkflowSupervisor._on_granted,
     TimerDue: WorkflowSupervisor._on_timer,
     RegisterCanceller: WorkflowSupervisor._on_register,
-    Cancel: WorkflowSupervisor._on_cancel,
-    Pause: WorkflowSupervisor._on_pause,
-    Resume: WorkflowSupervisor._on_resume,
-    Start: WorkflowSupervisor._ignore,
-    Committed: WorkflowSupervisor._on_committed,
-    Answer: WorkflowSupervisor._on_answer,
+    Cancel: WorkflowSupervisor._on_cancel, Pause: WorkflowSupervisor._on_pause,
+    Resume: WorkflowSupervisor._on_resume, Start: WorkflowSupervisor._ignore,
+    Committed: WorkflowSupervisor._on_committed, Answer: WorkflowSupervisor._on_answer,
 }
 """Message type -> its handler (other messages are ignored)."""

@@ -122,6 +122,15 @@ class WorkflowHandle:
             return 0
         return int(self._supervisor.actor_inbox.qsize())
 
+    def actor_tree(self, timeout: float = 5.0) -> dict[str, Any] | None:
+        """The live actor tree (:mod:`runtime.actor_view`'s JSON, every sub-workflow nested),
+        asked of the supervisors by message; None once the execution ended."""
+        if self._supervisor is None or self.done():
+            return None
+        from actors.actor_tree import live_tree
+
+        return live_tree(self._supervisor, timeout)
+
     def abandon(self) -> None:
         """Stop the execution's supervisor (and its sub-workflows') without ending the
         execution: a durable one stays unfinished in its store, for the next engine's

@@ -30,7 +30,7 @@ from starlette.routing import Route
 from runtime.engine import Engine
 from runtime.errors import EngineClosed, StoreError
 
-from . import events, executions, inquiries, misc
+from . import events, execution_views, executions, inquiries, misc
 from .auth import TokenCheck
 from .errors import ApiError, error_response
 from .metrics import Metrics
@@ -105,6 +105,9 @@ def create_app(engine: Engine, settings: ServerSettings) -> Starlette:
         Route(execution, executions.show, methods=["GET"]),
         Route(execution + "/events", events.events, methods=["GET"]),
         Route(execution + "/trace", events.trace, methods=["GET"]),
+        Route(execution + "/graph", execution_views.graph, methods=["GET"]),
+        Route(execution + "/actors", execution_views.actors, methods=["GET"]),
+        Route(execution + "/timeline", execution_views.timeline, methods=["GET"]),
         Route(execution + "/{control:str}", executions.control, methods=["POST"]),
         Route("/api/v1/validate", misc.validate, methods=["POST"]),
         Route("/api/v1/workflows", misc.workflows, methods=["GET"]),

@@ -254,16 +254,94 @@ PATHS.update({
 })
 
 
+
+# ---- the console's views of one execution (runtime/server/execution_views.py) ----------
+NUM = {"type": "number"}
+BOOL = {"type": "boolean"}
+GRAPH = {
+    "type": "object", "required": ["nodes", "edges"],
+    "properties": {
+        "nodes": {"type": "array", "items": {
+            "type": "object",
+            "required": ["name", "action", "join", "status", "runs", "command", "layer",
+                         "order"],
+            "properties": {"name": STR, "action": _nullable(STR),
+                           "join": {"description": "false, \"all\" or a count"},
+                           "status": _nullable(STR), "runs": INT, "command": BOOL,
+                           "layer": INT, "order": INT}}},
+        "edges": {"type": "array", "items": {
+            "type": "object", "required": ["from", "to", "on", "label", "taken", "loop"],
+            "properties": {"from": STR, "to": STR, "on": STR, "label": STR, "taken": BOOL,
+                           "loop": BOOL}}},
+    },
+}
+ACTOR_NODE = {
+    "type": "object", "required": ["path", "kind", "name", "status", "mailbox", "children"],
+    "properties": {
+        "path": STR, "name": STR, "status": STR, "mailbox": _nullable(INT),
+        "kind": {"type": "string", "enum": ["supervisor", "task", "item", "subworkflow"]},
+        "children": {"type": "array", "items": _ref("ActorNode")},
+        "execution": STR, "route": _nullable(INT), "run": INT, "item": INT,
+        "worker": _nullable(INT), "omitted": INT,
+        "items": {"type": "object", "properties": dict.fromkeys(
+            ("total", "done", "failed", "running", "waiting", "shown"), INT)},
+    },
+}
+ACTORS = {"type": "object", "required": ["live", "root"],
+          "properties": {"live": BOOL, "root": _ref("ActorNode")}}
+LANE = {"type": "object", "required": ["worker", "spans"],
+        "properties": {"worker": _nullable(INT), "spans": {
+            "type": "array", "items": {"type": "array", "minItems": 3, "maxItems": 3}}}}
+TIMELINE_ROW = {
+    "type": "object",
+    "required": ["kind", "label", "depth", "execution", "start", "duration", "status",
+                 "items"],
+    "properties": {
+        "kind": {"type": "string", "enum": ["task", "execution"]}, "label": STR,
+        "depth": INT, "execution": STR, "task": _nullable(STR), "route": _nullable(INT),
+        "run": _nullable(INT), "item": _nullable(INT), "start": NUM, "duration": NUM,
+        "status": STR,
+        "items": _nullable({"type": "object", "required": ["total", "lanes"], "properties": {
+            "total": INT, "succeeded": INT, "failed": INT, "canceled": INT,
+            "p50": _nullable(NUM), "p95": _nullable(NUM), "max": _nullable(NUM),
+            "lanes": {"type": "array", "items": LANE}}}),
+    },
+}
+TIMELINE = {"type": "object", "required": ["execution", "workflow", "status", "total", "rows"],
+            "properties": {"execution": STR, "workflow": _nullable(STR), "status": STR,
+                           "total": NUM,
+                           "rows": {"type": "array", "items": _ref("TimelineRow")}}}
+
+
+def _view(what: str, operation: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"get": {"summary": what, "operationId": operation, "parameters": [ID],
+                    "responses": {**_ok(200, schema, what), **_errors(404)}}}
+
+
+VIEW_PATHS = {
+    "/api/v1/executions/{execution_id}/graph": _view(
+        "Its workflow graph: tasks, transitions, what ran, the layout", "execution_graph",
+        _ref("Graph")),
+    "/api/v1/executions/{execution_id}/actors": _view(
+        "Its actor tree (live, or rebuilt from the trace)", "execution_actors",
+        _ref("Actors")),
+    "/api/v1/executions/{execution_id}/timeline": _view(
+        "Its trace's timeline, with-items grouped", "execution_timeline", _ref("Timeline")),
+}
+VIEW_SCHEMAS = {"Graph": GRAPH, "ActorNode": ACTOR_NODE, "Actors": ACTORS,
+                "TimelineRow": TIMELINE_ROW, "Timeline": TIMELINE}
+# ---- end of the console's views ---------------------------------------------------------
+
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {"title": "Troupe daemon", "version": "1",
              "description": "The HTTP JSON API of `troupe daemon` (docs/api.md)."},
-    "paths": PATHS,
+    "paths": {**PATHS, **VIEW_PATHS},
     "components": {
         "schemas": {"Summary": SUMMARY, "Execution": EXECUTION, "Task": TASK,
                     "ExecutionError": EXEC_ERROR, "Event": EVENT, "Error": ERROR,
                     "Diagnostic": DIAGNOSTIC, "Report": REPORT, "Submit": SUBMIT,
-                    "Inquiry": INQUIRY},
+                    "Inquiry": INQUIRY, **VIEW_SCHEMAS},
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
     },
     "security": [{"bearer": []}],

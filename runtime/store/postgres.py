@@ -11,6 +11,9 @@ would reorder keys and drop duplicates) and cost no parsing on the write path. M
 take a transaction-level advisory lock, so two processes opening one database at once apply
 them once.
 
+A lost connection (a server restart, a failover, an ended session) is ridden out for 30 s
+(:mod:`runtime.store.reconnect`).
+
 Misuse: use the store from the thread that opened it only (one connection, never shared);
 do not point two Troupe versions with different schemas at one database.
 """
@@ -25,6 +28,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 from runtime.errors import StoreError
 
 from . import schema
+from .reconnect import Backoff
 from .sql import Row, SqlStore
 
 if TYPE_CHECKING:
@@ -86,6 +90,8 @@ class PostgresStore(SqlStore):
     dialect: ClassVar[schema.Dialect] = schema.Dialect(
         name="postgresql", key='TEXT COLLATE "C"',
         lock=f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+    backoff = Backoff()
+    """A server restart, a failover or an ended session is ridden out for 30 s."""
 
     def __init__(self, url: str) -> None:
         super().__init__(mask_password(url))
@@ -131,6 +137,10 @@ class PostgresStore(SqlStore):
         if not password:
             return text
         return text.replace(password, MASK).replace(unquote(password), MASK)
+
+    def _lost(self) -> bool:
+        connection = self._connection
+        return self._open and (connection is None or connection.broken or connection.closed)
 
     def _live(self) -> psycopg.Connection[TupleRow]:
         if self._connection is None:

@@ -25,6 +25,7 @@ __all__ = [
     "COUNT_BY_STATUS",
     "DELETE_ENTRIES",
     "DELETE_EXECUTIONS",
+    "ENTRY_EXISTS",
     "EXECUTION_COLUMNS",
     "INSERT_ENTRY",
     "KV_DELETE",
@@ -137,6 +138,9 @@ SELECT_EXECUTION = f"SELECT {_COLUMNS} FROM executions WHERE id = ?"
 COUNT_BY_STATUS = "SELECT status, COUNT(*) FROM executions GROUP BY status"
 
 SELECT_EXECUTION_BY_KEY = f"SELECT {_COLUMNS} FROM executions WHERE idempotency_key = ?"
+
+ENTRY_EXISTS = "SELECT 1 FROM entries WHERE execution_id = ? AND seq = ?"
+"""Whether one entry is stored (a batch retried after a lost connection checks its last)."""
 
 SELECT_ENTRIES = (
     "SELECT execution_id, seq, kind, body, at FROM entries WHERE execution_id = ? AND seq > ? "

@@ -14,19 +14,21 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from runtime.errors import StoreError
 
 from . import schema
 from .base import UNFINISHED, Batch, EntryRow, ExecutionRow, KvRow, Page
 from .paging import decode_cursor, page_of
+from .reconnect import Backoff, retrying
 
 __all__ = ["SqlStore", "Tx"]
 
 Row = tuple[Any, ...]
+T = TypeVar("T")
 
 
 class Tx(Protocol):
@@ -48,6 +50,9 @@ class SqlStore(ABC):
     dialect: ClassVar[schema.Dialect]
     migrations: ClassVar[tuple[tuple[str, ...], ...]] = schema.MIGRATIONS
     """The migrations this store applies (a test may give a longer list)."""
+    backoff: Backoff = Backoff(within=0.0)
+    """How long a lost connection is ridden out (:mod:`runtime.store.reconnect`); a store
+    whose connection cannot be lost (a file) never retries."""
     def __init__(self, url: str) -> None:
         self.url = url
         self._open = False
@@ -107,9 +112,21 @@ class SqlStore(ABC):
         return int(rows[0][0])
 
     def write(self, batch: Batch) -> None:
-        """Apply ``batch`` in one transaction: all of it is committed, or nothing."""
+        """Apply ``batch`` in one transaction: all of it is committed, or nothing.
+
+        After a lost connection the store reconnects and writes the batch again, unless its
+        commit went through before the connection died (then it is not written twice).
+        """
         if not batch:
             return
+
+        def attempt(again: bool) -> None:
+            if not (again and self._committed(batch)):
+                self._write_once(batch)
+
+        self._retrying(attempt)
+
+    def _write_once(self, batch: Batch) -> None:
         with self._guard("cannot write"), self._transaction() as tx:
             if batch.executions:
                 tx.run_many(self._sql(schema.UPSERT_EXECUTION),
@@ -122,6 +139,14 @@ class SqlStore(ABC):
                 tx.run_many(self._sql(schema.UPDATE_STATUS),
                             [(u.status, u.updated_at, u.finished_at, u.result, u.execution_id)
                              for u in batch.updates])
+
+    def _committed(self, batch: Batch) -> bool:
+        """Whether ``batch`` is in the store already (its last entry is: one transaction)."""
+        if not batch.entries:
+            return False  # executions and status updates alone are safe to write again
+        last = batch.entries[-1]
+        with self._guard("cannot read"):
+            return bool(self._read(self._sql(schema.ENTRY_EXISTS), (last.execution_id, last.seq)))
 
     def execution(self, execution_id: str) -> ExecutionRow | None:
         """The execution ``execution_id``, or None."""
@@ -218,9 +243,26 @@ class SqlStore(ABC):
         return self._begin()
 
     def _query(self, statement: str, params: Sequence[object]) -> list[Row]:
-        self._ensure_open()
-        with self._guard("cannot read"):
-            return self._read(self._sql(statement), params)
+        def attempt(_again: bool) -> list[Row]:
+            self._ensure_open()
+            with self._guard("cannot read"):
+                return self._read(self._sql(statement), params)
+
+        return self._retrying(attempt)
+
+    def _retrying(self, call: Callable[[bool], T]) -> T:
+        return retrying(call, lost=self._lost, reconnect=self._reconnect,
+                        backoff=self.backoff, url=self.url)
+
+    def _lost(self) -> bool:
+        """Whether the store is open but its connection is gone (then it reconnects)."""
+        return False
+
+    def _reconnect(self) -> None:
+        """Drop the dead connection and open a new one."""
+        with self._guard("cannot reconnect"):
+            self._disconnect()
+            self._connect()
 
     def _ensure_open(self) -> None:
         if not self._open:
