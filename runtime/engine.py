@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from runtime.engine_inquiries import EngineInquiries
 from runtime.errors import EngineClosed, StoreError, UnknownExecution
 from runtime.handle import WorkflowHandle, finished_handle
 from runtime.launch import launch, prepare, workflow_text
@@ -49,7 +50,7 @@ _PRUNE_FLOOR = 64
 """Live handles kept before the engine first looks for finished ones to drop."""
 
 
-class Engine:
+class Engine(EngineInquiries):
     """Runs durable executions on one store (see the module docstring)."""
 
     def __init__(self, store: str | Store | None = None, *,
@@ -253,21 +254,6 @@ class Engine:
         if not rows and self._ask(lambda store: store.execution(execution_id)) is None:
             raise UnknownExecution(execution_id)
         return [decode(row.kind, row.body) for row in rows]
-
-    # ---- inquiries (runtime.inquiries) ------------------------------------------------------
-
-    def inquiries(self, status: str | None = "pending",
-                  execution_id: str | None = None) -> builtins.list[Any]:
-        """The inquiries of the executions this engine runs or recovered (None: any status)."""
-        return self._inquiries.list(status, execution_id)
-
-    def inquiry(self, inquiry_id: str) -> Any:
-        """One inquiry (``InquiryNotFound`` if none)."""
-        return self._inquiries.get(inquiry_id)
-
-    def respond(self, inquiry_id: str, response: Any) -> Any:
-        """Answer an inquiry; the answered inquiry (``InquiryClosed``, ``InvalidResponse``)."""
-        return self._inquiries.respond(inquiry_id, response)
 
     # ---- recovery -----------------------------------------------------------------------
 
