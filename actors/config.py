@@ -23,6 +23,7 @@ from runtime.progress import ProgressEvent
 from runtime.spec.subworkflows import SubWorkflows
 from runtime.store.replaying import Journaled
 
+from .inquiry_book import InquiryBook
 from .tracing import TraceSink
 
 __all__ = ["DurableConfig", "SupervisorConfig"]
@@ -48,6 +49,8 @@ class SupervisorConfig:
     their parent's): the ``kv`` of its ``WorkflowRequested``."""
     environment: PMap[str, Any] = field(default_factory=pmap)
     """Who started the tree and from where (``ctx().st2``: :mod:`runtime.st2_context`)."""
+    inquiries: InquiryBook = field(default_factory=InquiryBook)
+    """Where the tree's inquiries are listed and answered (the engine's, shared)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

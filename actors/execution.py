@@ -32,6 +32,7 @@ from runtime.commands import (
     CancelAction,
     CancelTimer,
     Command,
+    InquiryChanged,
     RunAction,
     SetTimer,
     TaskFinished,
@@ -92,6 +93,7 @@ class CommandExecution:
             CancelTimer: self._cancel_timer,
             WorkflowFinished: self._finish,
             TaskFinished: self._task_finished,
+            InquiryChanged: self._inquiry_changed,
         }
 
     def _start_child(self, sub: SubWorkflow, command: RunAction, key: AttemptKey) -> None:
@@ -100,6 +102,10 @@ class CommandExecution:
 
     def _finish(self, command: WorkflowFinished, engine_error: str | None = None) -> None:
         """End the execution (the supervisor's own)."""
+        raise NotImplementedError
+
+    def _inquiry_changed(self, command: InquiryChanged) -> None:
+        """List and report an inquiry (:class:`~actors.asking.Asking`'s)."""
         raise NotImplementedError
 
     def _execute(self, command: Command) -> Event | None:

@@ -13,6 +13,7 @@ The journal replayed gives the state as it was (:mod:`runtime.store.replaying`).
 - a sub-workflow attempt is started again: its child continues from its own journal;
 - the events the journal is continued with (``Journaled.pending``: a rerun's request) are
   fed last (a finished execution given one runs again instead of answering).
+- its inquiries are listed again (pending ones take answers; their timeouts are timers).
 
 Misuse: call :func:`resume` once, from ``on_start``, instead of starting the execution.
 """
@@ -27,6 +28,8 @@ from runtime.events import ActionCompleted, Event
 from runtime.machine.recovery import in_flight, outcome_so_far
 from runtime.status import WORKFLOW_DONE, Outcome
 from runtime.store.replaying import Journaled
+
+from .asking import relist
 
 __all__ = ["OUTCOME_UNKNOWN", "resume"]
 
@@ -49,6 +52,7 @@ def resume(supervisor: Any, journaled: Journaled) -> None:
         return
     if durable is not None:
         durable.status(state.status.value)
+    relist(supervisor)
     now = time.time()
     for timer, deadline in journaled.timers:
         supervisor._set_timer(timer, max(deadline - now, 0.0))

@@ -52,6 +52,7 @@ from runtime.store.rows import execution_row
 from runtime.values import freeze
 
 from .actor_tree import ActorTree, answer_tree
+from .asking import Answer, Asking
 from .cancellation import Cancellation, Reaper, stop_ref
 from .config import SupervisorConfig
 from .crew import Crew
@@ -97,7 +98,7 @@ def _item_report(message: Any) -> bool:
     return type(message) is Performed and message.item is not None
 
 
-class WorkflowSupervisor(Finishing, CommandExecution, BatchingActor):
+class WorkflowSupervisor(Asking, Finishing, CommandExecution, BatchingActor):
     """Owns one execution: its state machine, its context, its children."""
 
     use_daemon_thread = True
@@ -106,8 +107,7 @@ class WorkflowSupervisor(Finishing, CommandExecution, BatchingActor):
                  config: SupervisorConfig, done: pykka.ThreadingFuture[Any], masker: Masker,
                  parent: ParentLink | None = None, base_dir: Path | None = None,
                  row: ExecutionRow | None = None, recovered: Journaled | None = None) -> None:
-        """``row``: a durable execution's record (new executions); ``recovered``: its
-        journal as read back (recovered executions)."""
+        """``row``: a new durable execution's record; ``recovered``: its journal read back."""
         super().__init__()
         self.defn = defn
         self.parameters = freeze(parameters or {})
@@ -140,8 +140,7 @@ class WorkflowSupervisor(Finishing, CommandExecution, BatchingActor):
             later=self.durable.after if self.durable is not None else None)
         self.resolved: dict[str, tuple[Any, SubWorkflow | None]] = {}
         """Action reference -> (action, sub-workflow); the registry is shared, this is ours."""
-        self.batchable = _item_report if tracer.enabled else _any_report
-        """Which reports are fed in one step (a task actor's report gets its own lines)."""
+        self.batchable = _item_report if tracer.enabled else _any_report  # fed in one step
         self._executors = self._executors_table()
         self.quiet = not config.listeners and config.sink is None
         """No progress listener and no trace: item notices need no handling."""
@@ -391,10 +390,8 @@ _HANDLERS: dict[type, Callable[[WorkflowSupervisor, Any], None]] = {
     WorkersGranted: WorkflowSupervisor._on_granted,
     TimerDue: WorkflowSupervisor._on_timer,
     RegisterCanceller: WorkflowSupervisor._on_register,
-    Cancel: WorkflowSupervisor._on_cancel,
-    Pause: WorkflowSupervisor._on_pause,
-    Resume: WorkflowSupervisor._on_resume,
-    Start: WorkflowSupervisor._ignore,
-    Committed: WorkflowSupervisor._on_committed,
+    Cancel: WorkflowSupervisor._on_cancel, Pause: WorkflowSupervisor._on_pause,
+    Resume: WorkflowSupervisor._on_resume, Start: WorkflowSupervisor._ignore,
+    Committed: WorkflowSupervisor._on_committed, Answer: WorkflowSupervisor._on_answer,
 }
 """Message type -> its handler (other messages are ignored)."""

@@ -21,6 +21,7 @@ from typing import Any
 
 from runtime.commands import (
     Command,
+    InquiryChanged,
     ItemFinished,
     RunAction,
     SizeWarning,
@@ -159,6 +160,13 @@ class TraceProjection:
                                for task, run, first in zip(command.tasks, command.runs,
                                                            command.rerun_of, strict=True)])
 
+    def _inquiry(self, command: InquiryChanged, state: WorkflowState) -> None:
+        inquiry = command.inquiry
+        self.tracer.emit("inquiry", f"wf/{inquiry.task}@{inquiry.route}", task=inquiry.task,
+                         route=inquiry.route, run=inquiry.run, inquiry=inquiry.id,
+                         status=inquiry.status, prompt=inquiry.prompt,
+                         expires_at=inquiry.expires_at)
+
     # ---- the supervisor's own lines ---------------------------------------------------
 
     def started(self, *, workflow: str, dialect: str, parent: bool,
@@ -239,5 +247,6 @@ _NOTICES: dict[type, _Line] = {
     WorkflowPaused: TraceProjection._paused,
     WorkflowResumed: TraceProjection._resumed,
     WorkflowRerun: TraceProjection._rerun,
+    InquiryChanged: TraceProjection._inquiry,
 }
 """Notice type -> the method writing its line."""

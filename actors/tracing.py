@@ -13,9 +13,10 @@ the tracer is disabled and every call returns at its first check. structlog's gl
 configuration (the application's own logs) is neither read nor changed.
 
 Misuse: call ``Tracer.enabled`` before building expensive fields; never pass secret values
-(the tracer masks ``inputs``, ``output``, ``error``, ``errors`` and ``traceback`` fields,
-nothing else); never share a tracer between actors (:meth:`Tracer.for_actor` makes each its
-own); flush before the actor waits for its next message, or its lines wait with it.
+(the tracer masks ``inputs``, ``output``, ``error``, ``errors``, ``traceback`` and
+``prompt`` fields, nothing else); never share a tracer between actors
+(:meth:`Tracer.for_actor` makes each its own); flush before the actor waits for its next
+message, or its lines wait with it.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from runtime.values import json_default
 
 __all__ = ["TraceSink", "Tracer"]
 
-_MASKED_FIELDS = ("inputs", "output", "error", "errors", "traceback")
+_MASKED_FIELDS = ("inputs", "output", "error", "errors", "traceback", "prompt")
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), default=json_default)
 

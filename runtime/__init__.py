@@ -27,6 +27,7 @@ from runtime.errors import (
     TroupeError,
     ValidationFailed,
 )
+from runtime.inquiries import Inquiry, InquiryClosed, InquiryNotFound, InvalidResponse
 from runtime.spec import load_workflow, validate
 
 if TYPE_CHECKING:
@@ -48,6 +49,10 @@ __all__ = [
     "Engine",
     "ExecutionResult",
     "ExpressionError",
+    "Inquiry",
+    "InquiryClosed",
+    "InquiryNotFound",
+    "InvalidResponse",
     "ParameterError",
     "SpecError",
     "TaskRecord",

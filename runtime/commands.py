@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.events import TimerKey
+from runtime.inquiries import Inquiry
 from runtime.records import record
 from runtime.status import TaskStatus, WorkflowStatus
 
@@ -23,6 +24,7 @@ __all__ = [
     "CancelTimer",
     "Command",
     "ErrorRecord",
+    "InquiryChanged",
     "ItemFinished",
     "RunAction",
     "SetTimer",
@@ -273,6 +275,14 @@ class WorkflowFinished:
     errors: tuple[ErrorRecord, ...]
 
 
+@record
+class InquiryChanged:
+    """An inquiry opened (``pending``) or closed (answered, timed out, canceled): the
+    driver lists it for whoever answers (:mod:`runtime.inquiries`), and reports it."""
+
+    inquiry: Inquiry
+
+
 Command = (
     RunAction
     | CancelAction
@@ -290,4 +300,5 @@ Command = (
     | WorkflowResumed
     | WorkflowRerun
     | WorkflowFinished
+    | InquiryChanged
 )

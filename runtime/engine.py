@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from runtime.engine_inquiries import EngineInquiries
 from runtime.errors import EngineClosed, StoreError, UnknownExecution
 from runtime.handle import WorkflowHandle, finished_handle
 from runtime.launch import launch, prepare, workflow_text
@@ -49,7 +50,7 @@ _PRUNE_FLOOR = 64
 """Live handles kept before the engine first looks for finished ones to drop."""
 
 
-class Engine:
+class Engine(EngineInquiries):
     """Runs durable executions on one store (see the module docstring)."""
 
     def __init__(self, store: str | Store | None = None, *,
@@ -64,6 +65,7 @@ class Engine:
         process; ``TROUPE_MAX_WORKERS`` otherwise); ``options``: defaults for
         :meth:`start_workflow`'s options."""
         from actors.capacity import WORKERS
+        from actors.inquiry_book import InquiryBook
         from actors.journal import Journal
 
         if max_attempts is not None:
@@ -74,6 +76,7 @@ class Engine:
         self._actions = dict(actions or {})
         self._options = dict(options)
         self._journal = Journal.start(self.store, group_commit)
+        self._inquiries = InquiryBook()
         self._live: dict[str, WorkflowHandle] = {}
         """The handles this engine started or recovered, until :meth:`_register` finds them
         finished (then :meth:`get` reads them back from the store)."""
@@ -111,7 +114,8 @@ class Engine:
         row = execution_row(execution_id=prepared.execution_id, defn=prepared.defn, text=text,
                             parameters=prepared.params, base_dir=base_dir,
                             idempotency_key=idempotency_key)
-        handle = launch(prepared, durable=self._durable(prepared.subworkflows), row=row)
+        handle = launch(prepared, durable=self._durable(prepared.subworkflows), row=row,
+                        inquiries=self._inquiries)
         self._register(handle)
         return handle
 
@@ -278,7 +282,7 @@ class Engine:
             tree = read_tree(self._ask, row, {**self._actions, **(actions or {})},
                              {**self._options, **options})
             handle = launch(tree.prepared, recovered=tree.journaled, durable=self._durable(
-                tree.prepared.subworkflows, recovering=tree.children))
+                tree.prepared.subworkflows, recovering=tree.children), inquiries=self._inquiries)
             self._register(handle)
             handles.append(handle)
         return handles

@@ -25,6 +25,7 @@ __all__ = [
     "AttemptReturned",
     "CancelRequested",
     "Event",
+    "InquiryAnswered",
     "PauseRequested",
     "RerunRequested",
     "RerunTask",
@@ -44,6 +45,8 @@ class TimerKind(enum.Enum):
     DELAY = "delay"
     RETRY = "retry"
     TIMEOUT = "timeout"
+    INQUIRY = "inquiry"
+    """An inquiry's ``timeout`` (``ttl``): it times out unless answered first."""
 
 
 @record
@@ -171,6 +174,18 @@ class RerunRequested:
     at: float = 0.0
 
 
+@record
+class InquiryAnswered:
+    """A person answered the inquiry run ``run`` waits on (the response was checked against
+    its schema already: :func:`runtime.inquiries.schema_errors`)."""
+
+    run: int
+    inquiry: str
+    response: Any = None
+    """The response (a frozen JSON object)."""
+    at: float = 0.0
+
+
 Event = (
     WorkflowRequested
     | ActionCompleted
@@ -180,4 +195,5 @@ Event = (
     | PauseRequested
     | ResumeRequested
     | RerunRequested
+    | InquiryAnswered
 )

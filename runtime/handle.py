@@ -28,8 +28,10 @@ class WorkflowHandle:
 
     def __init__(self, *, execution_id: str, supervisor: Any, done: pykka.ThreadingFuture[Any],
                  events: queue.SimpleQueue[ProgressEvent] | None, sink: Any,
-                 masker: Masker = NO_MASK) -> None:
+                 masker: Masker = NO_MASK, inquiries: Any = None) -> None:
         self.execution_id = execution_id
+        self._inquiries = inquiries
+        """The :class:`actors.inquiry_book.InquiryBook` its inquiries are listed in."""
         self.masker = masker
         """What hides the execution's secrets (its secret inputs, what its ``st2kv`` may
         decrypt), for callers that print its result."""
@@ -139,6 +141,20 @@ class WorkflowHandle:
                 self._supervisor.stop(block=False)
             except pykka.ActorDeadError:
                 pass  # it already ended
+
+    def inquiries(self, status: str | None = "pending") -> list[Any]:
+        """Its inquiries (and its sub-workflows') with ``status`` (None: all), as
+        :class:`runtime.inquiries.Inquiry` records."""
+        if self._inquiries is None:
+            return []
+        return list(self._inquiries.list(status, self.execution_id))
+
+    def respond(self, inquiry_id: str, response: Any) -> Any:
+        """Answer one of its inquiries (``runtime.inquiries``: the errors it raises)."""
+        if self._inquiries is None:
+            from runtime.inquiries import InquiryNotFound
+            raise InquiryNotFound(inquiry_id)
+        return self._inquiries.respond(inquiry_id, response)
 
     def _tell(self, message: Any) -> None:
         if self._supervisor is None:

@@ -124,27 +124,30 @@ def prepare(workflow: Any, parameters: Mapping[str, Any] | None,
 
 
 def launch(prepared: Prepared, *, durable: Any = None, row: Any = None,
-           recovered: Any = None) -> WorkflowHandle:
+           recovered: Any = None, inquiries: Any = None) -> WorkflowHandle:
     """Start the prepared execution's supervisor and return its handle.
 
     ``durable`` (an :class:`actors.config.DurableConfig`) journals it; ``row`` is its new
-    execution record, or ``recovered`` its journal read back (to continue it).
+    execution record, or ``recovered`` its journal read back (to continue it);
+    ``inquiries``: the :class:`actors.inquiry_book.InquiryBook` its inquiries are listed in
+    (an engine's; default: one of its own, which its handle answers).
     """
     from actors.config import SupervisorConfig
+    from actors.inquiry_book import InquiryBook
     from actors.supervisor import WorkflowSupervisor
 
     config = SupervisorConfig(registry=prepared.registry, workflows=prepared.subworkflows,
                               sink=prepared.sink, listeners=prepared.listeners,
                               journal=prepared.journal, durable=durable,
                               limits=prepared.limits, environment=prepared.environment,
-                              kv=prepared.kv)
+                              kv=prepared.kv, inquiries=inquiries or InquiryBook())
     done: pykka.ThreadingFuture[Any] = pykka.ThreadingFuture()
     supervisor = WorkflowSupervisor.start(
         defn=prepared.defn, parameters=prepared.params, execution_id=prepared.execution_id,
         config=config, done=done, masker=prepared.masker, row=row, recovered=recovered)
     return WorkflowHandle(execution_id=prepared.execution_id, supervisor=supervisor,
                           done=done, events=prepared.events, sink=prepared.sink,
-                          masker=prepared.masker)
+                          masker=prepared.masker, inquiries=config.inquiries)
 
 
 def with_kv_masked(prepared: Prepared, kv: KvSnapshot) -> Prepared:

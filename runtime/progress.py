@@ -15,6 +15,7 @@ from typing import Any
 
 from runtime.commands import (
     Command,
+    InquiryChanged,
     ItemFinished,
     SizeWarning,
     TaskFinished,
@@ -25,6 +26,7 @@ from runtime.commands import (
     WorkflowRerun,
     WorkflowResumed,
 )
+from runtime.inquiries import InquiryStatus
 from runtime.masking import Masker
 from runtime.records import record
 from runtime.status import TaskStatus, WorkflowStatus
@@ -39,7 +41,8 @@ class ProgressEvent:
     ``kind`` is one of ``task_started``, ``task_retrying``, ``item_finished``,
     ``task_finished``, ``size_warning``, ``workflow_paused``, ``workflow_resumed``,
     ``rerun`` (a finished execution runs again: ``status`` running, ``task`` None),
-    ``workflow_finished``.
+    ``workflow_finished``, ``inquiry`` (one opened: ``pending``, or closed: ``answered``,
+    ``timed_out``, ``canceled``; ``inquiry`` is its id).
 
     A ``size_warning`` (:mod:`runtime.limits`) has ``size`` and ``limit`` in bytes, and
     ``measure``: ``result`` (one result of the task, or of its ``item``) or ``execution``
@@ -52,7 +55,7 @@ class ProgressEvent:
     route: int | None = None
     run: int | None = None
     item: int | None = None
-    status: TaskStatus | WorkflowStatus | None = None
+    status: TaskStatus | WorkflowStatus | InquiryStatus | None = None
     done: int | None = None
     total: int | None = None
     attempt: int | None = None
@@ -61,6 +64,7 @@ class ProgressEvent:
     size: int | None = None
     limit: int | None = None
     measure: str | None = None
+    inquiry: str | None = None
 
 
 def progress_of(command: Command, execution_id: str, masker: Masker) -> ProgressEvent | None:
@@ -118,6 +122,13 @@ def _workflow_finished(command: Any, execution_id: str, masker: Masker) -> Progr
                          status=command.status)
 
 
+def _inquiry(command: Any, execution_id: str, masker: Masker) -> ProgressEvent:
+    inquiry = command.inquiry
+    return ProgressEvent(kind="inquiry", execution_id=execution_id, task=inquiry.task,
+                         route=inquiry.route, run=inquiry.run, status=inquiry.status,
+                         inquiry=inquiry.id)
+
+
 _BUILDERS: dict[type, Callable[[Any, str, Masker], ProgressEvent]] = {
     TaskStarted: _task_started,
     TaskRetrying: _task_retrying,
@@ -128,4 +139,5 @@ _BUILDERS: dict[type, Callable[[Any, str, Masker], ProgressEvent]] = {
     WorkflowResumed: _workflow_resumed,
     WorkflowRerun: _rerun,
     WorkflowFinished: _workflow_finished,
+    InquiryChanged: _inquiry,
 }

@@ -55,6 +55,8 @@ class TaskStatus(enum.StrEnum):
     RETRYING = "retrying"
     HELD = "held"
     """Ready but not started because the workflow is pausing or paused."""
+    PENDING = "pending"
+    """Waiting for a person's answer to its inquiry (:mod:`runtime.inquiries`)."""
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     TIMED_OUT = "timed_out"

@@ -298,8 +298,16 @@ def core_sleep(seconds: float, *, call: Call) -> None:
         raise ActionTimedOut(f"sleep exceeded the task timeout of {call.timeout} s", result=None)
 
 
+def core_ask(**_ignored: Any) -> None:
+    """Ask a person (StackStorm's inquirer): the engine opens an inquiry for a task whose
+    action is ``core.ask`` (:mod:`runtime.inquiries`); only an item of a with-items task
+    gets here, and one inquiry per item is not supported."""
+    raise ActionFailed("core.ask asks once per task: it cannot run for with-items items")
+
+
 BUILTIN_ACTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType(
     {
+        "core.ask": core_ask,
         "core.echo": core_echo,
         "core.http": core_http,
         "core.local": core_local,

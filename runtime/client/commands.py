@@ -5,6 +5,7 @@
     troupe get ID [--json]          troupe watch ID        troupe logs ID
     troupe cancel|pause|resume ID [--json]                 troupe top [--interval S] [--once]
     troupe rerun ID [--task T[:ROUTE]] [--reset T] [-p k=v] [--wait] [--json]
+    troupe inquiries [--status S] [--execution ID]         troupe respond ID --json '{...}'|-p k=v
     (each: [--server URL] [--token-file F]; else $TROUPE_SERVER, $TROUPE_TOKEN)
 
 Exit codes, as ``troupe run``'s: 0 done (``watch``, ``submit --wait``: the execution
@@ -51,6 +52,7 @@ Handler = Callable[[Client, argparse.Namespace, IO[str], IO[str]], int]
 
 def register(sub: Any) -> None:
     """Add the client subcommands to ``troupe``'s subparsers."""
+    from runtime.client.inquiries import add_inquiries
     from runtime.client.rerun import add_rerun
     from runtime.client.submit import add_submit
     from runtime.client.top import top
@@ -62,6 +64,7 @@ def register(sub: Any) -> None:
         f"a file holding the daemon's token (default: ${TOKEN_ENV})"))
     add_submit(sub, common)
     add_rerun(sub, common)
+    add_inquiries(sub, common)  # inquiries, respond
     listing = sub.add_parser("list", parents=[common], help="the daemon's executions, newest first")
     statuses = [s.value for s in WorkflowStatus]
     listing.add_argument("--status", choices=statuses, metavar="STATUS",

@@ -148,6 +148,10 @@ def event_line(event: dict[str, Any]) -> str | None:
     if kind == "size_warning":
         return (f"! {task}: {event.get('measure')} of {event.get('size')} bytes over "
                 f"{event.get('limit')}")
+    if kind == "inquiry":
+        if event.get("status") == "pending":
+            return f"? {task} waits for an answer: troupe respond {event.get('inquiry')}"
+        return f"? {task} inquiry {event.get('status')}"
     return None
 
 

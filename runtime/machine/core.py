@@ -10,9 +10,10 @@ table never branches on dialect names, only on :class:`~runtime.spec.model.Polic
 The machine is grouped by concept, each module importing only those below it: ``state``
 (the records) and ``tx`` (one step's working copy); ``fields``, ``attempts``, ``inputs``,
 ``sizes`` (results and publishes against the size limits) and ``transitions`` (conditions,
-publishes, routes, joins); ``retries``; ``items`` (one item's life); ``runs`` (one run's
-life, and what its end sets moving); ``ending`` (the workflow's end and output); ``timers``
-and ``control`` (what timers and outside requests do); ``core``.
+publishes, routes, joins); ``retries``; ``items`` (one item's life); ``asks`` (opening and
+closing inquiries); ``runs`` (one run's life, and what its end sets moving); ``ending`` (the
+workflow's end and output); ``control`` (outside requests), ``inquiries`` (answers) and
+``timers``; ``core``.
 
 Replaying the events an execution consumed from :func:`initial_state` rebuilds its state
 exactly (:func:`replay`): the machine reads no clock, no randomness and no globals.
@@ -33,6 +34,7 @@ from runtime.events import (
     AttemptReturned,
     CancelRequested,
     Event,
+    InquiryAnswered,
     PauseRequested,
     RerunRequested,
     ResumeRequested,
@@ -43,10 +45,12 @@ from runtime.spec.model import WorkflowDef
 from runtime.status import Outcome, TaskStatus, WorkflowStatus
 from runtime.values import NotJson, freeze, json_data
 
+from .asks import pause_for_ask
 from .control import on_cancel, on_pause, on_resume
 from .ending import finish, settle
 from .fields import BAD_RESULT, OUTCOME_UNKNOWN, RESULT_TOO_LARGE
 from .inputs import check_parameters, render_inputs
+from .inquiries import on_answer
 from .items import item_returned
 from .rerun import on_rerun
 from .runs import (
@@ -217,6 +221,8 @@ def _settled(handler: Handler) -> Handler:
     def handle(tx: Tx, event: Event) -> None:
         handler(tx, event)
         end_empty_runs(tx)
+        if tx.asked:
+            pause_for_ask(tx)
         settle(tx)
 
     handle.__name__ = handler.__name__
@@ -233,6 +239,7 @@ _TABLE: dict[tuple[str, type], Handler] = {
     **{(s.value, AttemptReturned): _settled(_on_returned) for s in _LIVE},
     **{(s.value, TimerFired): _settled(on_timer) for s in _LIVE},
     **{(s.value, CancelRequested): _settled(on_cancel) for s in _LIVE},
+    **{(s.value, InquiryAnswered): _settled(on_answer) for s in _LIVE},
     (WorkflowStatus.RUNNING.value, PauseRequested): _settled(on_pause),
     (WorkflowStatus.PAUSING.value, ResumeRequested): _settled(on_resume),
     (WorkflowStatus.PAUSED.value, ResumeRequested): _settled(on_resume),

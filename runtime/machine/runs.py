@@ -25,9 +25,11 @@ from pyrsistent import PMap
 from runtime.commands import CancelTimer, ErrorRecord, SetTimer, TaskFinished, TaskStarted
 from runtime.errors import ExpressionError
 from runtime.events import TimerKey, TimerKind
+from runtime.inquiries import ASK_ACTION, InquiryStatus
 from runtime.status import TaskStatus, WorkflowStatus, is_abended
 from runtime.values import freeze
 
+from .asks import close_inquiry, open_ask, open_wait
 from .attempts import cancel_attempt, forget_timeout, send_attempt
 from .carry import carried_items
 from .fields import TASK_RUNS_EXCEEDED, action_ref, expr_record, failure_record, number
@@ -76,8 +78,15 @@ def dispatch(tx: Tx, run: TaskRun) -> None:
 
 
 def start_run(tx: Tx, run: TaskRun) -> None:
-    """Render the run's action and input and send its first attempt (or first items)."""
+    """Render the run's action and input and send its first attempt (or first items); a
+    task that asks first (``wait_for``) opens its inquiry instead, and ``core.ask`` asks."""
     task = tx.defn.task(run.task)
+    if task.wait_for is not None and run.id not in tx.inquiries:
+        try:
+            open_wait(tx, run, task.wait_for)
+        except ExpressionError as exc:
+            _fail_to_start(tx, run, exc)
+        return
     scope = tx.scope(run)
     rendered: Any = None
     try:
@@ -113,7 +122,13 @@ def start_run(tx: Tx, run: TaskRun) -> None:
         concurrency=progress.concurrency if progress is not None else None,
     ))
     if progress is None:
-        send_attempt(tx, run, 1)
+        if action == ASK_ACTION:
+            try:
+                open_ask(tx, run)
+            except ExpressionError as exc:
+                _fail_to_start(tx, run, exc)
+        else:
+            send_attempt(tx, run, 1)
     elif progress.total == 0:  # ends after the step, not inside it (dsl.md 1.8)
         tx.empty_runs.append(run.id)
     else:
@@ -317,6 +332,8 @@ def cancel_run(tx: Tx, run: TaskRun) -> None:
         for index, status in enumerate(run.items.statuses):
             if status == ITEM_RUNNING:
                 cancel_attempt(tx, run, run.items.attempt_of(index), index)
+    if run.status is TaskStatus.PENDING:
+        close_inquiry(tx, run.id, InquiryStatus.CANCELED)
     if run.status is TaskStatus.DELAYED:
         tx.emit(CancelTimer(key=TimerKey(kind=TimerKind.DELAY, run=run.id)))
     if run.status is TaskStatus.RETRYING:

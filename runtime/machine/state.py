@@ -18,6 +18,7 @@ from pyrsistent import PMap, PVector, pmap, pvector
 
 from runtime.commands import ErrorRecord
 from runtime.context import Context
+from runtime.inquiries import Inquiry
 from runtime.kv.snapshot import EMPTY_KV, KvSnapshot
 from runtime.limits import DEFAULT_LIMITS, Limits
 from runtime.spec.model import WorkflowDef
@@ -177,6 +178,12 @@ class WorkflowState:
     held_bytes: int = 0
     """Bytes of the results kept and the values published so far (JSON length,
     :func:`runtime.limits.json_size`), against ``limits.context_*``."""
+    inquiries: PMap[int, Inquiry] = pmap()
+    """Run id -> the inquiry it opened (pending or closed: :mod:`runtime.machine.asks`)."""
+    inquiry_ns: PMap[str, Any] = pmap()
+    """Attune ``inquiry.<task>`` namespace: task name -> its latest inquiry as data."""
+    ask_paused: bool = False
+    """A ``core.ask`` paused the workflow: its answer (or timeout) resumes it."""
 
     def run(self, run_id: int) -> TaskRun:
         """Return run ``run_id``."""

@@ -1,4 +1,4 @@
-"""What a fired timer does: a delay ends, a retry is due, an attempt timed out.
+"""What a fired timer does: a delay ends, a retry is due, an attempt or an inquiry timed out.
 
 Each handler checks that the timer is still the one the run waits for (the run's status and
 attempt, the item's attempt); a late or superseded timer does nothing. A timeout stops the
@@ -14,6 +14,7 @@ from runtime.commands import CancelAction
 from runtime.events import Event, TimerFired, TimerKey, TimerKind
 from runtime.status import TaskStatus, WorkflowStatus
 
+from .inquiries import inquiry_timed_out
 from .items import item_completed
 from .runs import (
     attempt_completed,
@@ -40,6 +41,8 @@ def on_timer(tx: Tx, event: Event) -> None:
         _delay_over(tx, run)
     elif key.kind is TimerKind.RETRY:
         _retry_due(tx, run, key)
+    elif key.kind is TimerKind.INQUIRY:
+        inquiry_timed_out(tx, run.id)
     else:
         _timed_out(tx, run, key)
 

@@ -29,6 +29,7 @@ from pyrsistent.typing import PVectorEvolver
 
 from runtime.commands import Command, ErrorRecord
 from runtime.context import Context
+from runtime.inquiries import Inquiry
 from runtime.kv.snapshot import KvSnapshot
 from runtime.limits import Limits
 from runtime.records import evolve
@@ -113,8 +114,8 @@ class Tx:
     checks at import that they name exactly those fields), plus the step's own scratch.
     """
 
-    __slots__ = (*MIRRORED, "at", "base", "commands", "defn", "empty_runs", "item_notices",
-                 "policies", "runs", "work")
+    __slots__ = (*MIRRORED, "asked", "at", "base", "commands", "defn", "empty_runs",
+                 "item_notices", "policies", "runs", "work")
 
     execution_id: str
     status: WorkflowStatus
@@ -139,6 +140,9 @@ class Tx:
     held_bytes: int
     kv: KvSnapshot
     reruns: PVector[RerunEntry]
+    inquiries: PMap[int, Inquiry]
+    inquiry_ns: PMap[str, Any]
+    ask_paused: bool
 
     def __init__(self, state: WorkflowState, at: float, *, item_notices: bool = True) -> None:
         self.base = state
@@ -149,6 +153,8 @@ class Tx:
         """With-items runs of no items started in this step: they end after the step's
         handler (:func:`runtime.machine.runs.end_empty_runs`), as their own event would."""
         self.at = at
+        self.asked = False
+        """A ``core.ask`` opened in this step (the workflow pauses at its end)."""
         self.defn: WorkflowDef = state.defn
         self.policies: Policies = state.defn.policies
         self.commands: list[Command] = []
@@ -232,6 +238,7 @@ class Tx:
             system=self.system(),
             failed_includes_timeout=self.policies.failed_includes_timeout,
             kv=self.kv,
+            inquiries=self.inquiry_ns,
             **kwargs,
         )
 

@@ -30,7 +30,7 @@ from starlette.routing import Route
 from runtime.engine import Engine
 from runtime.errors import EngineClosed, StoreError
 
-from . import events, execution_views, executions, feed, misc, reruns
+from . import events, execution_views, executions, feed, inquiries, misc, reruns
 from .auth import TokenCheck
 from .errors import ApiError, error_response
 from .metrics import Metrics
@@ -72,6 +72,14 @@ async def _bug(request: Request, exc: Exception) -> Response:
     return error_response(ApiError(500, "internal", f"{type(exc).__name__} (a bug: logged)"))
 
 
+def _inquiry_routes() -> list[Route]:
+    """The inquiry endpoints (:mod:`runtime.server.inquiries`)."""
+    inquiry = "/api/v1/inquiries/{inquiry_id}"
+    return [Route("/api/v1/inquiries", inquiries.list_inquiries, methods=["GET"]),
+            Route(inquiry, inquiries.show_inquiry, methods=["GET"]),
+            Route(inquiry + "/respond", inquiries.respond, methods=["POST"])]
+
+
 def create_app(engine: Engine, settings: ServerSettings) -> Starlette:
     """The HTTP API over ``engine`` (see ``docs/api.md``)."""
     state = ServerState(engine, settings)
@@ -105,6 +113,7 @@ def create_app(engine: Engine, settings: ServerSettings) -> Starlette:
         Route(execution + "/{control:str}", executions.control, methods=["POST"]),
         Route("/api/v1/validate", misc.validate, methods=["POST"]),
         Route("/api/v1/workflows", misc.workflows, methods=["GET"]),
+        *_inquiry_routes(),
         # the web console (issue 16): its execution feed, a workflow's text, its files
         Route("/api/v1/events", feed.feed, methods=["GET"]),
         Route("/api/v1/workflows/{name:str}", misc.workflow_text, methods=["GET"]),

@@ -90,7 +90,7 @@ EVENT = {
         "id": {"type": "integer", "minimum": 1}, "kind": STR, "execution_id": STR,
         "task": STR, "route": INT, "run": INT, "item": INT, "status": STR, "done": INT,
         "total": INT, "attempt": INT, "error": STR, "pseudo": {"type": "boolean"},
-        "size": INT, "limit": INT, "measure": STR, "time": TIME,
+        "size": INT, "limit": INT, "measure": STR, "inquiry": STR, "time": TIME,
     },
 }
 ERROR = {
@@ -244,6 +244,51 @@ PATHS: dict[str, Any] = {
                 _ref("Report")]}}}}, "the workflows"), **_errors()}}},
 }
 
+# ---- inquiries (runtime.server.inquiries) ----------------------------------------------------
+
+INQUIRY_STATUSES = ["pending", "answered", "timed_out", "canceled"]
+INQUIRY = {
+    "type": "object",
+    "required": ["id", "execution_id", "task", "route", "item", "status", "prompt", "schema",
+                 "assigned_to", "users", "roles", "response", "opened_at", "answered_at",
+                 "expires_at"],
+    "properties": {
+        "id": STR, "execution_id": STR, "task": STR, "route": INT, "item": _nullable(INT),
+        "status": {"type": "string", "enum": INQUIRY_STATUSES},
+        "prompt": _nullable(STR), "schema": _nullable({"type": "object"}),
+        "assigned_to": {"type": "array", "items": STR},
+        "users": {"type": "array", "items": STR}, "roles": {"type": "array", "items": STR},
+        "response": _nullable({"type": "object"}),
+        "opened_at": {"type": "string", "format": "date-time"},
+        "answered_at": TIME, "expires_at": TIME,
+    },
+}
+INQUIRY_ID = {"name": "inquiry_id", "in": "path", "required": True, "schema": STR}
+PATHS.update({
+    "/api/v1/inquiries": {"get": {
+        "summary": "Inquiries (default: the pending ones)", "operationId": "list_inquiries",
+        "parameters": [_query("status", {"type": "string", "enum": INQUIRY_STATUSES}),
+                       _query("execution", STR)],
+        "responses": {**_ok(200, {"type": "object", "required": ["items", "cursor"],
+                                  "properties": {
+                                      "items": {"type": "array", "items": _ref("Inquiry")},
+                                      "cursor": _nullable(STR)}}, "the inquiries"),
+                      **_errors(400)}}},
+    "/api/v1/inquiries/{inquiry_id}": {"get": {
+        "summary": "One inquiry", "operationId": "get_inquiry", "parameters": [INQUIRY_ID],
+        "responses": {**_ok(200, _ref("Inquiry"), "the inquiry"), **_errors(404)}}},
+    "/api/v1/inquiries/{inquiry_id}/respond": {"post": {
+        "summary": "Answer an inquiry (checked against its schema)",
+        "operationId": "respond_inquiry", "parameters": [INQUIRY_ID],
+        "requestBody": {"required": True, "content": _json({
+            "type": "object", "required": ["response"],
+            "properties": {"response": {"type": "object"}}})},
+        "responses": {**_ok(200, _ref("Inquiry"), "answered"),
+                      **_errors(400, 404, 409, 413)}}},
+})
+
+
+
 # ---- the console's views of one execution (runtime/server/execution_views.py) ----------
 NUM = {"type": "number"}
 BOOL = {"type": "boolean"}
@@ -345,7 +390,8 @@ DOCUMENT: dict[str, Any] = {
         "schemas": {"Summary": SUMMARY, "Execution": EXECUTION, "Task": TASK,
                     "ExecutionError": EXEC_ERROR, "Event": EVENT, "Error": ERROR,
                     "Diagnostic": DIAGNOSTIC, "Report": REPORT, "Submit": SUBMIT,
-                    "Rerun": RERUN, "RerunRequest": RERUN_REQUEST, **VIEW_SCHEMAS},
+                    "Rerun": RERUN, "RerunRequest": RERUN_REQUEST, "Inquiry": INQUIRY,
+                    **VIEW_SCHEMAS},
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
     },
     "security": [{"bearer": []}],

@@ -30,11 +30,11 @@ from runtime.spec.model import WorkflowDef
 from runtime.status import WORKFLOW_DONE
 from runtime.store import EntryRow
 from runtime.store.codec import decode
-from runtime.store.entries import AttemptStarted, TimerArmed, TimerCleared
+from runtime.store.entries import AttemptStarted, InquiryOpened, TimerArmed, TimerCleared
 
 __all__ = ["LoggedEvent", "ProgressLog"]
 
-_NOT_EVENTS = (AttemptStarted, TimerArmed, TimerCleared)
+_NOT_EVENTS = (AttemptStarted, TimerArmed, TimerCleared, InquiryOpened)
 """Journal entries that are the journal's own, not events of the machine."""
 
 

@@ -34,6 +34,7 @@ from pyrsistent import pmap
 from runtime.templating import Const, Node
 from runtime.values import freeze
 
+from .attune_inquiry import check_inquiry_names
 from .attune_parameters import load_parameters
 from .attune_tasks import load_task, task_name
 from .attune_transitions import Sites, status_shortcut
@@ -73,6 +74,7 @@ def load_attune(doc: Any, reporter: Reporter) -> WorkflowDef | None:
         policy = "allow_finish"
     tasks_doc = doc.get("tasks")
     tasks, containers, sites = _tasks(doc, reporter)
+    check_inquiry_names(reporter, tasks, containers, doc)
     graph = check_graph(reporter, tasks, containers,
                         tasks_container=tasks_doc if tasks_doc is not None else doc,
                         reserved_allowed=False, routes=False, target_sites=sites)

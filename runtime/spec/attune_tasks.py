@@ -1,10 +1,10 @@
 """Attune tasks: one list entry (``name``, ``action``, ``input``...) to one :class:`TaskDef`.
 
 Checks a task's name (length, reserved, duplicate), its type, action and input, the platform
-fields carried in ``TaskDef.extra`` without semantics (``wait_for``, placement, permissions,
-UI metadata), ``timeout``, integer ``join``, ``with_items`` with ``batch_size`` and
-``concurrency``, and ``retry`` with backoff; transitions come from
-:mod:`runtime.spec.attune_transitions`.
+fields carried in ``TaskDef.extra`` without semantics (placement, permissions, UI metadata),
+``wait_for`` (an inquiry: :mod:`runtime.spec.attune_inquiry`), ``timeout``, integer
+``join``, ``with_items`` with ``batch_size`` and ``concurrency``, and ``retry`` with backoff;
+transitions come from :mod:`runtime.spec.attune_transitions`.
 
 Misuse: only :mod:`runtime.spec.attune` calls :func:`task_name` and :func:`load_task`, with
 the marked task mapping, so that every diagnostic has a line.
@@ -21,6 +21,7 @@ from pyrsistent import pmap
 from runtime.templating import Node, compile_value
 from runtime.values import freeze
 
+from .attune_inquiry import load_wait_for
 from .attune_transitions import LEGACY_KEYS, Sites, load_transitions
 from .bounds import MAX_SECONDS, PAUSE, SECONDS, numeric_field
 from .common import check_keys, compile_or_report
@@ -30,10 +31,11 @@ from .report import Reporter
 __all__ = ["load_task", "task_name"]
 
 D = Dialect.ATTUNE.value
-EXTRA_KEYS = ("wait_for", "permission_set_refs", "worker_selector", "worker_tolerations",
+EXTRA_KEYS = ("permission_set_refs", "worker_selector", "worker_tolerations",
               "worker_affinity", "trace_tag_template", "__chart_meta__", "description", "when")
 TASK_KEYS = ("name", "type", "action", "input", "next", "with_items", "batch_size",
              "concurrency", "retry", "timeout", "join", "iterate_cache", "permission_set_ref",
+             "wait_for",
              *EXTRA_KEYS, *LEGACY_KEYS)
 RETRY_KEYS = ("count", "delay", "backoff", "max_delay", "on_error")
 TASK_TYPES = ("action", "workflow", "parallel")
@@ -120,6 +122,7 @@ def load_task(name: str, body: Any, reporter: Reporter, line: int | None,
         iteration=_iteration(name, body, reporter),
         retry=_retry(name, body, reporter),
         transitions=tuple(load_transitions(name, body, reporter, sites)),
+        wait_for=load_wait_for(name, body, reporter),
         extra=pmap(extra),
         line=line,
     )
@@ -142,13 +145,6 @@ def _extra(name: str, body: Any, reporter: Reporter, extra: dict[str, Any]) -> N
             reporter.report("T103", f"{key} must be a string", body, key, task=name,
                             path=f"{path}.{key}")
             continue
-        if key == "wait_for":
-            if not isinstance(value, dict):
-                reporter.report("T103", "wait_for must be a mapping {inquiry: <id>}", body,
-                                key, task=name, path=f"{path}.wait_for")
-                continue
-            check_keys(reporter, value, ("inquiry",), task=name, path=f"{path}.wait_for",
-                       required=("inquiry",))
         if key == "when":
             reporter.report("T106", "a task-level when has no effect (Attune never evaluates "
                             "it); put the condition on the inbound transition", body, key,

@@ -23,6 +23,7 @@ from runtime.templating import Node
 
 __all__ = [
     "ENGINE_COMMANDS",
+    "AskDef",
     "Backoff",
     "Dialect",
     "InputDef",
@@ -186,6 +187,20 @@ class Transition:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AskDef:
+    """An Attune task's ``wait_for: {inquiry: ...}``: the question asked before its action
+    runs (:mod:`runtime.inquiries`); each part compiled, rendered when the task starts."""
+
+    prompt: Node | None = None
+    schema: Node | None = None
+    """The JSON schema the response must satisfy (None: any JSON object)."""
+    assigned_to: Node | None = None
+    """A user name or a list of them."""
+    timeout: Node | None = None
+    """Seconds to wait; then the task times out (``timed_out()``) without running."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TaskDef:
     """A task of the workflow graph."""
 
@@ -201,6 +216,8 @@ class TaskDef:
     iteration: Iteration | None = None
     retry: Retry | None = None
     transitions: tuple[Transition, ...] = ()
+    wait_for: AskDef | None = None
+    """An inquiry to answer before the action runs (Attune ``wait_for``)."""
     extra: PMap[str, Any] = field(default_factory=pmap)
     """Platform fields carried through without semantics."""
     line: int | None = None

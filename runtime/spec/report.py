@@ -43,6 +43,7 @@ CODES = {
     "T302": "ctx() variable defined nowhere upstream",
     "T303": "YAQL where it cannot be used (mixed with Jinja in one string; Attune)",
     "T304": "unknown filter, test or function",
+    "T305": "inquiry.<task> names no task that waits for an inquiry (Attune)",
     "T401": "unknown action",
     "T402": "bad inline action arguments",
     "T403": "parameter schema is not a valid JSON-schema",

@@ -25,6 +25,7 @@ from runtime.events import (
     ActionCompleted,
     AttemptReturned,
     CancelRequested,
+    InquiryAnswered,
     PauseRequested,
     RerunRequested,
     RerunTask,
@@ -39,14 +40,14 @@ from runtime.limits import Limits
 from runtime.status import Outcome
 from runtime.values import freeze, json_default
 
-from .entries import AttemptStarted, TimerArmed, TimerCleared
+from .entries import AttemptStarted, InquiryOpened, TimerArmed, TimerCleared
 
 __all__ = ["KINDS", "decode", "encode"]
 
 KINDS: dict[str, type] = {kind.__name__: kind for kind in (
     WorkflowRequested, ActionCompleted, AttemptReturned, TimerFired, CancelRequested,
     PauseRequested, ResumeRequested, AttemptStarted, TimerArmed, TimerCleared,
-    RerunRequested)}
+    RerunRequested, InquiryAnswered, InquiryOpened)}
 """Every record a journal holds, by the name it is stored under."""
 
 
@@ -180,6 +181,8 @@ _DECODERS: dict[str, Callable[[Any], Any]] = {
     "reset": _names,
     "changed": _names,
     "children": _names,
+    "inquiry": _same,
+    "expires_at": _same,
 }
 """How a field comes back, by name (the journal's records share their field names); any
 other field is data, frozen."""

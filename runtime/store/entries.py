@@ -5,7 +5,7 @@ know about work in flight: that an attempt of a non-idempotent action was about 
 (:class:`AttemptStarted`, written and committed before the action is handed to a worker),
 and the timers that were armed (:class:`TimerArmed`, with the absolute deadline) and
 cleared (:class:`TimerCleared`), so that a recovered execution re-arms them with the time
-left.
+left; and the inquiries opened (:class:`InquiryOpened`; their answers are events).
 
 Misuse: these entries are never fed to the machine (replay skips them); never journal an
 ``AttemptStarted`` after handing the attempt over (the fence would not hold).
@@ -16,7 +16,7 @@ from __future__ import annotations
 from runtime.events import TimerKey
 from runtime.records import record
 
-__all__ = ["AttemptStarted", "JournalEntry", "TimerArmed", "TimerCleared"]
+__all__ = ["AttemptStarted", "InquiryOpened", "JournalEntry", "TimerArmed", "TimerCleared"]
 
 
 @record
@@ -46,4 +46,16 @@ class TimerCleared:
     at: float = 0.0
 
 
-JournalEntry = AttemptStarted | TimerArmed | TimerCleared
+@record
+class InquiryOpened:
+    """Run ``run`` opened inquiry ``inquiry``, which times out at ``expires_at`` (None: it
+    waits for ever). A record for the journal's readers: replaying the events opens it
+    again, and its timeout's deadline is the ``TimerArmed`` entry's."""
+
+    run: int
+    inquiry: str
+    expires_at: float | None = None
+    at: float = 0.0
+
+
+JournalEntry = AttemptStarted | TimerArmed | TimerCleared | InquiryOpened

@@ -25,7 +25,7 @@ from runtime.spec.model import WorkflowDef
 
 from .base import EntryRow
 from .codec import decode
-from .entries import AttemptStarted, TimerArmed, TimerCleared
+from .entries import AttemptStarted, InquiryOpened, TimerArmed, TimerCleared
 
 __all__ = ["Journaled", "read_journal", "result_of"]
 
@@ -73,6 +73,9 @@ class _Reading:
         self.timers.pop(entry.key, None)
         self.events.append(entry)
 
+    def inquiry_opened(self, entry: InquiryOpened) -> None:
+        """Nothing to collect: the replayed events open the inquiry again."""
+
     def event(self, entry: Event) -> None:
         self.events.append(entry)
 
@@ -82,6 +85,7 @@ _READERS: dict[type, Callable[[_Reading, Any], None]] = {
     TimerArmed: _Reading.timer_armed,
     TimerCleared: _Reading.timer_cleared,
     TimerFired: _Reading.timer_fired,
+    InquiryOpened: _Reading.inquiry_opened,
 }
 """Entry type -> what reading it does (any other entry is an event for the machine)."""
 

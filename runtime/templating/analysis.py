@@ -21,7 +21,7 @@ from runtime.templating.nodes import Node
 from runtime.templating.sandbox import environment
 from runtime.templating.yaql_expr import has_yaql, parse, yaql_sources
 
-__all__ = ["iter_expressions", "referenced_ctx_names"]
+__all__ = ["iter_expressions", "referenced_ctx_names", "referenced_keys"]
 
 
 def iter_expressions(node: Node) -> Iterator[str]:
@@ -71,6 +71,22 @@ def referenced_ctx_names(source: str, dialect: str = "orquesta") -> set[str]:
         ):
             names.add(item.arg.value)
     return names
+
+
+def referenced_keys(source: str, namespace: str, dialect: str = "attune") -> set[str]:
+    """The constant keys a Jinja template reads of the variable ``namespace``
+    (``inquiry.ask``, ``inquiry["ask"]`` give ``ask``); none for a syntax error."""
+    try:
+        tree = environment(dialect).parse(source)
+    except jinja2.TemplateSyntaxError:
+        return set()
+    keys = {attr.attr for attr in tree.find_all(jinja2.nodes.Getattr)
+            if isinstance(attr.node, jinja2.nodes.Name) and attr.node.name == namespace}
+    for item in tree.find_all(jinja2.nodes.Getitem):
+        if (isinstance(item.node, jinja2.nodes.Name) and item.node.name == namespace
+                and isinstance(item.arg, jinja2.nodes.Const) and isinstance(item.arg.value, str)):
+            keys.add(item.arg.value)
+    return keys
 
 
 def _is_bare_yaql_ctx(node: Any) -> bool:

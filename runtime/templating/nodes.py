@@ -173,6 +173,7 @@ def _attune_vars(scope: Scope) -> dict[str, Any]:
         "item": scope.item,
         "index": scope.index,
         "system": scope.system,
+        "inquiry": scope.inquiries,
         "config": None,
         "keystore": None,
     }

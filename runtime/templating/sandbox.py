@@ -107,7 +107,7 @@ class _TroupeSandbox(SandboxedEnvironment):
 
 _ATTUNE_NAMESPACES = frozenset(
     {"parameters", "workflow", "vars", "variables", "task", "tasks", "item", "index", "system",
-     "config", "keystore", SCOPE_KEY}
+     "config", "keystore", "inquiry", SCOPE_KEY}
 )
 
 

@@ -40,6 +40,7 @@ class Scope:
         "has_item",
         "has_result",
         "index",
+        "inquiries",
         "item",
         "kv",
         "params",
@@ -70,6 +71,7 @@ class Scope:
         system: PMap[str, Any] | None = None,
         failed_includes_timeout: bool = True,
         kv: KvSnapshot | None = None,
+        inquiries: PMap[str, Any] | None = None,
     ) -> None:
         self.ctx = ctx
         self.task = task
@@ -85,6 +87,9 @@ class Scope:
         self.tasks = tasks if tasks is not None else _EMPTY
         self.system = system if system is not None else _EMPTY
         self.failed_includes_timeout = failed_includes_timeout
+        self.inquiries = inquiries if inquiries is not None else _EMPTY
+        """Attune ``inquiry.<task>``: each task's latest inquiry (``id``, ``status``,
+        ``response``...)."""
         self.kv = kv
         """The execution's key-value snapshot (:class:`runtime.kv.snapshot.KvSnapshot`),
         which ``st2kv`` and ``decrypt_kv`` read; None: an empty one."""

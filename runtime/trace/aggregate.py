@@ -71,6 +71,7 @@ class TraceAggregator:
             "transition.evaluated": self._transition,
             "task.staged": self._staged,
             "workflow.rerun": self._rerun,
+            "inquiry": self._inquiry,
         }
 
     def feed_all(self, events: Iterable[TraceEvent]) -> TraceAggregator:
@@ -214,6 +215,12 @@ class TraceAggregator:
         attempt = as_int(ev.get("attempt"))
         if attempt is not None and run.finished is False:
             run.attempts = max(run.attempts or 0, attempt)
+
+    def _inquiry(self, ex: ExecBuilder, ev: TraceEvent, mono: float) -> None:
+        """A run waiting for an inquiry's answer is ``pending`` until its end says more."""
+        run = ex.run(ev)
+        if run is not None and not run.finished:
+            run.status = "pending" if ev.get("status") == "pending" else RUNNING
 
     def _task_retrying(self, ex: ExecBuilder, ev: TraceEvent, mono: float) -> None:
         run = ex.run(ev)

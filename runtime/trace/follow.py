@@ -154,6 +154,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "task.finished": ("run", "status", "attempts", "duration", "items", "items_failed", "error"),
     "transition.evaluated": ("run", "transition", "when", "result", "targets", "published"),
     "task.staged": ("run", "source", "join", "satisfied", "required", "ready"),
+    "inquiry": ("run", "inquiry", "status", "prompt"),
 }
 _DURATIONS = frozenset({"duration", "delay", "mailbox_wait"})
 
@@ -175,7 +176,7 @@ def format_event(ev: TraceEvent) -> str:
     event = ev["event"]
     parts = [_clock(ev), str(ev["execution"])[:8], str(ev.get("actor") or "-"), event]
     task = ev.get("task")
-    if isinstance(task, str) and event.startswith(("task.", "item.", "transition.")):
+    if isinstance(task, str) and event.startswith(("task.", "item.", "transition.", "inquiry")):
         route = ev.get("route")
         parts.append(f"{task}@{'?' if route is None else route}")
     for key in ("item", "attempt"):

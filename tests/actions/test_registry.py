@@ -73,8 +73,9 @@ def test_builtins_resolve_with_their_records() -> None:
 
 
 def test_builtin_set_is_the_documented_one() -> None:
-    """The built-in references are exactly the five core actions."""
+    """The built-in references are exactly the six core actions."""
     assert set(BUILTIN_ACTIONS) == {
+        "core.ask",
         "core.noop",
         "core.echo",
         "core.local",
@@ -256,6 +257,7 @@ def test_builtin_wants_call_flags() -> None:
     registry = make()
     flags = {ref: registry.resolve(ref).wants_call for ref in BUILTIN_ACTIONS}
     assert flags == {
+        "core.ask": False,
         "core.noop": False,
         "core.echo": False,
         "core.local": True,

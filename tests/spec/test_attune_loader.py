@@ -800,14 +800,13 @@ def test_iterate_cache_is_not_supported() -> None:
 
 
 def test_platform_fields_are_carried_frozen_in_extra() -> None:
-    """Placement, permissions, UI metadata and wait_for are kept as frozen data."""
+    """Placement, permissions and UI metadata are kept as frozen data."""
     defn = load("""\
         version: "1.0.0"
         tasks:
           - name: a
             action: core.echo
             description: first step
-            wait_for: {inquiry: "{{ task.ask.result.id }}"}
             permission_set_ref: ops.deploy
             worker_selector: {zone: eu}
             worker_tolerations: [{key: gpu}]
@@ -817,7 +816,6 @@ def test_platform_fields_are_carried_frozen_in_extra() -> None:
         """)
     extra = defn.task("a").extra
     assert extra["description"] == "first step"
-    assert extra["wait_for"]["inquiry"] == "{{ task.ask.result.id }}"
     assert extra["permission_set_refs"] == "ops.deploy"
     assert extra["worker_selector"] == pmap({"zone": "eu"})
     assert extra["worker_tolerations"][0]["key"] == "gpu"
@@ -838,10 +836,52 @@ def test_task_level_when_is_kept_with_a_warning() -> None:
 
 
 def test_bad_wait_for_is_reported() -> None:
-    """wait_for is a mapping with an inquiry."""
+    """wait_for is a mapping with an inquiry, itself a mapping of known, well-typed parts."""
     assert errors(HEAD + "tasks:\n  - {name: a, action: x.y, wait_for: yes}\n"
-                  "  - {name: b, action: x.y, wait_for: {inquiry: x, other: 1}}\n") == [
-        ("T103", 3, "a"), ("T102", 4, "b")]
+                  "  - {name: b, action: x.y, wait_for: {inquiry: {}, other: 1}}\n"
+                  "  - {name: c, action: x.y, wait_for: {inquiry: '{{ workflow.id }}'}}\n"
+                  "  - {name: d, action: x.y, wait_for: {}}\n"
+                  "  - name: e\n    action: x.y\n    wait_for:\n      inquiry:\n"
+                  "        prompt: 3\n        schema: {type: nope}\n"
+                  "        assigned_to: {a: 1}\n        timeout: -1\n        who: x\n"
+                  ) == [
+        ("T103", 3, "a"), ("T102", 4, "b"), ("T106", 5, "c"), ("T104", 6, "d"),
+        ("T103", 11, "e"), ("T106", 12, "e"), ("T103", 13, "e"), ("T106", 14, "e"),
+        ("T102", 15, "e")]
+
+
+def test_wait_for_inquiry_is_loaded() -> None:
+    """A well-formed inquiry becomes the task's ``wait_for``, each part compiled."""
+    defn = load("""\
+        version: "1.0.0"
+        tasks:
+          - name: a
+            action: core.noop
+            wait_for:
+              inquiry:
+                prompt: "Deploy {{ parameters.v }}?"
+                schema: {type: object, required: [ok]}
+                assigned_to: [ops]
+                timeout: 30
+        """)
+    ask = defn.task("a").wait_for
+    assert ask is not None and ask.prompt is not None and ask.timeout is not None
+    assert ask.schema is not None and ask.schema.constant
+    assert ask.assigned_to is not None
+    assert "wait_for" not in defn.task("a").extra
+
+
+def test_inquiry_names_a_task_that_waits_for_one() -> None:
+    """``inquiry.<task>`` of a task without wait_for is T305, located at the expression."""
+    text = (HEAD + "tasks:\n  - name: a\n    action: core.noop\n"
+            "    wait_for: {inquiry: {prompt: ok?}}\n"
+            "    next:\n      - publish: {x: '{{ inquiry.a.response }}'}\n        do: [b]\n"
+            "  - name: b\n    action: core.noop\n"
+            "    input: {v: \"{{ inquiry['b'].status }}\", w: '{{ inquiry.nope.id }}'}\n"
+            "output_map:\n  r: '{{ inquiry.a.response }}'\n  s: '{{ inquiry.c }}'\n")
+    found = [(d.code, d.line, d.task, d.path) for d in check(text)[1]]
+    assert found == [("T305", 11, "b", "tasks.b.input.v"), ("T305", 11, "b", "tasks.b.input.w"),
+                     ("T305", 14, None, "output_map.s")]
 
 
 # -- expressions and whole-file behaviour -----------------------------------------------------

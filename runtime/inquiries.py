@@ -1,0 +1,169 @@
+"""Inquiries: a question a workflow asks a person, and waits on until it is answered.
+
+An :class:`Inquiry` is opened by the state machine for an Attune task's ``wait_for:
+{inquiry: ...}`` (the task's action runs once it is answered) or an Orquesta task whose action
+is ``core.ask`` (StackStorm's inquirer: the workflow pauses, the answer is the task's
+``result().response``). Its status goes from ``pending`` to ``answered``, ``timed_out``
+(its ``timeout``, or ``ttl`` minutes for ``core.ask``) or ``canceled`` (its execution ended
+first). An answer is checked against the inquiry's JSON schema (:func:`schema_errors`) before
+it reaches the workflow; an invalid one is refused (:class:`InvalidResponse`) and the
+inquiry stays pending.
+
+The ids are stable (``EXECUTION.inquiry.RUN``): replaying the journal opens the same
+inquiry again under the same id.
+
+Misuse: never change an inquiry's fields in place (records are frozen; the machine keeps
+the current one in its state); do not validate a response anywhere but here.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import jsonschema
+
+from runtime.errors import TroupeError
+from runtime.records import record
+from runtime.values import thaw
+
+__all__ = [
+    "ASK_ACTION",
+    "DEFAULT_SCHEMA",
+    "DEFAULT_TTL_MINUTES",
+    "Inquiry",
+    "InquiryClosed",
+    "InquiryNotFound",
+    "InquiryStatus",
+    "InvalidResponse",
+    "inquiry_id",
+    "inquiry_json",
+    "schema_errors",
+    "schema_problem",
+]
+
+ASK_ACTION = "core.ask"
+"""The action reference that opens an inquiry (StackStorm's inquirer runner)."""
+
+DEFAULT_SCHEMA: dict[str, Any] = {
+    "title": "response_data",
+    "type": "object",
+    "properties": {"continue": {"type": "boolean",
+                                "description": "Would you like to continue the workflow?"}},
+    "required": ["continue"],
+}
+"""``core.ask``'s schema when the task gives none (StackStorm's default)."""
+
+DEFAULT_TTL_MINUTES = 1440
+"""``core.ask``'s ``ttl`` when the task gives none (StackStorm's default, one day)."""
+
+
+class InquiryStatus(enum.StrEnum):
+    """Where an inquiry is in its life."""
+
+    PENDING = "pending"
+    ANSWERED = "answered"
+    TIMED_OUT = "timed_out"
+    CANCELED = "canceled"
+
+
+@record
+class Inquiry:
+    """One inquiry, as the engine, the HTTP API and the CLI show it."""
+
+    id: str
+    execution_id: str
+    task: str
+    route: int
+    run: int
+    status: InquiryStatus = InquiryStatus.PENDING
+    prompt: str | None = None
+    schema: Any = None
+    """The JSON schema a response must satisfy (frozen), or None (any JSON object)."""
+    assigned_to: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    response: Any = None
+    opened_at: float = 0.0
+    answered_at: float | None = None
+    """When it was answered, timed out or canceled."""
+    expires_at: float | None = None
+    """When it times out (None: it waits for ever)."""
+    ask: bool = False
+    """True: a ``core.ask`` task (its answer is the task's result; it pauses the workflow);
+    False: an Attune ``wait_for`` (its answer lets the task's action start)."""
+    ttl: float | None = None
+    """``core.ask``'s ``ttl`` in minutes, as given (part of its result)."""
+
+    @property
+    def pending(self) -> bool:
+        """Tell whether it still waits for an answer."""
+        return self.status is InquiryStatus.PENDING
+
+
+def inquiry_id(execution_id: str, run: int) -> str:
+    """The stable id of the inquiry run ``run`` of execution ``execution_id`` opens."""
+    return f"{execution_id}.inquiry.{run}"
+
+
+def inquiry_json(inquiry: Inquiry) -> dict[str, Any]:
+    """The inquiry as JSON data (the shape of the HTTP API and ``--json`` output)."""
+    return {
+        "id": inquiry.id, "execution_id": inquiry.execution_id, "task": inquiry.task,
+        "route": inquiry.route, "item": None, "status": str(inquiry.status),
+        "prompt": inquiry.prompt, "schema": thaw(inquiry.schema),
+        "assigned_to": list(inquiry.assigned_to), "users": list(inquiry.users),
+        "roles": list(inquiry.roles), "response": thaw(inquiry.response),
+        "opened_at": inquiry.opened_at, "answered_at": inquiry.answered_at,
+        "expires_at": inquiry.expires_at,
+    }
+
+
+def schema_errors(schema: Any, response: Any) -> tuple[dict[str, Any], ...]:
+    """Why ``response`` does not satisfy ``schema``: one ``{path, message}`` per problem
+    (empty when it does). A response must be a JSON object; no schema accepts any object."""
+    data = thaw(response)
+    if not isinstance(data, dict):
+        return ({"path": [], "message": "a response must be a JSON object"},)
+    if schema is None:
+        return ()
+    validator = jsonschema.Draft7Validator(thaw(schema))
+    found = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.path])
+    return tuple({"path": list(error.path), "message": error.message} for error in found)
+
+
+def schema_problem(schema: Any) -> str | None:
+    """Why ``schema`` is not a usable JSON schema (None when it is)."""
+    try:
+        jsonschema.Draft7Validator.check_schema(thaw(schema))
+    except jsonschema.SchemaError as exc:
+        return str(exc.message)
+    return None
+
+
+class InquiryNotFound(TroupeError):
+    """No inquiry with this id is known to the engine."""
+
+    def __init__(self, inquiry: str) -> None:
+        self.inquiry = inquiry
+        super().__init__(f"no inquiry {inquiry!r}")
+
+
+class InquiryClosed(TroupeError):
+    """The inquiry no longer takes an answer: ``status`` is answered, timed_out or canceled."""
+
+    def __init__(self, inquiry: str, status: str) -> None:
+        self.inquiry = inquiry
+        self.status = status
+        super().__init__(f"inquiry {inquiry!r} is {status}")
+
+
+class InvalidResponse(TroupeError):
+    """A response the inquiry's schema refuses; ``errors``: ``{path, message}`` each. The
+    inquiry stays pending."""
+
+    def __init__(self, inquiry: str, errors: tuple[dict[str, Any], ...]) -> None:
+        self.inquiry = inquiry
+        self.errors = errors
+        first = errors[0]["message"] if errors else "invalid"
+        super().__init__(f"inquiry {inquiry!r}: invalid response: {first}")
