@@ -196,10 +196,23 @@ def read_task(scope: Scope, name: Any = _ABSENT) -> Any:
         raise ExpressionError(f"unable to find task execution for {target!r}",
                               expression="")
     if current and scope.has_result:
-        record = record.set("result", scope.result)
+        if not _items_of(record.get("result"), scope.result):  # with-items keeps st2's shape
+            record = record.set("result", scope.result)
         if scope.status is not None:
             record = record.set("status", scope.status)
     return record
+
+
+def _items_of(record_result: Any, result: Any) -> bool:
+    """Tell whether ``record_result`` is the ``{items: [{status, result}]}`` form of the
+    with-items ``result`` (the list of item results) the current scope evaluates."""
+    if not isinstance(record_result, Mapping) or set(record_result) != {"items"}:
+        return False
+    entries = record_result["items"]
+    if not isinstance(result, (list, tuple, PVector)) or len(entries) != len(result):
+        return False
+    return all(isinstance(entry, Mapping) and entry.get("result") == item
+               for entry, item in zip(entries, result, strict=True))
 
 
 def read_kv(scope: Scope, name: Any, decrypt: Any = False, **options: Any) -> Any:
