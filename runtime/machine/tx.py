@@ -264,7 +264,7 @@ class Tx:
         ``end_timestamp``); timestamps are epoch seconds or None. A with-items run's
         ``result`` is st2's ``{items: [{status, result}, ...]}``, one entry per item.
         """
-        run = self._latest_run(name, route)
+        run = self._latest_run(name, route) if route < len(self.routes) else None
         if run is None:
             return None
         return pmap({
