@@ -205,3 +205,18 @@ def test_unavailable_actions_are_refused_without_an_action_check() -> None:
     text = "ref: p.w\nversion: 1.0.0\ntasks:\n  - name: wait\n    action: core.pause\n"
     defn, diagnostics = validate(text)
     assert defn is None and [d.code for d in diagnostics] == ["T405"]
+
+
+@pytest.mark.parametrize(("hosts", "codes"), [
+    ("web1.example.com", ["T405"]),
+    ("localhost, db.example.com", ["T405"]),
+    ("localhost,127.0.0.1", []),
+    ("<% ctx(where) %>", []),  # an expression: refused, if at all, when the task runs
+])
+def test_remote_hosts_written_out_are_checked_at_validation(hosts: str,
+                                                            codes: list[str]) -> None:
+    """A core.remote task whose literal hosts name another machine is T405 at validation."""
+    text = (f"version: 1.0\ninput: [where]\ntasks:\n  deploy:\n    action: core.remote\n"
+            f"    input:\n      hosts: \"{hosts}\"\n      cmd: <% ctx(where) %>\n")
+    _, diagnostics = validate(text)
+    assert [(d.code, d.task) for d in diagnostics] == [(code, "deploy") for code in codes]
