@@ -17,7 +17,7 @@ BROKEN = """\
 version: 1.0
 tasks:
   first:
-    action: core.echo message="{{ ctx('nothing') }}"
+    action: troupe.echo message="{{ ctx('nothing') }}"
     next:
       - when: '{{ succeeded() }'
         do: secnd
@@ -88,7 +88,7 @@ input:
   - token: {required: true, secret: true}
 tasks:
   use:
-    action: core.echo message="Bearer {{ ctx('token') }}"
+    action: troupe.echo message="Bearer {{ ctx('token') }}"
     next: [{publish: 'header={{ result() }}'}]
 output: [{header: '{{ ctx("header") }}'}]
 """)
@@ -102,7 +102,7 @@ def test_actions_lists_the_builtins() -> None:
     """`troupe actions` lists core.* actions."""
     out = troupe("actions", "--json")
     refs = {a["ref"] for a in json.loads(out.stdout)}
-    assert {"core.noop", "core.echo", "core.local", "core.http", "core.sleep"} <= refs
+    assert {"core.noop", "troupe.echo", "core.local", "core.http", "core.sleep"} <= refs
 
 
 @pytest.mark.parametrize(("arg", "problem"), [
@@ -124,7 +124,7 @@ def test_run_refuses_a_parameter_its_schema_refuses(tmp_path: Path) -> None:
     """`-p env=staging` against `enum: [dev, prod]` is bad input: exit 2, nothing runs."""
     flow = tmp_path / "env.yaml"
     flow.write_text('version: "1.0.0"\nparameters:\n  env: {type: string, enum: [dev, prod]}\n'
-                    "tasks:\n  - name: a\n    action: core.echo\n")
+                    "tasks:\n  - name: a\n    action: troupe.echo\n")
     out = troupe("run", str(flow), "-p", "env=staging")
     assert out.returncode == 2
     assert out.stderr.splitlines() == [

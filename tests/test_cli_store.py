@@ -38,7 +38,7 @@ input:
   - who: nobody
 tasks:
   greet:
-    action: core.echo message="token {{ ctx('token') }} for {{ ctx('who') }}"
+    action: troupe.echo message="token {{ ctx('token') }} for {{ ctx('who') }}"
     next:
       - publish: said={{ result() }}
 output:
@@ -125,7 +125,7 @@ def test_run_with_a_store_prints_as_without_and_is_read_back(store: str, read: R
     assert entries[0]["kind"] == "WorkflowRequested"
     assert entries[0]["parameters"] == {"name": "Ada"}
     completed = [e for e in entries if e["kind"] == "ActionCompleted"]
-    assert [e["result"] for e in completed] == ["Hello, Ada!", "HELLO, ADA!"]
+    assert [e["result"]["stdout"] for e in completed] == ["Hello, Ada!", "HELLO, ADA!"]
     text_events = read("executions", "events", row["id"], "--store", store)
     assert len(text_events.stdout.splitlines()) == len(entries)
 

@@ -47,7 +47,7 @@ WHEN = """
 version: 1.0
 tasks:
   a:
-    action: core.echo message="hi"
+    action: troupe.echo message="hi"
     next:
       - when: '{{ succeeded() and result().value }}'
         do: b
@@ -59,7 +59,7 @@ PUBLISH = """
 version: 1.0
 tasks:
   a:
-    action: core.echo message="hi"
+    action: troupe.echo message="hi"
     next:
       - publish:
           - x: '{{ result().value }}'
@@ -71,7 +71,7 @@ vars:
   - s: abc
 tasks:
   a:
-    action: core.echo
+    action: troupe.echo
     input:
       message: '{{ ctx().s.nope }}'
 """
@@ -95,7 +95,7 @@ tasks:
   a:
     with:
       items: x in {{ ctx().s.nope }}
-    action: core.echo message="{{ item(x) }}"
+    action: troupe.echo message="{{ item(x) }}"
 """
 
 ITEM_INPUT = """
@@ -104,7 +104,7 @@ tasks:
   a:
     with:
       items: '{{ [1, 0] }}'
-    action: core.echo message="{{ 1 / item() }}"
+    action: troupe.echo message="{{ 1 / item() }}"
 """
 
 
@@ -326,7 +326,7 @@ def test_the_rollback_retry_fixture_expression_runs() -> None:
 version: 1.0
 tasks:
   a:
-    action: core.echo
+    action: troupe.echo
     input:
       message: '{{ range(1000000, 9999999) | random }}'
     next:

@@ -185,7 +185,7 @@ def test_validation_locates_yaql_problems() -> None:
         input: [a]
         tasks:
           t:
-            action: core.echo message=<% ctx(a) %>
+            action: troupe.echo message=<% ctx(a) %>
             next:
               - when: <% succeeded( %>
                 publish:
@@ -204,7 +204,7 @@ vars:
 tasks:
   fan:
     with: host in <% ctx(hosts) %>
-    action: core.echo
+    action: troupe.echo
     input:
       message: <% ctx().prefix %> <% item(host) %>
     next:
@@ -237,7 +237,7 @@ version: 1.0
 input: [m]
 tasks:
   a:
-    action: core.echo message=<% ctx().m.x %>
+    action: troupe.echo message=<% ctx().m.x %>
 """
     result = start_workflow(text, {"m": {"y": 1}}).wait(timeout=30)
     assert result.status == "failed"

@@ -1,17 +1,22 @@
-"""The built-in ``core.*`` actions: noop, echo, local (shell commands), http and sleep.
+"""The built-in actions: ``core.*`` as StackStorm's core pack has them, ``troupe.*`` of our own.
 
 Each is a plain function with a docstring, registered under its reference in
-:data:`BUILTIN_ACTIONS`. ``core.local`` runs a command in its own process group and makes sure
-nothing of that group outlives the action: on success, failure, timeout or cancellation the
-whole group is killed. ``core.noop``, ``core.echo`` and ``core.sleep`` are idempotent (an
-attempt may be sent again after a crash), ``core.http`` for ``GET`` and ``HEAD`` only, and
-``core.local`` is not (a command's effects are unknown). ``core.sleep`` waits on a pipe with
-one ``select`` call, so a cancellation wakes it at once without a thread or a polling loop.
+:data:`BUILTIN_ACTIONS`. The ``core.*`` actions take StackStorm's parameters and return
+StackStorm's results: ``core.echo`` (the local runner's shape, without a process),
+``core.local``/``core.local_sudo`` (:mod:`runtime.actions.local`), ``core.remote``/
+``core.remote_sudo`` on localhost (:mod:`runtime.actions.remote`), ``core.http``
+(:mod:`runtime.actions.http`), ``core.noop``; ``core.sleep`` is Troupe's. ``troupe.echo``
+returns its ``message`` unchanged. The StackStorm actions that cannot apply here
+(``core.pause``, ``core.winrm_*``) are not actions at all: validation rejects them
+(:mod:`runtime.spec.unavailable_actions`). ``core.noop``, ``core.echo``, ``troupe.echo`` and
+``core.sleep`` are idempotent (an attempt may be sent again after a crash), ``core.http``
+for ``GET`` and ``HEAD`` only, the shell actions are not. ``core.sleep`` waits on a pipe
+with one ``select`` call, so a cancellation wakes it at once without a thread or a polling
+loop.
 
-Misuse: do not call these with a made-up ``Call`` whose ``on_cancel`` blocks (they register
-their kill function while running); do not expect ``core.local`` to leave background jobs
-running after the command returns (a daemon must leave the group, e.g. with ``setsid``); do
-not pass secrets in ``cmd`` (it ends up in process listings): use ``env``.
+Misuse: do not expect ``core.echo`` to return its message (it returns ``{stdout, ...}`` as
+StackStorm's does: use ``troupe.echo`` for the message itself); do not call these with a
+made-up ``Call`` whose ``on_cancel`` blocks.
 """
 
 from __future__ import annotations
@@ -19,9 +24,6 @@ from __future__ import annotations
 import contextlib
 import os
 import select
-import shlex
-import signal
-import subprocess
 import weakref
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
@@ -30,6 +32,8 @@ from typing import Any
 from runtime.actions.call import Call
 from runtime.actions.http import core_http
 from runtime.actions.idempotency import idempotent
+from runtime.actions.local import KILL_GRACE, core_local, core_local_sudo, shell_result
+from runtime.actions.remote import core_remote, core_remote_sudo
 from runtime.errors import ActionFailed, ActionTimedOut
 
 __all__ = [
@@ -38,18 +42,13 @@ __all__ = [
     "core_echo",
     "core_http",
     "core_local",
+    "core_local_sudo",
     "core_noop",
+    "core_remote",
+    "core_remote_sudo",
     "core_sleep",
+    "troupe_echo",
 ]
-
-KILL_GRACE = 2.0
-"""Seconds a command's process group leader gets to exit after SIGTERM before SIGKILL."""
-
-
-def _min_timeout(*limits: float | None) -> float | None:
-    """Return the smallest of the limits that are set, or ``None`` if none is."""
-    given = [float(limit) for limit in limits if limit is not None]
-    return min(given) if given else None
 
 
 @idempotent
@@ -58,193 +57,23 @@ def core_noop(**_ignored: Any) -> None:
 
 
 @idempotent
-def core_echo(message: Any = None) -> Any:
-    """Return ``message`` unchanged."""
+def core_echo(message: Any, cmd: str | None = None, kwarg_op: str | None = None,
+              sudo: bool = False, sudo_password: str | None = None) -> dict[str, Any]:
+    """Echo ``message`` as StackStorm's ``core.echo``: ``{stdout: message, stderr: "", ...}``.
+
+    No process runs: ``stdout`` is the message as text (StackStorm's ``echo`` output without
+    its trailing newline), ``return_code`` is 0. StackStorm's immutable parameters (``cmd``,
+    ``kwarg_op``, ``sudo``, ``sudo_password``) are accepted and ignored.
+    """
+    del cmd, kwarg_op, sudo, sudo_password
+    text = message if isinstance(message, str) else str(message)
+    return shell_result(f"{text}\n", "", 0)  # what `echo` prints, less its newline
+
+
+@idempotent
+def troupe_echo(message: Any = None) -> Any:
+    """Return ``message`` unchanged (Troupe's echo; StackStorm's is ``core.echo``)."""
     return message
-
-
-# -- core.local -----------------------------------------------------------------------------
-
-
-class _ProcessGroup:
-    """The process group of one ``core.local`` command, and how to end it.
-
-    ``kill`` may be called from any thread, any number of times, even after the action
-    returned (then it does nothing). ``close`` is called once by the action's own thread.
-    """
-
-    __slots__ = ("_done", "_pgid", "_proc")
-
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        self._proc = proc
-        self._pgid = proc.pid  # start_new_session: the child leads a group of its own pid
-        self._done = False
-
-    def _signal(self, sig: signal.Signals) -> None:
-        """Send ``sig`` to every process of the group; a group already gone is fine."""
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self._pgid, sig)
-
-    def _wait_leader(self, seconds: float) -> None:
-        """Block until the group leader exits or ``seconds`` pass (one ``select``, no loop)."""
-        if self._proc.returncode is not None:
-            return
-        try:
-            pidfd = os.pidfd_open(self._proc.pid)
-        except (AttributeError, OSError):  # no pidfd (old kernel) or leader already reaped
-            return
-        try:
-            select.select([pidfd], [], [], seconds)
-        finally:
-            os.close(pidfd)
-
-    def kill(self) -> None:
-        """SIGTERM the group, give the leader :data:`KILL_GRACE` s to exit, then SIGKILL it."""
-        if self._done:
-            return
-        self._signal(signal.SIGTERM)
-        self._wait_leader(KILL_GRACE)
-        self._signal(signal.SIGKILL)
-
-    def close(self) -> None:
-        """Kill what is left of the group, reap the leader and close the pipes."""
-        self._done = True
-        self._signal(signal.SIGKILL)
-        proc = self._proc
-        if proc.returncode is None:
-            proc.wait()
-        for stream in (proc.stdin, proc.stdout, proc.stderr):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
-
-
-def _command(cmd: object, shell: bool | None) -> tuple[str | list[str], bool]:
-    """Return what to pass to ``Popen`` for ``cmd`` and whether to run it through the shell."""
-    if isinstance(cmd, str):
-        if not cmd.strip():
-            raise ActionFailed("cmd is empty", result=None)
-        use_shell = True if shell is None else bool(shell)
-        return (cmd if use_shell else shlex.split(cmd)), use_shell
-    if isinstance(cmd, (list, tuple)) and cmd:
-        argv = [str(part) for part in cmd]
-        use_shell = bool(shell)
-        return (shlex.join(argv) if use_shell else argv), use_shell
-    raise ActionFailed("cmd must be a non-empty string or list of strings", result=None)
-
-
-def _environment(env: Mapping[str, Any] | None) -> dict[str, str] | None:
-    """Return ``env`` merged over ``os.environ`` (a ``None`` value unsets), or ``None``."""
-    if env is None:
-        return None
-    merged = dict(os.environ)
-    for key, value in env.items():
-        if value is None:
-            merged.pop(str(key), None)
-        else:
-            merged[str(key)] = str(value)
-    return merged
-
-
-def _text(data: str | bytes | None) -> str:
-    """Return command output as text without a single trailing newline."""
-    if data is None:
-        return ""
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    return text.removesuffix("\n")
-
-
-def _local_result(
-    stdout: str | bytes | None, stderr: str | bytes | None, rc: int
-) -> dict[str, Any]:
-    """Return the result dict of ``core.local``."""
-    return {
-        "stdout": _text(stdout),
-        "stderr": _text(stderr),
-        "return_code": rc,
-        "succeeded": rc == 0,
-        "failed": rc != 0,
-    }
-
-
-def _drain(proc: subprocess.Popen[str]) -> tuple[str | bytes | None, str | bytes | None]:
-    """Collect the output of a killed command; give up if an escaped process holds a pipe."""
-    try:
-        return proc.communicate(timeout=KILL_GRACE)
-    except subprocess.TimeoutExpired as exc:
-        proc.kill()
-        proc.wait()
-        return exc.stdout, exc.stderr
-
-
-def core_local(
-    cmd: str | list[str],
-    cwd: str | None = None,
-    env: Mapping[str, str] | None = None,
-    timeout: float | None = None,
-    shell: bool | None = None,
-    stdin: str | None = None,
-    *,
-    call: Call,
-) -> dict[str, Any]:
-    """Run a command on this host and return its stdout, stderr and return code.
-
-    A string ``cmd`` runs through ``/bin/sh`` unless ``shell=False``; a list runs directly
-    unless ``shell=True``. ``env`` is merged over the engine's environment. The command runs in
-    a process group of its own; the group is killed when the command ends, times out (the
-    smaller of ``timeout`` and the task's timeout) or is cancelled. A non-zero exit or a kill
-    raises ``ActionFailed`` with the same result dict; a timeout raises ``ActionTimedOut``.
-    """
-    argv, use_shell = _command(cmd, shell)
-    limit = _min_timeout(timeout, call.timeout)
-    proc = _spawn(argv, use_shell, cwd, env, stdin)
-    group = _ProcessGroup(proc)
-    stdout: str | bytes | None
-    stderr: str | bytes | None
-    try:
-        call.on_cancel(group.kill)
-        try:
-            stdout, stderr = proc.communicate(stdin, timeout=limit)
-        except subprocess.TimeoutExpired:
-            group.kill()
-            stdout, stderr = _drain(proc)
-            raise ActionTimedOut(
-                f"command timed out after {limit} s",
-                result=_local_result(stdout, stderr, proc.returncode),
-            ) from None
-    finally:
-        group.close()
-    rc = proc.returncode
-    result = _local_result(stdout, stderr, rc)
-    if rc < 0:
-        raise ActionFailed(f"command killed by signal {-rc}", result=result)
-    if rc != 0:
-        raise ActionFailed(f"command exited with {rc}", result=result)
-    return result
-
-
-def _spawn(argv: str | list[str], use_shell: bool, cwd: str | None,
-           env: Mapping[str, str] | None, stdin: str | None) -> subprocess.Popen[str]:
-    """Start the command in a process group of its own (ActionFailed if it cannot start)."""
-    try:
-        return subprocess.Popen(
-            argv,
-            shell=use_shell,
-            cwd=cwd,
-            env=_environment(env),
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            start_new_session=True,
-        )
-    except OSError as exc:
-        rc = 127 if isinstance(exc, FileNotFoundError) else 126
-        raise ActionFailed(
-            f"command could not start: {exc}", result=_local_result("", str(exc), rc)
-        ) from exc
 
 
 # -- core.sleep -----------------------------------------------------------------------------
@@ -311,8 +140,12 @@ BUILTIN_ACTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType(
         "core.echo": core_echo,
         "core.http": core_http,
         "core.local": core_local,
+        "core.local_sudo": core_local_sudo,
         "core.noop": core_noop,
+        "core.remote": core_remote,
+        "core.remote_sudo": core_remote_sudo,
         "core.sleep": core_sleep,
+        "troupe.echo": troupe_echo,
     }
 )
 """Every built-in action by reference (read-only)."""

@@ -1,6 +1,10 @@
 """The ``core.http`` action: one HTTP request through ``urllib.request``, JSON in and out.
 
-A dict or list body is sent as JSON; a JSON response body is parsed. A status outside 2xx
+It takes StackStorm's http runner parameters that apply (``url``, ``method``, ``headers``,
+``body``, ``params`` for the query string, ``username``/``password`` for basic auth,
+``timeout``, ``verify_ssl_cert``) and returns the runner's result, ``{status_code, body,
+parsed, headers}``: ``body`` is the parsed value when the response is JSON (``parsed`` is
+then true), else the text. A dict or list body is sent as JSON. A status outside 2xx
 fails the action with the full response as its result; a connection problem fails it with
 ``{"error": ...}``; running out of time (the smaller of ``timeout`` and the task's timeout)
 raises ``ActionTimedOut``. ``GET`` and ``HEAD`` requests are declared idempotent (sent again
@@ -14,12 +18,14 @@ result): pass them in ``headers``.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import http.client
 import json
 import socket
 import ssl
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from typing import Any
@@ -149,7 +155,7 @@ def _encode_body(body: Any, headers: dict[str, str]) -> bytes | None:
     return json.dumps(body).encode("utf-8")
 
 
-def _response_result(resp: Any, url: str) -> dict[str, Any]:
+def _response_result(resp: Any) -> dict[str, Any]:
     """Read ``resp`` (a response or an ``HTTPError``) into the ``core.http`` result dict."""
     raw = resp.read()
     message = resp.headers
@@ -157,15 +163,34 @@ def _response_result(resp: Any, url: str) -> dict[str, Any]:
     text = raw.decode(charset, "replace")
     content_type = message.get_content_type()
     body: Any = text
+    parsed = False
     if content_type == "application/json" or content_type.endswith("+json"):
         with contextlib.suppress(ValueError):
-            body = json.loads(text)
+            body, parsed = json.loads(text), True
     return {
         "status_code": int(resp.status),
-        "headers": dict(message.items()),
         "body": body,
-        "url": resp.geturl() or url,
+        "parsed": parsed,
+        "headers": dict(message.items()),
     }
+
+
+def _with_query(url: str, params: Mapping[str, Any] | None) -> str:
+    """Return ``url`` with ``params`` appended to its query string."""
+    if not params:
+        return url
+    query = urllib.parse.urlencode({str(k): str(v) for k, v in params.items()})
+    return f"{url}{'&' if urllib.parse.urlsplit(url).query else '?'}{query}"
+
+
+def _request_headers(headers: Mapping[str, Any] | None, username: str | None,
+                     password: str | None) -> dict[str, str]:
+    """The headers to send: ``headers`` plus basic auth when a username or password is set."""
+    sent = {str(name): str(value) for name, value in (headers or {}).items()}
+    if username is not None or password is not None:
+        pair = f"{username or ''}:{password or ''}".encode()
+        sent["Authorization"] = f"Basic {base64.b64encode(pair).decode('ascii')}"
+    return sent
 
 
 def _ssl_context(verify_ssl: bool) -> ssl.SSLContext | None:
@@ -184,37 +209,45 @@ def core_http(
     method: str = "GET",
     headers: Mapping[str, str] | None = None,
     body: Any = None,
-    timeout: float | None = 30,
+    timeout: float | None = 60,
     verify_ssl: bool = True,
+    params: Mapping[str, Any] | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    verify_ssl_cert: bool | None = None,
     *,
     call: Call,
 ) -> dict[str, Any]:
-    """Send an HTTP request and return its status code, headers, body and final URL.
+    """Send an HTTP request and return StackStorm's ``{status_code, body, parsed, headers}``.
 
-    A dict or list ``body`` is sent as JSON. A JSON response body is parsed. A status outside
-    2xx raises ``ActionFailed`` with the same result dict; a connection error raises
-    ``ActionFailed`` with ``{"error": ...}``; a timeout raises ``ActionTimedOut``.
+    A dict or list ``body`` is sent as JSON. A JSON response body is parsed (``parsed``).
+    ``params`` extend the query string; ``username``/``password`` send basic auth;
+    ``verify_ssl_cert`` is StackStorm's name of ``verify_ssl``. A status outside 2xx raises
+    ``ActionFailed`` with the same result dict; a connection error raises ``ActionFailed``
+    with ``{"error": ...}``; a timeout raises ``ActionTimedOut``.
     """
     limits = [float(t) for t in (timeout, call.timeout) if t is not None]
     limit = min(limits) if limits else None
-    sent_headers = {str(name): str(value) for name, value in (headers or {}).items()}
+    sent_headers = _request_headers(headers, username, password)
+    verify = verify_ssl if verify_ssl_cert is None else bool(verify_ssl_cert)
     canceller = _Canceller()
     try:
         data = _encode_body(body, sent_headers)
         request = urllib.request.Request(
-            url, data=data, headers=sent_headers, method=str(method).upper()
+            _with_query(url, params), data=data, headers=sent_headers,
+            method=str(method).upper()
         )
         opener = urllib.request.build_opener(
-            _HTTPHandler(canceller), _HTTPSHandler(canceller, _ssl_context(verify_ssl))
+            _HTTPHandler(canceller), _HTTPSHandler(canceller, _ssl_context(verify))
         )
         call.on_cancel(canceller.cancel)
         resp = opener.open(request) if limit is None else opener.open(request, timeout=limit)
         with resp:
-            result = _response_result(resp, url)
+            result = _response_result(resp)
     except urllib.error.HTTPError as exc:
         with exc:
             try:
-                result = _response_result(exc, url)
+                result = _response_result(exc)
             except (OSError, http.client.HTTPException) as read_exc:
                 raise _failure(read_exc, canceller) from read_exc
         raise ActionFailed(f"HTTP status {result['status_code']}", result=result) from None

@@ -24,7 +24,7 @@ from functools import partial
 from operator import attrgetter
 from typing import Any
 
-from pyrsistent import PMap, PVector, pmap
+from pyrsistent import PMap, PVector, pmap, pvector
 from pyrsistent.typing import PVectorEvolver
 
 from runtime.commands import Command, ErrorRecord
@@ -269,16 +269,17 @@ class Tx:
 
         The fields are those st2 returns (``task_execution_id``, ``workflow_execution_id``,
         ``task_name``, ``task_id``, ``route``, ``result``, ``status``, ``start_timestamp``,
-        ``end_timestamp``); timestamps are epoch seconds or None.
+        ``end_timestamp``); timestamps are epoch seconds or None. A with-items run's
+        ``result`` is st2's ``{items: [{status, result}, ...]}``, one entry per item.
         """
-        run = self._latest_run(name, route)
+        run = self._latest_run(name, route) if route < len(self.routes) else None
         if run is None:
             return None
         return pmap({
             "task_execution_id": f"{self.execution_id}:{run.id}",
             "workflow_execution_id": self.execution_id,
             "task_name": run.task, "task_id": run.task, "route": run.route,
-            "result": run.result, "status": str(run.status.value),
+            "result": _st2_result(run), "status": str(run.status.value),
             "start_timestamp": run.started_at, "end_timestamp": run.finished_at,
         })
 
@@ -293,6 +294,16 @@ class Tx:
         changes["runs"] = self.runs.persistent()
         changes["events"] = self.base.events + consumed
         return evolve(self.base, changes)
+
+
+def _st2_result(run: TaskRun) -> Any:
+    """The result ``task(name)`` shows: per item ``{status, result}`` for with-items."""
+    items = run.items
+    if items is None:
+        return run.result
+    return pmap({"items": pvector(pmap({"status": status, "result": result})
+                                  for status, result in zip(items.statuses, items.results,
+                                                            strict=True))})
 
 
 _annotated = {name for name in Tx.__annotations__ if name in Tx.__slots__}

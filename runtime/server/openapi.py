@@ -17,27 +17,17 @@ from starlette.responses import Response
 
 from runtime.status import TaskStatus, WorkflowStatus
 
+from .openapi_parts import ANY, ID, INT, STR, TIME
+from .openapi_parts import errors as _errors
+from .openapi_parts import json_content as _json
+from .openapi_parts import nullable as _nullable
+from .openapi_parts import ok as _ok
+from .openapi_parts import query as _query
+from .openapi_parts import ref as _ref
+from .openapi_views import VIEW_PATHS, VIEW_SCHEMAS
 from .wire import json_response
 
 __all__ = ["DOCUMENT", "openapi"]
-
-
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    return {**schema, "nullable": True}
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"application/json": {"schema": schema}}
-
-
-TIME = _nullable({"type": "string", "format": "date-time"})
-INT = {"type": "integer"}
-STR = {"type": "string"}
-ANY: dict[str, Any] = {}
 
 SUMMARY = {
     "type": "object",
@@ -140,22 +130,6 @@ SUBMIT = {
                    "parameters": {"type": "object"},
                    "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 200}},
 }
-
-
-def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(s): {"description": "error", "content": _json(_ref("Error"))}
-            for s in (*statuses, 401)}
-
-
-def _ok(status: int, schema: dict[str, Any], what: str) -> dict[str, Any]:
-    return {str(status): {"description": what, "content": _json(schema)}}
-
-
-ID = {"name": "execution_id", "in": "path", "required": True, "schema": STR}
-
-
-def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": schema}
 
 
 def _control(name: str) -> dict[str, Any]:
@@ -289,83 +263,6 @@ PATHS.update({
 
 
 
-# ---- the console's views of one execution (runtime/server/execution_views.py) ----------
-NUM = {"type": "number"}
-BOOL = {"type": "boolean"}
-GRAPH = {
-    "type": "object", "required": ["nodes", "edges"],
-    "properties": {
-        "nodes": {"type": "array", "items": {
-            "type": "object",
-            "required": ["name", "action", "join", "status", "runs", "command", "layer",
-                         "order"],
-            "properties": {"name": STR, "action": _nullable(STR),
-                           "join": {"description": "false, \"all\" or a count"},
-                           "status": _nullable(STR), "runs": INT, "command": BOOL,
-                           "layer": INT, "order": INT}}},
-        "edges": {"type": "array", "items": {
-            "type": "object", "required": ["from", "to", "on", "label", "taken", "loop"],
-            "properties": {"from": STR, "to": STR, "on": STR, "label": STR, "taken": BOOL,
-                           "loop": BOOL}}},
-    },
-}
-ACTOR_NODE = {
-    "type": "object", "required": ["path", "kind", "name", "status", "mailbox", "children"],
-    "properties": {
-        "path": STR, "name": STR, "status": STR, "mailbox": _nullable(INT),
-        "kind": {"type": "string", "enum": ["supervisor", "task", "item", "subworkflow"]},
-        "children": {"type": "array", "items": _ref("ActorNode")},
-        "execution": STR, "route": _nullable(INT), "run": INT, "item": INT,
-        "worker": _nullable(INT), "omitted": INT, "subworkflows_omitted": BOOL,
-        "items": {"type": "object", "properties": dict.fromkeys(
-            ("total", "done", "failed", "running", "waiting", "shown"), INT)},
-    },
-}
-ACTORS = {"type": "object", "required": ["live", "root"],
-          "properties": {"live": BOOL, "root": _ref("ActorNode")}}
-LANE = {"type": "object", "required": ["worker", "spans"],
-        "properties": {"worker": _nullable(INT), "spans": {
-            "type": "array", "items": {"type": "array", "minItems": 3, "maxItems": 3}}}}
-TIMELINE_ROW = {
-    "type": "object",
-    "required": ["kind", "label", "depth", "execution", "start", "duration", "status",
-                 "running", "items"],
-    "properties": {
-        "kind": {"type": "string", "enum": ["task", "execution"]}, "label": STR,
-        "depth": INT, "execution": STR, "task": _nullable(STR), "route": _nullable(INT),
-        "run": _nullable(INT), "item": _nullable(INT), "start": NUM, "duration": NUM,
-        "status": STR, "running": BOOL,
-        "items": _nullable({"type": "object", "required": ["total", "lanes"], "properties": {
-            "total": INT, "succeeded": INT, "failed": INT, "canceled": INT,
-            "p50": _nullable(NUM), "p95": _nullable(NUM), "max": _nullable(NUM),
-            "lanes": {"type": "array", "items": LANE}}}),
-    },
-}
-TIMELINE = {"type": "object",
-            "required": ["execution", "workflow", "status", "total", "now", "running", "rows"],
-            "properties": {"execution": STR, "workflow": _nullable(STR), "status": STR,
-                           "total": NUM, "now": NUM, "running": BOOL,
-                           "rows": {"type": "array", "items": _ref("TimelineRow")}}}
-
-
-def _view(what: str, operation: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"get": {"summary": what, "operationId": operation, "parameters": [ID],
-                    "responses": {**_ok(200, schema, what), **_errors(404)}}}
-
-
-VIEW_PATHS = {
-    "/api/v1/executions/{execution_id}/graph": _view(
-        "Its workflow graph: tasks, transitions, what ran, the layout", "execution_graph",
-        _ref("Graph")),
-    "/api/v1/executions/{execution_id}/actors": _view(
-        "Its actor tree (live, or rebuilt from the trace)", "execution_actors",
-        _ref("Actors")),
-    "/api/v1/executions/{execution_id}/timeline": _view(
-        "Its trace's timeline, with-items grouped", "execution_timeline", _ref("Timeline")),
-}
-VIEW_SCHEMAS = {"Graph": GRAPH, "ActorNode": ACTOR_NODE, "Actors": ACTORS,
-                "TimelineRow": TIMELINE_ROW, "Timeline": TIMELINE}
-# ---- end of the console's views ---------------------------------------------------------
 # --- the web console's endpoints (issue 16; docs/console.md) ---
 PATHS["/api/v1/events"] = {"get": {
     "summary": "Execution-level changes as server-sent events (the console's list)",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from runtime.errors import Diagnostic, ValidationFailed, WorkflowFileError
@@ -24,6 +25,7 @@ from .common import report_all_duplicates
 from .model import Dialect, TaskDef, WorkflowDef
 from .report import CODES, Reporter
 from .source import SourceKind, classify, read
+from .unavailable_actions import UNAVAILABLE, report_unavailable
 from .yamlmarks import Mark, YamlProblem, load_marked, mark_of
 
 __all__ = [
@@ -129,6 +131,8 @@ def _validate_read(
 
         defn = load_orquesta(doc, reporter)
     report_all_duplicates(reporter, doc)
+    if defn is not None:
+        report_unavailable(defn, reporter, partial(_task_container, doc.get("tasks")))
     if defn is not None and action_exists is not None:
         _check_actions(defn, reporter, action_exists, doc, optional=actions_optional)
     return (None if reporter.failed else defn), reporter.sorted()
@@ -140,7 +144,9 @@ def _check_actions(defn: WorkflowDef, reporter: Reporter, exists: ActionCheck, d
     code, severity = ("T404", "warning") if optional else ("T401", "error")
     for name in defn.task_order:
         task = defn.task(name)
-        if task.action_ref is None or exists(task.action_ref):
+        if task.action_ref is None or task.action_ref in UNAVAILABLE:
+            continue  # an unavailable one is T405 (report_unavailable)
+        if exists(task.action_ref):
             continue
         container = _task_container(tasks_doc, name)
         reporter.report(code, f"unknown action {task.action_ref!r}", container, "action",

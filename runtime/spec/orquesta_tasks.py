@@ -2,9 +2,10 @@
 
 Splits an inline action (``core.echo message="hi"``) into the reference and its arguments
 (explicit ``input`` wins), checks ``delay``/``timeout``/``join``, reads ``with`` as
-``x in <expr>`` or ``{items, concurrency}``, and builds the ``next`` transitions with their
-``publish`` (a list of one-key mappings, a mapping or inline ``key=value`` text) and ``do``
-(a name, a comma-separated string or a list; ``retry`` in ``do`` becomes a retry spec).
+``x in <expr>``, a literal list or ``{items, concurrency}``, and builds the ``next``
+transitions with their ``publish`` (a list of one-key mappings, a mapping or inline
+``key=value`` text) and ``do`` (a name, a comma-separated string or a list; ``retry`` in
+``do`` becomes a retry spec).
 
 Misuse: only :mod:`runtime.spec.orquesta` calls :func:`load_task`, with the marked task
 mapping, so that every diagnostic has a line.
@@ -12,6 +13,7 @@ mapping, so that every diagnostic has a line.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -142,9 +144,14 @@ def _with(name: str, body: Any, reporter: Reporter) -> Iteration | None:
                                         field="with.concurrency")
         container, key = value, "items"
         value = value.get("items")
+    if isinstance(value, list):  # literal items, as StackStorm's examples write them
+        literal = compile_or_report(reporter, value, D, container, key, task=name,
+                                    field="with.items")
+        return None if literal is None else Iteration(
+            items=literal, concurrency=concurrency, source=json.dumps(value, default=str))
     if not isinstance(value, str):
-        reporter.report("T103", "with items must be an expression string", container, key,
-                        task=name, path=f"tasks.{name}.with")
+        reporter.report("T103", "with items must be an expression string or a list",
+                        container, key, task=name, path=f"tasks.{name}.with")
         return None
     names: tuple[str, ...] = ()
     expr = value

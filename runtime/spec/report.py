@@ -48,6 +48,8 @@ CODES = {
     "T402": "bad inline action arguments",
     "T403": "parameter schema is not a valid JSON-schema",
     "T404": "unknown action, not checked (--actions-optional): a warning",
+    "T405": "a StackStorm action that cannot run under Troupe (core.pause, core.winrm_*, "
+            "core.remote to another host)",
 }
 
 

@@ -26,7 +26,7 @@ are handed to Jinja as one named variable; never catch jinja2 errors around ``re
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +41,8 @@ from runtime.templating.scope import SCOPE_KEY, Scope
 from runtime.templating.yaql_expr import compile_yaql, has_yaql
 from runtime.values import freeze
 
-__all__ = ["Const", "Node", "compile_value", "is_template", "mixes_languages"]
+__all__ = ["Const", "Node", "compile_value", "constant_entry", "is_template",
+           "mixes_languages"]
 
 _NATIVE = re.compile(r"^\s*\{\{(?P<expr>.*)\}\}\s*$", re.DOTALL)
 
@@ -160,6 +161,19 @@ class _ListNode(Node):
     def sources(self) -> Iterator[str]:
         for item in self.items:
             yield from item.sources()
+
+
+def constant_entry(node: Node | None, key: str) -> Any:
+    """The value of ``key`` in a compiled mapping when it is known at load time (a constant
+    key with a constant value), else None (absent, an expression, or not a mapping)."""
+    if isinstance(node, Const):
+        value = node.value
+        return value.get(key) if isinstance(value, Mapping) else None
+    if isinstance(node, _MapNode):
+        for k, v in node.items:
+            if isinstance(k, Const) and k.value == key and isinstance(v, Const):
+                return v.value
+    return None
 
 
 def _attune_vars(scope: Scope) -> dict[str, Any]:

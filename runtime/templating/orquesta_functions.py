@@ -167,9 +167,10 @@ def cancelled(context: Context) -> bool:
 
 
 @pass_context
-def task(context: Context, name: Any = _ABSENT) -> Any:
-    """StackStorm's ``task(name)`` (``task()``: the current task), with ``.result``, ``.status``."""
-    return read_task(_scope(context), name)
+def task(context: Context, name: Any = _ABSENT, route: Any = None) -> Any:
+    """StackStorm's ``task(name)`` (``task()``: the current task), with ``.result``, ``.status``;
+    ``task(name, route=N)`` is its run on route ``N``."""
+    return read_task(_scope(context), name, route)
 
 
 @pass_context
@@ -178,28 +179,49 @@ def task_status(context: Context, name: str) -> str:
     return read_task_status(_scope(context), name)
 
 
-def read_task(scope: Scope, name: Any = _ABSENT) -> Any:
+def read_task(scope: Scope, name: Any = _ABSENT, route: Any = None) -> Any:
     """StackStorm's ``task(name)``: the record of task ``name``'s latest run on the route.
 
     ``task()`` is the current task; while the current task's result is being evaluated
     (``publish``, ``when``) its record carries that result and status. Fields: those of
     st2 (``result``, ``status``, ``task_id``, ``task_name``, ``route``, ``task_execution_id``,
-    ``workflow_execution_id``, ``start_timestamp``, ``end_timestamp``).
+    ``workflow_execution_id``, ``start_timestamp``, ``end_timestamp``). ``route`` names
+    another route than the current one (st2's ``task(name, route=N)``).
     """
-    current = name is _ABSENT or name is None or name == scope.task
-    target = scope.task if current else name
+    current = (name is _ABSENT or name is None or name == scope.task) and route is None
+    target = scope.task if name is _ABSENT or name is None else name
     if not isinstance(target, str):
         raise ExpressionError("task() takes a task name (a string), got "
                               f"{type_name(target)}", expression="")
-    record = scope.task_runs(target) if scope.task_runs is not None else None
+    if route is not None and (isinstance(route, bool) or not isinstance(route, int)
+                              or route < 0):
+        raise ExpressionError(f"task() route must be a route number, got {route!r}",
+                              expression="")
+    record = None
+    if scope.task_runs is not None:
+        record = scope.task_runs(target) if route is None else \
+            scope.task_runs(target, route=route)
     if record is None:
         raise ExpressionError(f"unable to find task execution for {target!r}",
                               expression="")
     if current and scope.has_result:
-        record = record.set("result", scope.result)
+        if not _items_of(record.get("result"), scope.result):  # with-items keeps st2's shape
+            record = record.set("result", scope.result)
         if scope.status is not None:
             record = record.set("status", scope.status)
     return record
+
+
+def _items_of(record_result: Any, result: Any) -> bool:
+    """Tell whether ``record_result`` is the ``{items: [{status, result}]}`` form of the
+    with-items ``result`` (the list of item results) the current scope evaluates."""
+    if not isinstance(record_result, Mapping) or set(record_result) != {"items"}:
+        return False
+    entries = record_result["items"]
+    if not isinstance(result, (list, tuple, PVector)) or len(entries) != len(result):
+        return False
+    return all(isinstance(entry, Mapping) and entry.get("result") == item
+               for entry, item in zip(entries, result, strict=True))
 
 
 def read_kv(scope: Scope, name: Any, decrypt: Any = False, **options: Any) -> Any:

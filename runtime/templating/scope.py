@@ -31,7 +31,8 @@ class Scope:
     Built afresh for each evaluation site (cheap: a slotted object with references only).
     ``ctx`` is the visible workflow context (a pyrsistent map, never copied).
     ``task_statuses(name)`` and ``task_runs(name)`` look a task up on the current route
-    (its status; StackStorm's ``task(name)`` record, or None).
+    (its status; StackStorm's ``task(name)`` record, or None); ``task_runs(name, route=N)``
+    on route ``N``.
     """
 
     __slots__ = (
@@ -65,7 +66,7 @@ class Scope:
         index: int | None = None,
         has_item: bool = False,
         task_statuses: Callable[[str], str] | None = None,
-        task_runs: Callable[[str], Any] | None = None,
+        task_runs: Callable[..., Any] | None = None,
         params: PMap[str, Any] | None = None,
         tasks: PMap[str, Any] | None = None,
         system: PMap[str, Any] | None = None,

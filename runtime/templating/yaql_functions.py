@@ -5,7 +5,9 @@ library (``yaql.create_context(regex=False)``: queries, strings, math, dicts...;
 regex functions replaced, with ``pow``, integer ``*`` and ``range``, by the guarded ones of
 :mod:`~runtime.templating.yaql_guards`, in a layer above) plus Orquesta's
 catalogue, ``ctx``, ``result``, ``item``, ``succeeded``, ``failed``, ``completed``,
-``timed_out``, ``task_status``, ``json`` and ``zip``, and StackStorm's ``task``. Their logic
+``timed_out``, ``task_status``, ``json`` and ``zip``, StackStorm's ``task`` and its data
+functions (:data:`~runtime.templating.st2_filters.ST2_FILTERS`: ``from_json_string``,
+``regex_match``, ``version_compare``, ``basename``...). Their logic
 is that of the Jinja functions (:mod:`~runtime.templating.orquesta_functions`); here they
 read the :class:`~runtime.templating.scope.Scope` from the yaql context variable
 :data:`SCOPE_VAR`. Each evaluation gets a child context of the root (a dictionary and a
@@ -28,7 +30,10 @@ from yaql.language import contexts
 from runtime.errors import ExpressionError
 from runtime.templating import orquesta_functions as fn
 from runtime.templating import yaql_guards
+from runtime.templating.data import to_data
 from runtime.templating.scope import Scope
+from runtime.templating.st2_filters import ST2_FILTERS
+from runtime.values import freeze
 
 __all__ = ["SCOPE_VAR", "evaluation_context", "root_context"]
 
@@ -79,8 +84,8 @@ def _task_status(context: contexts.ContextBase, name: str) -> str:
     return fn.read_task_status(_scope(context), name)
 
 
-def _task(context: contexts.ContextBase, name: Any = None) -> Any:
-    return fn.read_task(_scope(context), fn.ABSENT if name is None else name)
+def _task(context: contexts.ContextBase, name: Any = None, route: Any = None) -> Any:
+    return fn.read_task(_scope(context), fn.ABSENT if name is None else name, route)
 
 
 def _st2kv(context: contexts.ContextBase, name: Any, decrypt: Any = False,
@@ -118,6 +123,20 @@ _FUNCTIONS: dict[str, Any] = {
 }
 """Orquesta's catalogue, by the name expressions call."""
 
+
+def _st2_function(function: Any) -> Any:
+    """StackStorm's data function ``function`` for yaql: yaql's values (``dict()``'s
+    ``FrozenDict``, tuples) in as engine data, the result frozen like the context."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        plain = [to_data(arg) for arg in args]
+        return freeze(function(*plain, **{k: to_data(v) for k, v in kwargs.items()}))
+
+    call.__name__ = function.__name__
+    call.__doc__ = function.__doc__
+    return call
+
+
 _ROOT: list[contexts.ContextBase] = []
 
 
@@ -127,6 +146,8 @@ def root_context() -> contexts.ContextBase:
         library = yaql.create_context(regex=False)
         for name, function in _FUNCTIONS.items():
             library.register_function(function, name=name)
+        for name, function in ST2_FILTERS.items():
+            library.register_function(_st2_function(function), name=name)
         root = library.create_child_context()
         yaql_guards.register(root)
         _ROOT.append(root)

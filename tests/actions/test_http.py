@@ -55,6 +55,9 @@ class Server:
                     self.send_header("Location", "/json")
                     self.send_header("Content-Length", "0")
                     self.end_headers()
+                elif self.path.startswith("/query"):
+                    self._json(200, {"path": self.path,
+                                     "auth": self.headers.get("Authorization")})
                 elif self.path == "/slow":
                     server.slow_arrived.set()
                     server.release.wait(20)
@@ -112,25 +115,37 @@ def server(running_server: Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
 
 def test_get_json(server: Server) -> None:
-    """A JSON response body is parsed and the status, headers and url are returned."""
+    """StackStorm's http runner shape: status_code, the parsed body, parsed, headers."""
     result = core_http(f"{server.base}/json", call=Registrations().call())
+    assert set(result) == {"status_code", "body", "parsed", "headers"}
     assert result["status_code"] == 200
     assert result["body"] == {"hello": "world"}
+    assert result["parsed"] is True
     assert result["headers"]["X-Test"] == "yes"
-    assert result["url"] == f"{server.base}/json"
 
 
 def test_get_text(server: Server) -> None:
-    """A non-JSON body is returned as text decoded with its charset."""
+    """A non-JSON body is returned as text decoded with its charset, parsed false."""
     result = core_http(f"{server.base}/text", call=Registrations().call())
     assert result["body"] == "héllo\n"
+    assert result["parsed"] is False
 
 
-def test_redirect_reports_final_url(server: Server) -> None:
-    """Redirects are followed and url is where the response came from."""
+def test_redirect_is_followed(server: Server) -> None:
+    """Redirects are followed: the result is the final response's."""
     result = core_http(f"{server.base}/redirect", call=Registrations().call())
-    assert result["url"] == f"{server.base}/json"
+    assert result["status_code"] == 200
     assert result["body"] == {"hello": "world"}
+
+
+def test_params_extend_the_query_and_username_sends_basic_auth(server: Server) -> None:
+    """st2's params (query string) and username/password (basic auth) are applied."""
+    result = core_http(f"{server.base}/query?a=1", params={"b": "x y"}, username="u",
+                       password="p", call=Registrations().call())
+    assert result["body"]["path"] == "/query?a=1&b=x+y"
+    assert result["body"]["auth"] == "Basic dTpw"  # base64 of "u:p"
+    plain = core_http(f"{server.base}/query", params={"b": 2}, call=Registrations().call())
+    assert plain["body"] == {"path": "/query?b=2", "auth": None}
 
 
 @pytest.mark.parametrize("body", [{"a": [1, 2]}, [1, "x"]])

@@ -88,10 +88,15 @@ def test_action_failure_propagates_with_its_result() -> None:
 
 
 def test_builtins_through_registry_and_invoke() -> None:
-    """core.echo returns its message and core.noop accepts anything."""
+    """troupe.echo returns its message, core.echo st2's shell shape, core.noop anything."""
     registry = ActionRegistry(entry_points=False)
-    assert invoke(registry.resolve("core.echo"), m(message=v(1, 2)), CALL) == [1, 2]
-    assert invoke(registry.resolve("core.echo"), {}, CALL) is None
+    assert invoke(registry.resolve("troupe.echo"), m(message=v(1, 2)), CALL) == [1, 2]
+    assert invoke(registry.resolve("troupe.echo"), {}, CALL) is None
+    assert invoke(registry.resolve("core.echo"), m(message="hi"), CALL) == {
+        "stdout": "hi", "stderr": "", "return_code": 0, "succeeded": True, "failed": False}
+    with pytest.raises(ActionFailed) as info:  # StackStorm's message is required
+        invoke(registry.resolve("core.echo"), {}, CALL)
+    assert info.value.result["missing"] == ["message"]
     assert invoke(registry.resolve("core.noop"), {"x": 1, "y": [2]}, CALL) is None
 
 

@@ -79,8 +79,12 @@ def test_builtin_set_is_the_documented_one() -> None:
         "core.noop",
         "core.echo",
         "core.local",
+        "core.local_sudo",
+        "core.remote",
+        "core.remote_sudo",
         "core.http",
         "core.sleep",
+        "troupe.echo",
     }
 
 
@@ -260,7 +264,11 @@ def test_builtin_wants_call_flags() -> None:
         "core.ask": False,
         "core.noop": False,
         "core.echo": False,
+        "troupe.echo": False,
         "core.local": True,
+        "core.local_sudo": True,
+        "core.remote": True,
+        "core.remote_sudo": True,
         "core.http": True,
         "core.sleep": True,
     }

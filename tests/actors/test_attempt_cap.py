@@ -96,10 +96,10 @@ def test_a_parent_calling_a_sub_workflow_under_a_cap_of_one_finishes(
     worker_limit(1)
     (tmp_path / "child.yaml").write_text("""
 tasks:
-  one: {action: core.echo message=deep, next: [{do: two}]}
+  one: {action: troupe.echo message=deep, next: [{do: two}]}
   two:
     with: {items: '{{ range(3) | list }}', concurrency: 3}
-    action: core.echo
+    action: troupe.echo
     input: {message: '{{ item() }}'}
     next: [{publish: 'v={{ result() }}'}]
 output: [{value: '{{ ctx("v") }}'}]
@@ -111,7 +111,7 @@ tasks:
   call:
     action: child.yaml
     next: [{publish: 'answer={{ result().value }}'}]
-  beside: {action: core.echo message=x}
+  beside: {action: troupe.echo message=x}
 output: [{answer: '{{ ctx("answer") }}'}]
 """)
     result = start_workflow(parent).wait(timeout=30)

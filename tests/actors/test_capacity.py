@@ -248,7 +248,7 @@ def test_pausing_gives_back_items_waiting_for_a_worker_and_resume_sends_them(
     worker_limit(1)
     holder = Holder()
     second = start_workflow(
-        FAN.format(action="core.echo", extra="input: {message: '{{ item() }}'}"),
+        FAN.format(action="troupe.echo", extra="input: {message: '{{ item() }}'}"),
         {"n": 3, "c": 2}, events=True)
     second.pause()
     kinds = []

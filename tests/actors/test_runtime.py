@@ -182,7 +182,7 @@ def test_subworkflow_output_is_the_task_result(tmp_path: Path) -> None:
 input: [x]
 tasks:
   double:
-    action: core.echo message={{ ctx("x") * 2 }}
+    action: troupe.echo message={{ ctx("x") * 2 }}
     next: [{publish: 'y={{ result() }}'}]
 output: [{y: '{{ ctx("y") }}'}]
 """)
@@ -277,9 +277,9 @@ def test_a_worker_whose_supervisor_is_gone_still_finishes_quietly() -> None:
     worker = Worker.start()
     assignment = Assignment(supervisor=dead, path="wf/t@0", kind="task", execution_id="x",
                             tracer=Tracer(None, "x"))
-    command = RunAction(run=0, task="t", route=0, attempt=1, action="core.echo",
+    command = RunAction(run=0, task="t", route=0, attempt=1, action="troupe.echo",
                         input={"message": 1})
-    action = ActionRegistry(entry_points=False).resolve("core.echo")
+    action = ActionRegistry(entry_points=False).resolve("troupe.echo")
     worker.tell(Perform(command=command, assignment=assignment, action=action))
     assert worker.ask("ping", timeout=10) is None
 
@@ -291,7 +291,7 @@ def test_attune_batches_and_timed_retries_run_through_the_actors(tmp_path: Path)
 version: "1.0.0"
 tasks:
   - name: batches
-    action: core.echo
+    action: troupe.echo
     with_items: "{{{{ range(7) }}}}"
     batch_size: 3
     concurrency: 2

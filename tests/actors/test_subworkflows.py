@@ -27,7 +27,7 @@ output: [{value: '{{ ctx("got") }}'}]
     (tmp_path / "sub" / "grandchild.yaml").write_text("""
 tasks:
   leaf:
-    action: core.echo message=deep
+    action: troupe.echo message=deep
     next: [{publish: 'v={{ result() }}'}]
 output: [{value: '{{ ctx("v") }}'}]
 """)
@@ -110,7 +110,7 @@ def test_a_subworkflow_file_is_read_when_the_workflow_starts(tmp_path: Path) -> 
     """The child file is loaded by start_workflow: removing it afterwards changes nothing."""
     fifo = tmp_path / "go"
     os.mkfifo(fifo)
-    (tmp_path / "child.yaml").write_text("tasks:\n  t:\n    action: core.echo message=hi\n")
+    (tmp_path / "child.yaml").write_text("tasks:\n  t:\n    action: troupe.echo message=hi\n")
     parent = tmp_path / "parent.yaml"
     parent.write_text(f"""
 tasks:
@@ -168,7 +168,7 @@ def test_a_parent_secret_passed_down_stays_masked(tmp_path: Path) -> None:
 input: [token]
 tasks:
   use:
-    action: core.echo
+    action: troupe.echo
     input: {message: '{{ ctx("token") }}'}
 """)
     parent = tmp_path / "parent.yaml"

@@ -33,7 +33,7 @@ LEAF = textwrap.dedent("""\
     tasks:
       fan:
         with: i in {{ range(ctx().n) }}
-        action: core.echo
+        action: troupe.echo
         input: {message: '{{ item("i") }}'}
         next:
           - publish: [got: '{{ result() }}']

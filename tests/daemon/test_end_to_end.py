@@ -38,11 +38,11 @@ tasks:
     next: [{publish: [slept: '{{ result() | length }}'], do: scale}]
   scale:
     with: {items: 'i in {{ range(ctx().n) }}', concurrency: 10}
-    action: core.echo
+    action: troupe.echo
     input: {message: '{{ item("i") * ctx().k }}'}
     next: [{publish: [values: '{{ result() }}'], do: total}]
   total:
-    action: core.echo
+    action: troupe.echo
     input: {message: '{{ ctx().values | sum }}'}
     next: [{publish: [total: '{{ result() }}']}]
 output:

@@ -142,7 +142,7 @@ def test_decrypted_values_are_masked_in_traces_progress_and_output(
     assert SECRET not in trace.read_text()
     assert events and SECRET not in repr(events)
     path = tmp_path / "wf.yaml"
-    path.write_text(text.replace("t.echo", "core.echo"))
+    path.write_text(text.replace("t.echo", "troupe.echo"))
     for store in ([], ["--store", f"sqlite:///{tmp_path / 'run.db'}"]):
         if store:
             target = open_store(store[1])

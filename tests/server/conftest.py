@@ -22,7 +22,7 @@ HELLO = textwrap.dedent("""\
       - name: World
     tasks:
       greet:
-        action: core.echo message="Hello, {{ ctx('name') }}!"
+        action: troupe.echo message="Hello, {{ ctx('name') }}!"
         next:
           - publish: [greeting: '{{ result() }}']
     output:
@@ -36,7 +36,7 @@ SECRET = textwrap.dedent("""\
       - name
     tasks:
       use:
-        action: core.echo
+        action: troupe.echo
         input: {message: 'token={{ ctx("token") }} for {{ ctx("name") }}'}
         next:
           - publish: [said: '{{ result() }}']

@@ -51,7 +51,7 @@ def test_an_execution_by_name_runs_and_reads_back(client: TestClient) -> None:
 
 
 def test_an_execution_from_yaml_text(client: TestClient) -> None:
-    text = "version: 1.0\ntasks:\n  a:\n    action: core.echo message=hi\n"
+    text = "version: 1.0\ntasks:\n  a:\n    action: troupe.echo message=hi\n"
     done = _finish(client, _start(client, text)["id"])
     assert done["status"] == "succeeded"
     assert done["workflow"] == "<inline>"
@@ -81,7 +81,7 @@ def test_a_bad_workflow_gets_400_with_located_diagnostics(client: TestClient) ->
     codes = {(d["code"], d["line"] is not None) for d in error["diagnostics"]}
     assert codes and all(located for _, located in codes)
     assert error["details"]["diagnostics"] == error["diagnostics"]
-    text = "version: 1.0\ntasks:\n  a:\n    action: core.echo\n    next: [{do: nowhere}]\n"
+    text = "version: 1.0\ntasks:\n  a:\n    action: troupe.echo\n    next: [{do: nowhere}]\n"
     error = client.post("/api/v1/executions", json={"workflow": text}).json()["error"]
     assert error["code"] == "invalid_workflow"
     [diagnostic] = [d for d in error["diagnostics"] if d["severity"] == "error"]

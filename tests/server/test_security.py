@@ -63,7 +63,7 @@ LEAKY = textwrap.dedent("""\
       - token: {secret: true}
     tasks:
       echo:
-        action: core.echo
+        action: troupe.echo
         input: {message: 'token={{ ctx("token") }}'}
         next:
           - publish: [said: '{{ result() }}']

@@ -443,7 +443,7 @@ def test_duplicate_keys_are_reported() -> None:
         ("{action: core.noop, next: {do: t}}", 3),
         ("{action: core.noop, next: [{do: [1]}]}", 3),
         ("{action: core.noop, retry: 3}", 3),
-        ("{action: core.noop, with: {items: [1]}}", 3),
+        ("{action: core.noop, with: {items: 5}}", 3),
         ("{action: core.noop, delay: [1]}", 3),
         ("5", 3),
     ],

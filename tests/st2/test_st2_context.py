@@ -27,7 +27,7 @@ READS = textwrap.dedent("""\
       - who: '{{ ctx().st2.user }}'
     tasks:
       a:
-        action: core.echo message="<% ctx(st2).action_execution_id %>"
+        action: troupe.echo message="<% ctx(st2).action_execution_id %>"
         next:
           - publish: [said: '{{ result() }}']
     output:

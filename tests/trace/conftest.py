@@ -154,7 +154,7 @@ class TraceGen:
         duration: float,
         *,
         status: str = "succeeded",
-        action: str = "core.echo",
+        action: str = "troupe.echo",
         error: str | None = None,
         attempts: int = 1,
     ) -> float:
@@ -361,7 +361,7 @@ def _other(lines: list[dict[str, Any]], base: float) -> None:
     o.spawn(base, "wf", "supervisor", None)
     o.emit("workflow.started", base, workflow="other.yaml", dialect="attune",
            parent_execution=None, parent_task=None, inputs={})  # fmt: skip
-    end = o.task("only", 1, base + 0.001, 0.020, action="core.echo")
+    end = o.task("only", 1, base + 0.001, 0.020, action="troupe.echo")
     o.emit("workflow.finished", end + 0.001, status="succeeded", duration=end + 0.001 - base,
            errors=[], output={})  # fmt: skip
 

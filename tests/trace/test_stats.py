@@ -64,7 +64,7 @@ def test_stats_per_task(demo: Demo) -> None:
 
 def test_stats_per_action(demo: Demo) -> None:
     actions = run_cli("stats", demo.path, "--json").json()["actions"]
-    echo = _group(actions, "core.echo")
+    echo = _group(actions, "troupe.echo")
     # start, check, cleanup, join_all, child_a, child_b (10ms / 5ms) and only (20ms)
     assert echo["count"] == 7
     assert echo["max"] == pytest.approx(0.020)

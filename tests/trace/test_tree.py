@@ -96,7 +96,7 @@ def test_tree_human_output(demo: Demo) -> None:
     lines = result.out.splitlines()
     assert lines[0].startswith(f"execution {ROOT}  demo.yaml  failed  162.0ms")
     assert lines[1] == "wf  supervisor  failed  162.0ms  errors 1"
-    assert lines[2] == "├─ start@0  succeeded  attempts 1  10.0ms  core.echo"
+    assert lines[2] == "├─ start@0  succeeded  attempts 1  10.0ms  troupe.echo"
     assert lines[3].startswith(
         "├─ fanout@0  succeeded  attempts 1  43.0ms  core.http  items 8: 8 done, 0 failed  p50 "
     )
@@ -107,8 +107,8 @@ def test_tree_human_output(demo: Demo) -> None:
     assert "└─ sub@0  succeeded  attempts 1  50.0ms  demo.child" in lines
     assert lines[-4].startswith(f"   └─ sub-workflow execution {CHILD}  child.yaml  succeeded")
     assert lines[-3] == "      wf  supervisor  succeeded  23.0ms"
-    assert lines[-2] == "      ├─ child_a@0  succeeded  attempts 1  10.0ms  core.echo"
-    assert lines[-1] == "      └─ child_b@0  succeeded  attempts 1  10.0ms  core.echo"
+    assert lines[-2] == "      ├─ child_a@0  succeeded  attempts 1  10.0ms  troupe.echo"
+    assert lines[-1] == "      └─ child_b@0  succeeded  attempts 1  10.0ms  troupe.echo"
 
 
 def test_tree_human_items(demo: Demo) -> None:
