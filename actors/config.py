@@ -17,6 +17,7 @@ from typing import Any
 from pyrsistent import PMap, pmap
 
 from runtime.actions import ActionRegistry
+from runtime.executors import ExecutorChoice
 from runtime.kv.snapshot import EMPTY_KV, KvSnapshot
 from runtime.limits import DEFAULT_LIMITS, Limits
 from runtime.progress import ProgressEvent
@@ -48,6 +49,8 @@ class SupervisorConfig:
     their parent's): the ``kv`` of its ``WorkflowRequested``."""
     environment: PMap[str, Any] = field(default_factory=pmap)
     """Who started the tree and from where (``ctx().st2``: :mod:`runtime.st2_context`)."""
+    executor: ExecutorChoice | None = None
+    """Where the tree's attempts run unless a task says (None: the local workers)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

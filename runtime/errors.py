@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "WORKER_LOST",
     "ActionFailed",
     "ActionNotFound",
     "ActionTimedOut",
     "ConfigError",
     "Diagnostic",
     "EngineBug",
+    "ExecutorError",
     "ExpressionError",
     "FileProblem",
     "KvError",
@@ -296,6 +298,25 @@ class ActionTimedOut(TroupeError):
     def __init__(self, message: str = "action timed out", *, result: Any = None) -> None:
         self.result = result
         super().__init__(message)
+
+
+WORKER_LOST = "worker_lost"
+"""Error kind of an attempt whose worker process or node died under it (on a remote
+executor), for an action that is not idempotent (an idempotent one is run again): routed
+like any failure (``retry``, ``next: when: failed()``)."""
+
+
+class ExecutorError(TroupeError):
+    """An executor cannot be used: an unknown name, a cluster that does not answer, or one
+    whose Python or Ray version differs from this process's. ``executor`` says which,
+    ``address`` where (or None), ``problem`` what is wrong in words."""
+
+    def __init__(self, *, executor: str, problem: str, address: str | None = None) -> None:
+        self.executor = executor
+        self.address = address
+        self.problem = problem
+        where = f" at {address}" if address else ""
+        super().__init__(f"executor {executor}{where}: {problem}")
 
 
 class EngineBug(TroupeError):

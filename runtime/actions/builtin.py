@@ -40,6 +40,7 @@ __all__ = [
     "core_local",
     "core_noop",
     "core_sleep",
+    "shell_command",
 ]
 
 KILL_GRACE = 2.0
@@ -131,6 +132,15 @@ def _command(cmd: object, shell: bool | None) -> tuple[str | list[str], bool]:
         use_shell = bool(shell)
         return (shlex.join(argv) if use_shell else argv), use_shell
     raise ActionFailed("cmd must be a non-empty string or list of strings", result=None)
+
+
+def shell_command(cmd: object, shell: bool | None) -> list[str]:
+    """The argv ``core.local`` runs for ``cmd`` (``/bin/sh -c`` in front when it goes
+    through the shell): what a remote executor executes (:mod:`runtime.executors`)."""
+    argv, use_shell = _command(cmd, shell)
+    if use_shell:
+        return ["/bin/sh", "-c", argv if isinstance(argv, str) else shlex.join(argv)]
+    return list(argv)
 
 
 def _environment(env: Mapping[str, Any] | None) -> dict[str, str] | None:

@@ -203,6 +203,9 @@ class TaskDef:
     transitions: tuple[Transition, ...] = ()
     extra: PMap[str, Any] = field(default_factory=pmap)
     """Platform fields carried through without semantics."""
+    placement: Any = None
+    """Where its attempts run (:class:`runtime.spec.placement.Placement`: ``executor``,
+    ``resources``, ``runtime_env``), or None: the engine's executor."""
     line: int | None = None
     """Line of the task in its file, for error messages."""
 
