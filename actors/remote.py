@@ -36,7 +36,14 @@ import pykka
 from runtime.commands import RunAction
 from runtime.errors import ExecutorError
 from runtime.events import ActionCompleted, Event
-from runtime.executors import ActionOutcome, ActionSpec, ExecutorChoice, SpecRefused, build_spec
+from runtime.executors import (
+    ActionOutcome,
+    ActionSpec,
+    ExecutorChoice,
+    SpecRefused,
+    build_spec,
+    parse_executor,
+)
 from runtime.spec.model import WorkflowDef
 from runtime.status import Outcome
 from runtime.store.entries import AttemptStarted
@@ -45,7 +52,8 @@ from .cancellation import Cancellation
 from .durability import Durability
 from .messages import AttemptKey, Performed
 
-__all__ = ["FACTORIES", "RemoteAttempts", "RemoteExecutor", "connect", "prepare"]
+__all__ = ["FACTORIES", "RemoteAttempts", "RemoteExecutor", "connect", "connect_default",
+           "disconnect", "prepare"]
 
 Report = Callable[[ActionOutcome], None]
 
@@ -81,6 +89,14 @@ def connect(choice: ExecutorChoice) -> RemoteExecutor:
                                 problem="not a remote executor")
         executor = _CONNECTED[choice] = factory(choice.address)
     return executor
+
+
+def connect_default(value: object) -> ExecutorChoice:
+    """An engine's ``executor`` option parsed, and connected when it is remote."""
+    choice = parse_executor(value)
+    if choice.remote:
+        connect(choice)
+    return choice
 
 
 def disconnect() -> None:

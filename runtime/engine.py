@@ -65,6 +65,7 @@ class Engine:
         :meth:`start_workflow`'s options."""
         from actors.capacity import WORKERS
         from actors.journal import Journal
+        from actors.remote import connect_default
 
         if max_attempts is not None:
             WORKERS.set_limit(int(max_attempts))
@@ -73,6 +74,8 @@ class Engine:
         self.url = self.store.url
         self._actions = dict(actions or {})
         self._options = dict(options)
+        if options.get("executor") is not None:  # parsed and connected now: fail at once
+            self._options["executor"] = connect_default(options["executor"])
         self._journal = Journal.start(self.store, group_commit)
         self._live: dict[str, WorkflowHandle] = {}
         """The handles this engine started or recovered, until :meth:`_register` finds them
