@@ -3,8 +3,8 @@
 Ray's processes listen on every interface, and tests send no traffic beyond loopback, so
 these tests run only where the run made a network namespace and says so with
 ``TROUPE_RAY_NETNS=1`` (``.ci/run``: ``unshare --net sh -c 'ip link set lo up && ...'``);
-without ray installed, or outside a namespace, they skip with the reason. Every test of
-this directory is marked ``ray``.
+without ray installed, or outside a namespace, they skip with the reason. Every test module
+of this directory is marked ``ray`` (``pytest -m ray`` selects them).
 """
 
 from __future__ import annotations
@@ -38,10 +38,8 @@ def pytest_collection_modifyitems(config: Any, items: list[pytest.Item]) -> None
     except ImportError:
         problem = problem or "ray is not installed (pip install -e '.[ray]')"
     for item in items:
-        if HERE in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.ray)
-            if problem:
-                item.add_marker(pytest.mark.skip(reason=problem))
+        if problem and HERE in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.skip(reason=problem))
 
 
 def start_local_ray(**kwargs: Any) -> Any:

@@ -20,7 +20,7 @@ from runtime.status import WorkflowStatus
 from .conftest import ROOT, _shutdown
 from .fifo import Starts
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.ray, pytest.mark.timeout(240)]
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from runtime.status import WorkflowStatus
 
 from .fifo import Starts, exits_within
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.ray, pytest.mark.timeout(240)]
 
 ITEMS = 1000
 
