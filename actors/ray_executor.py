@@ -144,8 +144,8 @@ def _remote(spec: ActionSpec) -> Any:
 def check_versions(address: str | None) -> None:
     """:class:`ExecutorError` unless every alive node runs this Python (major.minor) and
     this Ray."""
-    alive = ray.nodes()  # type: ignore[no-untyped-call]
-    nodes = [node["NodeID"] for node in alive if node.get("Alive")]
+    listing: Callable[[], list[dict[str, Any]]] = ray.nodes  # untyped in Ray
+    nodes = [node["NodeID"] for node in listing() if node.get("Alive")]
     probes = [_versions.options(scheduling_strategy=NodeAffinitySchedulingStrategy(
         node_id=node, soft=False)).remote() for node in nodes]
     try:
