@@ -17,6 +17,7 @@ from typing import Any
 from pyrsistent import PMap, pmap
 
 from runtime.actions import ActionRegistry
+from runtime.executors import ExecutorChoice
 from runtime.kv.snapshot import EMPTY_KV, KvSnapshot
 from runtime.limits import DEFAULT_LIMITS, Limits
 from runtime.progress import ProgressEvent
@@ -51,6 +52,8 @@ class SupervisorConfig:
     """Who started the tree and from where (``ctx().st2``: :mod:`runtime.st2_context`)."""
     inquiries: InquiryBook = field(default_factory=InquiryBook)
     """Where the tree's inquiries are listed and answered (the engine's, shared)."""
+    executor: ExecutorChoice | None = None
+    """Where the tree's attempts run unless a task says (None: the local workers)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -41,6 +41,7 @@ from runtime.commands import (
 from runtime.errors import ActionNotFound
 from runtime.events import ActionCompleted, Event, TimerKey
 from runtime.machine import WorkflowState
+from runtime.spec.model import WorkflowDef
 from runtime.spec.subworkflows import SubWorkflow
 from runtime.status import Outcome
 from runtime.store.entries import AttemptStarted, TimerArmed, TimerCleared
@@ -51,6 +52,7 @@ from .durability import Durability
 from .listeners import Listeners
 from .messages import AttemptKey, Perform
 from .pools import Pools
+from .remote import RemoteAttempts
 from .timers import ExecutionTimers
 from .trace_projection import TraceProjection
 from .tracing import Tracer
@@ -68,6 +70,8 @@ class CommandExecution:
     """Carries out the state machine's commands (mixed into the supervisor)."""
 
     config: SupervisorConfig
+    defn: WorkflowDef
+    execution_id: str
     state: WorkflowState
     tracer: Tracer
     projection: TraceProjection
@@ -83,6 +87,8 @@ class CommandExecution:
     depth: int
     """How deep this execution nests as a sub-workflow (0: a top-level execution)."""
     _executors: dict[type, Executor]
+    remote: RemoteAttempts | None = None
+    """The attempts sent to a remote executor (made at the first attempt)."""
 
     def _executors_table(self) -> dict[type, Executor]:
         """Command type -> how it is carried out (others are notices: :meth:`_notice`)."""
@@ -134,9 +140,18 @@ class CommandExecution:
             self._start_child(sub, command, key)
             return None
         self.cancellation.started(key)
+        remote = self.remote or self._remote_attempts()
+        if command.task in remote.tasks:  # placed on Ray: no local worker, no permit
+            return remote.dispatch(command, action, key, is_idempotent(action, command.input))
         fenced = self.durable is not None and not is_idempotent(action, command.input)
         self.pools.dispatch(command, action, key, fenced)  # it may wait for a permit
         return None
+
+    def _remote_attempts(self) -> RemoteAttempts:
+        self.remote = RemoteAttempts(owner=self.pools.owner, execution_id=self.execution_id,
+                                     defn=self.defn, default=self.config.executor,
+                                     cancellation=self.cancellation, durable=self.durable)
+        return self.remote
 
     def _cancel_attempt(self, command: CancelAction) -> None:
         key = (command.run, command.item, command.attempt)

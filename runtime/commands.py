@@ -49,8 +49,9 @@ class ErrorRecord:
 
     ``kind`` is stable: ``action_failed``, ``action_timed_out``, ``outcome_unknown`` (an
     attempt that started before a crash and left no outcome, of an action that is not
-    idempotent), ``result_too_large`` (a result or published value over a size limit),
-    ``expression``, ``unreachable_join``, ``fail_command``, ``items``, ``parameters``,
+    idempotent), ``worker_lost`` (the worker process or node of a remote attempt died, and
+    its action is not idempotent), ``result_too_large`` (a result or published value over a
+    size limit), ``expression``, ``unreachable_join``, ``fail_command``, ``items``, ``parameters``,
     ``output``, ``canceled``, ``engine``.
 
     ``handled_by`` names the transition that handled a failure (``next[1] -> noop``): the

@@ -67,6 +67,7 @@ class Engine(EngineInquiries):
         from actors.capacity import WORKERS
         from actors.inquiry_book import InquiryBook
         from actors.journal import Journal
+        from actors.remote import connect_default
 
         if max_attempts is not None:
             WORKERS.set_limit(int(max_attempts))
@@ -75,6 +76,8 @@ class Engine(EngineInquiries):
         self.url = self.store.url
         self._actions = dict(actions or {})
         self._options = dict(options)
+        if options.get("executor") is not None:  # parsed and connected now: fail at once
+            self._options["executor"] = connect_default(options["executor"])
         self._journal = Journal.start(self.store, group_commit)
         self._inquiries = InquiryBook()
         self._live: dict[str, WorkflowHandle] = {}

@@ -15,13 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .diagnostics import Diagnostic
+
 __all__ = [
+    "WORKER_LOST",
     "ActionFailed",
     "ActionNotFound",
     "ActionTimedOut",
     "ConfigError",
     "Diagnostic",
     "EngineBug",
+    "ExecutorError",
     "ExpressionError",
     "FileProblem",
     "KvError",
@@ -38,58 +42,6 @@ __all__ = [
 
 class TroupeError(Exception):
     """Root of every error Troupe raises on purpose."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Diagnostic:
-    """One problem found in a workflow file, with where it is.
-
-    ``code`` is stable across releases (``T1xx`` YAML and structure, ``T2xx`` graph,
-    ``T3xx`` expressions, ``T4xx`` actions and parameters), so tools can match on it.
-    """
-
-    code: str
-    """Stable identifier of the kind of problem, e.g. ``T201``."""
-    message: str
-    """Human-readable explanation."""
-    file: str | None = None
-    """Path of the workflow file, or ``None`` for text given inline."""
-    line: int | None = None
-    """1-based line of the offending node, when known."""
-    column: int | None = None
-    """1-based column of the offending node, when known."""
-    task: str | None = None
-    """Name of the task the problem is in, if any."""
-    path: str = ""
-    """Dotted path to the offending key, e.g. ``tasks.build.next[0].do``."""
-    severity: str = "error"
-    """``error`` or ``warning``; warnings do not fail validation."""
-
-    def location(self) -> str:
-        """Return ``file:line:col`` (parts that are unknown are left out)."""
-        parts = [self.file or "<string>"]
-        if self.line is not None:
-            parts.append(str(self.line))
-            if self.column is not None:
-                parts.append(str(self.column))
-        return ":".join(parts)
-
-    def __str__(self) -> str:
-        where = f" [task {self.task}]" if self.task else ""
-        return f"{self.location()}: {self.severity} {self.code}{where}: {self.message}"
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the diagnostic as a JSON-ready dict."""
-        return {
-            "code": self.code,
-            "severity": self.severity,
-            "message": self.message,
-            "file": self.file,
-            "line": self.line,
-            "column": self.column,
-            "task": self.task,
-            "path": self.path,
-        }
 
 
 class SpecError(TroupeError):
@@ -297,6 +249,25 @@ class ActionTimedOut(TroupeError):
     def __init__(self, message: str = "action timed out", *, result: Any = None) -> None:
         self.result = result
         super().__init__(message)
+
+
+WORKER_LOST = "worker_lost"
+"""Error kind of an attempt whose worker process or node died under it (on a remote
+executor), for an action that is not idempotent (an idempotent one is run again): routed
+like any failure (``retry``, ``next: when: failed()``)."""
+
+
+class ExecutorError(TroupeError):
+    """An executor cannot be used: an unknown name, a cluster that does not answer, or one
+    whose Python or Ray version differs from this process's. ``executor`` says which,
+    ``address`` where (or None), ``problem`` what is wrong in words."""
+
+    def __init__(self, *, executor: str, problem: str, address: str | None = None) -> None:
+        self.executor = executor
+        self.address = address
+        self.problem = problem
+        where = f" at {address}" if address else ""
+        super().__init__(f"executor {executor}{where}: {problem}")
 
 
 class EngineBug(TroupeError):

@@ -26,6 +26,7 @@ import yaml
 
 from runtime.actions import ActionRegistry
 from runtime.errors import ValidationFailed
+from runtime.executors import LOCAL, ExecutorChoice, parse_executor
 from runtime.handle import WorkflowHandle
 from runtime.kv.snapshot import EMPTY_KV, KvSnapshot
 from runtime.kv.snapshot import plaintexts as kv_secrets
@@ -47,7 +48,7 @@ __all__ = ["OPTIONS", "Prepared", "launch", "prepare", "with_kv_masked", "workfl
 
 OPTIONS = frozenset(
     {"trace", "trace_level", "on_event", "execution_id", "dialect", "registry", "events",
-     "workflows", "journal", "entry_points", "limits", "user", "api_url", "kv"}
+     "workflows", "journal", "entry_points", "limits", "user", "api_url", "kv", "executor"}
 )
 """The options ``start_workflow`` accepts (see its docstring)."""
 
@@ -73,6 +74,8 @@ class Prepared:
     """Who starts it and from where (:func:`runtime.st2_context.environment`)."""
     kv: KvSnapshot = EMPTY_KV
     """The key-value pairs its ``st2kv`` reads (:mod:`runtime.kv.snapshot`)."""
+    executor: ExecutorChoice = LOCAL
+    """Where its attempts run unless a task says (:mod:`runtime.executors`)."""
 
 
 def prepare(workflow: Any, parameters: Mapping[str, Any] | None,
@@ -120,7 +123,7 @@ def prepare(workflow: Any, parameters: Mapping[str, Any] | None,
         execution_id=execution_id,
         journal=bool(options.get("journal", True)),
         limits=options.get("limits") or Limits.from_env(),
-        environment=env)
+        environment=env, executor=parse_executor(options.get("executor")))
 
 
 def launch(prepared: Prepared, *, durable: Any = None, row: Any = None,
@@ -134,13 +137,19 @@ def launch(prepared: Prepared, *, durable: Any = None, row: Any = None,
     """
     from actors.config import SupervisorConfig
     from actors.inquiry_book import InquiryBook
+    from actors.remote import prepare as connect_executors
     from actors.supervisor import WorkflowSupervisor
+
+    subs = prepared.subworkflows
+    connect_executors(prepared.executor, (prepared.defn, *(
+        sub.defn for sub in (*subs.named.values(), *subs.files.values()))))
 
     config = SupervisorConfig(registry=prepared.registry, workflows=prepared.subworkflows,
                               sink=prepared.sink, listeners=prepared.listeners,
                               journal=prepared.journal, durable=durable,
                               limits=prepared.limits, environment=prepared.environment,
-                              kv=prepared.kv, inquiries=inquiries or InquiryBook())
+                              kv=prepared.kv, inquiries=inquiries or InquiryBook(),
+                              executor=prepared.executor)
     done: pykka.ThreadingFuture[Any] = pykka.ThreadingFuture()
     supervisor = WorkflowSupervisor.start(
         defn=prepared.defn, parameters=prepared.params, execution_id=prepared.execution_id,

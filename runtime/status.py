@@ -81,6 +81,10 @@ class Outcome(enum.StrEnum):
     FAILED = "failed"
     TIMED_OUT = "timed_out"
     CANCELED = "canceled"
+    WORKER_LOST = "worker_lost"
+    """The process or node running the attempt died under it (a remote executor), and its
+    action is not idempotent, so it was not run again. Its task status is ``FAILED``; its
+    error record's kind is ``worker_lost`` (:data:`runtime.errors.WORKER_LOST`)."""
     UNKNOWN = "unknown"
     """The attempt started and its outcome was never recorded (the engine stopped while it
     ran, and its action is not idempotent, so it is not run again). Its task status is
@@ -99,4 +103,5 @@ _OUTCOME_STATUS = {
     Outcome.TIMED_OUT.value: TaskStatus.TIMED_OUT,
     Outcome.CANCELED.value: TaskStatus.CANCELED,
     Outcome.UNKNOWN.value: TaskStatus.FAILED,
+    Outcome.WORKER_LOST.value: TaskStatus.FAILED,
 }

@@ -57,6 +57,32 @@ def test_importing_the_core_does_not_load_pykka() -> None:
     assert out.stdout.strip() == "[]"
 
 
+RAY_MODULES = {"actors/ray_executor.py"}
+"""The only modules that import ray (the optional extra; :mod:`actors.remote` loads it)."""
+
+
+def test_only_the_ray_executor_imports_ray() -> None:
+    """The core never imports ray (nor does any other module of the shell): it is an
+    optional extra, loaded only when an engine or a task asks for the ray executor."""
+    offenders = [path.relative_to(ROOT).as_posix() for path in _sources("runtime", "actors")
+                 if "ray" in _imports(path)
+                 and path.relative_to(ROOT).as_posix() not in RAY_MODULES]
+    assert offenders == []
+
+
+def test_running_a_workflow_locally_does_not_load_ray() -> None:
+    """A workflow on the default (local) executor runs without ray being imported."""
+    code = (
+        "import sys; from runtime.api import start_workflow;"
+        "wf = 'version: 1.0\\ntasks:\\n  t:\\n    action: core.echo message=hi\\n';"
+        "assert start_workflow(wf).wait(30).status.value == 'succeeded';"
+        "print('ray' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    assert out.stdout.strip() == "False"
+
+
 BANNED = re.compile(
     r"threading\.(Lock|RLock|Condition|Semaphore|BoundedSemaphore)\b"
     r"|\b(R?Lock|Condition|Semaphore|BoundedSemaphore)\(\)"

@@ -32,7 +32,13 @@ from typing import Any
 from runtime.actions.call import Call
 from runtime.actions.http import core_http
 from runtime.actions.idempotency import idempotent
-from runtime.actions.local import KILL_GRACE, core_local, core_local_sudo, shell_result
+from runtime.actions.local import (
+    KILL_GRACE,
+    core_local,
+    core_local_sudo,
+    shell_command,
+    shell_result,
+)
 from runtime.actions.remote import core_remote, core_remote_sudo
 from runtime.errors import ActionFailed, ActionTimedOut
 
@@ -47,6 +53,7 @@ __all__ = [
     "core_remote",
     "core_remote_sudo",
     "core_sleep",
+    "shell_command",
     "troupe_echo",
 ]
 

@@ -28,7 +28,7 @@ from runtime.actions.call import Call
 from runtime.actions.sudo import sudo_argv
 from runtime.errors import ActionFailed, ActionTimedOut
 
-__all__ = ["KILL_GRACE", "core_local", "core_local_sudo", "shell_result"]
+__all__ = ["KILL_GRACE", "core_local", "core_local_sudo", "shell_command", "shell_result"]
 
 KILL_GRACE = 2.0
 """Seconds a command's process group leader gets to exit after SIGTERM before SIGKILL."""
@@ -108,6 +108,15 @@ def _command(cmd: object, shell: bool | None) -> tuple[str | list[str], bool]:
         use_shell = bool(shell)
         return (shlex.join(argv) if use_shell else argv), use_shell
     raise ActionFailed("cmd must be a non-empty string or list of strings", result=None)
+
+
+def shell_command(cmd: object, shell: bool | None) -> list[str]:
+    """The argv ``core.local`` runs for ``cmd`` (``/bin/sh -c`` in front when it goes
+    through the shell): what a remote executor executes (:mod:`runtime.executors`)."""
+    argv, use_shell = _command(cmd, shell)
+    if use_shell:
+        return ["/bin/sh", "-c", argv if isinstance(argv, str) else shlex.join(argv)]
+    return list(argv)
 
 
 def _environment(env: Mapping[str, Any] | None) -> dict[str, str] | None:

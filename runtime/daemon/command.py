@@ -2,7 +2,7 @@
 
     troupe daemon [--store URL] [--listen HOST:PORT] [--workflows DIR] [--trace-dir DIR]
                   [--config FILE] [--token-file F] [--drain-timeout S] [--actions MODULE:NAME]...
-                  [--log-level LEVEL]
+                  [--log-level LEVEL] [--executor local|ray|ADDR] [--ray-address ADDR]
 
 Every flag defaults to None, so that :func:`runtime.daemon.settings.load_settings` can tell
 a flag given from one left out (flags > ``TROUPE_*`` > config file > defaults).
@@ -22,7 +22,7 @@ from runtime.daemon.settings import DEFAULT_LISTEN, LOG_LEVELS
 __all__ = ["register"]
 
 _FLAGS = ("store", "listen", "workflows", "trace_dir", "config", "token_file", "drain_timeout",
-          "actions", "log_level")
+          "actions", "log_level", "executor", "ray_address")
 
 
 def register(sub: Any) -> None:
@@ -46,6 +46,11 @@ def register(sub: Any) -> None:
     daemon.add_argument("--actions", metavar="MODULE:NAME", action="append", help=(
         "a mapping of action reference to Python callable, for the engine (repeatable)"))
     daemon.add_argument("--log-level", choices=LOG_LEVELS, help="from which level to log")
+    daemon.add_argument("--executor", metavar="EXECUTOR", help=(
+        "where actions run: local (default), ray, ray://HOST:PORT or HOST:PORT "
+        "($TROUPE_EXECUTOR; docs/executors.md)"))
+    daemon.add_argument("--ray-address", metavar="ADDR", help=(
+        "the Ray cluster to connect to with --executor ray ($TROUPE_RAY_ADDRESS)"))
     daemon.set_defaults(main=_main)
 
 

@@ -81,7 +81,8 @@ def _open_engine(settings: DaemonSettings) -> Engine:
     actions = load_actions(settings.actions)
     with opened(settings.store):
         pass
-    return Engine(store=settings.store, actions=actions, api_url=api_url(settings))
+    return Engine(store=settings.store, actions=actions, api_url=api_url(settings),
+                  executor=settings.executor)
 
 
 def api_url(settings: DaemonSettings) -> str | None:

@@ -17,6 +17,8 @@ key in the config file (``--config``, else ``$TROUPE_CONFIG``), its default. The
     drain_timeout           TROUPE_DRAIN_TIMEOUT     --drain-timeout S
     actions (list)          TROUPE_ACTIONS (a,b)     --actions MODULE:NAME (repeatable)
     log_level               TROUPE_LOG_LEVEL         --log-level LEVEL
+    executor                TROUPE_EXECUTOR          --executor local|ray|ray://H:P|H:P
+    ray_address             TROUPE_RAY_ADDRESS       --ray-address ADDR
     ======================  =======================  ==================================
 
 The token is ``--token-file``'s, else ``$TROUPE_TOKEN``, else ``$TROUPE_TOKEN_FILE``'s, else
@@ -39,7 +41,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from runtime.errors import ConfigError, StoreError
+from runtime.errors import ConfigError, ExecutorError, StoreError
+from runtime.executors import LOCAL, ExecutorChoice, parse_executor
 from runtime.records import record
 from runtime.store import default_store_url
 from runtime.store.sqlite import parse_sqlite_url
@@ -65,6 +68,8 @@ class DaemonSettings:
     actions: tuple[str, ...] = ()
     log_level: str = "info"
     config_file: Path | None = None
+    executor: ExecutorChoice = LOCAL
+    """Where attempts run unless a task says (:mod:`runtime.executors`)."""
 
 
 class _Source:
@@ -145,6 +150,8 @@ _KEYS: dict[str, tuple[str, Callable[[Any, _Source, str], Any]]] = {
     "drain_timeout": ("TROUPE_DRAIN_TIMEOUT", _seconds),
     "actions": ("TROUPE_ACTIONS", _actions),
     "log_level": ("TROUPE_LOG_LEVEL", _level),
+    "executor": ("TROUPE_EXECUTOR", _string),
+    "ray_address": ("TROUPE_RAY_ADDRESS", _string),
 }
 """Config key -> its environment variable and the parser of its raw value."""
 
@@ -224,4 +231,14 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str]) -> DaemonSet
         trace_dir=values.get("trace_dir") or default_trace_dir(values.get("store")),
         token=_token(flags, env, values),
         drain_timeout=values.get("drain_timeout", 30.0), actions=values.get("actions", ()),
-        log_level=values.get("log_level", "info"), config_file=config)
+        log_level=values.get("log_level", "info"), config_file=config,
+        executor=_executor(values))
+
+
+def _executor(values: Mapping[str, Any]) -> ExecutorChoice:
+    """The executor and Ray address settings, together (a Ray address needs ``ray``)."""
+    try:
+        return parse_executor(values.get("executor"), values.get("ray_address"))
+    except ExecutorError as exc:
+        key = "ray_address" if exc.executor == "local" else "executor"
+        raise ConfigError(source="settings", key=key, problem=exc.problem) from None

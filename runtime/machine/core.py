@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from runtime.commands import Command, ErrorRecord, WorkflowStarted
-from runtime.errors import ExpressionError, ParameterError
+from runtime.errors import WORKER_LOST, ExpressionError, ParameterError
 from runtime.events import (
     ActionCompleted,
     AttemptReturned,
@@ -66,6 +66,9 @@ from .timers import on_timer
 from .tx import Tx, create_run
 
 __all__ = ["advance", "advance_many", "initial_state", "replay"]
+
+_OUTCOME_KINDS = {Outcome.UNKNOWN.value: OUTCOME_UNKNOWN, Outcome.WORKER_LOST.value: WORKER_LOST}
+"""Outcome value -> the error kind it gives its record (others follow the task status)."""
 
 Handler = Callable[[Tx, Event], None]
 
@@ -165,7 +168,7 @@ def _on_completed(tx: Tx, event: Event) -> None:
             return
         outcome = event.outcome
         status, result, error = outcome.task_status, event.result, event.error
-        kind = OUTCOME_UNKNOWN if outcome is Outcome.UNKNOWN else None
+        kind = _OUTCOME_KINDS.get(outcome.value)
         if result is not None:
             status, result, error, kind = _accept(tx, run, None, status, result, error, kind)
         attempt_completed(tx, run, status, result, error, kind)
@@ -179,7 +182,7 @@ def _on_completed(tx: Tx, event: Event) -> None:
         return
     outcome = event.outcome
     status, result, error = outcome.task_status, event.result, event.error
-    kind = OUTCOME_UNKNOWN if outcome is Outcome.UNKNOWN else None
+    kind = _OUTCOME_KINDS.get(outcome.value)
     if result is not None:  # a no-op's None costs nothing more
         status, result, error, kind = _accept(tx, work.run, item, status, result, error, kind)
     item_attempt_completed(tx, work, item, event.attempt, status, result, error, kind)

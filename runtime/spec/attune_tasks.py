@@ -26,6 +26,7 @@ from .attune_transitions import LEGACY_KEYS, Sites, load_transitions
 from .bounds import MAX_SECONDS, PAUSE, SECONDS, numeric_field
 from .common import check_keys, compile_or_report
 from .model import ENGINE_COMMANDS, Backoff, Dialect, Iteration, Retry, TaskDef
+from .placement import PLACEMENT_KEYS, load_placement
 from .report import Reporter
 
 __all__ = ["load_task", "task_name"]
@@ -36,7 +37,7 @@ EXTRA_KEYS = ("permission_set_refs", "worker_selector", "worker_tolerations",
 TASK_KEYS = ("name", "type", "action", "input", "next", "with_items", "batch_size",
              "concurrency", "retry", "timeout", "join", "iterate_cache", "permission_set_ref",
              "wait_for",
-             *EXTRA_KEYS, *LEGACY_KEYS)
+             *EXTRA_KEYS, *LEGACY_KEYS, *PLACEMENT_KEYS)
 RETRY_KEYS = ("count", "delay", "backoff", "max_delay", "on_error")
 TASK_TYPES = ("action", "workflow", "parallel")
 MAX_NAME = 255
@@ -124,6 +125,7 @@ def load_task(name: str, body: Any, reporter: Reporter, line: int | None,
         transitions=tuple(load_transitions(name, body, reporter, sites)),
         wait_for=load_wait_for(name, body, reporter),
         extra=pmap(extra),
+        placement=load_placement(reporter, body, name),
         line=line,
     )
 

@@ -220,6 +220,9 @@ class TaskDef:
     """An inquiry to answer before the action runs (Attune ``wait_for``)."""
     extra: PMap[str, Any] = field(default_factory=pmap)
     """Platform fields carried through without semantics."""
+    placement: Any = None
+    """Where its attempts run (:class:`runtime.spec.placement.Placement`: ``executor``,
+    ``resources``, ``runtime_env``), or None: the engine's executor."""
     line: int | None = None
     """Line of the task in its file, for error messages."""
 

@@ -22,12 +22,14 @@ from runtime.templating import compile_value
 from .bounds import CONCURRENCY, COUNT, PAUSE, SECONDS, Range, numeric_field
 from .common import check_keys, compile_or_report, parse_inline_args
 from .model import Dialect, Iteration, Retry, TaskDef, Transition
+from .placement import PLACEMENT_KEYS, load_placement
 from .report import Reporter
 
 __all__ = ["load_task"]
 
 D = Dialect.ORQUESTA.value
-TASK_KEYS = ("action", "input", "delay", "join", "with", "retry", "next", "timeout")
+TASK_KEYS = ("action", "input", "delay", "join", "with", "retry", "next", "timeout",
+             *PLACEMENT_KEYS)
 TRANSITION_KEYS = ("when", "publish", "do")
 _WITH = re.compile(r"^\s*(?P<names>[A-Za-z_]\w*(\s*,\s*[A-Za-z_]\w*)*)\s+in\s+(?P<expr>.+)$",
                    re.DOTALL)
@@ -85,6 +87,7 @@ def load_task(name: str, body: Any, reporter: Reporter, mark: Any,
         iteration=_with(name, body, reporter),
         retry=retry,
         transitions=tuple(transitions),
+        placement=load_placement(reporter, body, name),
         line=mark.line if mark else None,
     )
 
