@@ -15,6 +15,14 @@ only tells the supervisor a :class:`~actors.messages.Performed` (no lock, no sta
 supervisor's machine drops a report whose attempt is no longer current (canceled, timed
 out, superseded by a retry): the key is the attempt.
 
+While the engine drains (:meth:`RemoteAttempts.hold`, :mod:`actors.remote_drain`), no
+attempt is submitted: the machine's new attempts wait, unsubmitted and unjournaled (their
+timeouts held back, their items given back at a pause, as a local attempt waiting for a
+permit), and the hold's future is set once the attempts in flight reported and their
+reports are durable. With tracing on, a submission is a ``message.sent`` to the executor
+(``to: ray``) and the report a ``message.received`` from it, both with the attempt's
+``key`` (its idempotency key).
+
 Executors are connected once per process and address (:func:`connect`; ``ray`` imports the
 optional extra, :mod:`actors.ray_executor`, then). A remote attempt holds no worker permit
 of the process's budget: the cluster's resources bound them.
