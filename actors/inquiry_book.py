@@ -61,7 +61,7 @@ class Answer:
 class InquiryBook:
     """Inquiry id -> (its latest record, the supervisor that asked)."""
 
-    __slots__ = ("_awaiting", "_entries", "_kept", "_prune_at")
+    __slots__ = ("_awaiting", "_entries", "_kept", "_listening", "_prune_at")
 
     def __init__(self, kept: int = CLOSED_KEPT) -> None:
         self._entries: dict[str, tuple[Inquiry, Any]] = {}
@@ -69,6 +69,25 @@ class InquiryBook:
         self._prune_at = 2 * kept
         self._awaiting: dict[int, tuple[str, str, pykka.ThreadingFuture[Any]]] = {}
         """id of a reply -> (execution, inquiry, reply) of the answers on their way."""
+        self._listening: dict[str, list[pykka.ThreadingFuture[None]]] = {}
+        """Inquiry id -> the callers of :meth:`listed` waiting for it."""
+
+    def listed(self, inquiry_id: str, timeout: float) -> bool:
+        """Wait (at most ``timeout`` seconds) until the inquiry is listed, as one of a tree
+        being recovered is once its sub-workflow's supervisor started; whether it is."""
+        waiter: pykka.ThreadingFuture[None] = pykka.ThreadingFuture()
+        waiting = self._listening.setdefault(inquiry_id, [])
+        waiting.append(waiter)  # before the check: ``changed`` sets the entry, then wakes
+        try:
+            if inquiry_id in self._entries:
+                return True
+            waiter.get(timeout=timeout)
+            return True
+        except pykka.Timeout:
+            return False
+        finally:
+            with contextlib.suppress(ValueError):
+                waiting.remove(waiter)
 
     def ended(self, execution_id: str, status: str) -> None:
         """The supervisor of ``execution_id`` stopped (its workflow ``status``): an answer
@@ -88,6 +107,9 @@ class InquiryBook:
     def changed(self, inquiry: Inquiry, supervisor: Any) -> None:
         """An inquiry opened or closed (a supervisor's report)."""
         self._entries[inquiry.id] = (inquiry, supervisor)
+        for waiter in self._listening.pop(inquiry.id, ()):
+            with contextlib.suppress(queue.Full):
+                waiter.set(None)
         if len(self._entries) > self._prune_at and not inquiry.pending:
             self._forget_oldest()
 

@@ -28,6 +28,10 @@ __all__ = ["EngineInquiries", "Inquiries"]
 LIMIT = 100
 """Inquiries in one page unless the caller says otherwise."""
 
+LISTING = 10.0
+"""Most seconds an answer waits for its inquiry to be listed again, when the tree it
+belongs to is being recovered by this engine (its sub-workflows start one after another)."""
+
 
 @record
 class Inquiries:
@@ -41,6 +45,7 @@ class EngineInquiries:
     """``inquiries``, ``inquiry_page``, ``inquiry`` and ``respond`` (mixed into the engine)."""
 
     _inquiries: Any
+    _live: dict[str, Any]
 
     if TYPE_CHECKING:
         def _ask(self, call: Callable[[Store], Any]) -> Any:
@@ -76,21 +81,34 @@ class EngineInquiries:
         try:
             answered: Inquiry = self._inquiries.respond(inquiry_id, response)
         except InquiryNotFound:
-            self._refuse(inquiry_id)
-            raise
+            if not self._refuse(inquiry_id):
+                raise
+            answered = self._inquiries.respond(inquiry_id, response)  # listed meanwhile
         return answered
 
-    def _refuse(self, inquiry_id: str) -> None:
-        """Raise why an inquiry the book does not hold takes no answer (returns when the
-        store has no such inquiry either)."""
+    def _runs_here(self, execution: Any) -> bool:
+        """Tell whether the tree of ``execution`` (a stored row) runs in this engine (its
+        root's handle is live and not done)."""
+        while execution is not None and execution.parent is not None:
+            parent = execution.parent
+            execution = self._ask(lambda store: store.execution(parent))
+        live = self._live.get(execution.id) if execution is not None else None
+        return live is not None and not live.done()
+
+    def _refuse(self, inquiry_id: str) -> bool:
+        """Raise why an inquiry the book does not hold takes no answer; True when it is
+        listed after all (its tree is being recovered here: its sub-workflow's supervisor
+        started meanwhile), False when the store has no such inquiry either."""
         row = self._ask(lambda store: store.inquiry(inquiry_id))
         if row is None:
-            return
+            return False
         if row.status != "pending":
             raise InquiryClosed(inquiry_id, row.status)
         execution = self._ask(lambda store: store.execution(row.execution_id))
         status = execution.status if execution is not None else "purged"
         if status in UNFINISHED:
+            if self._runs_here(execution) and self._inquiries.listed(inquiry_id, LISTING):
+                return True
             raise InquiryNotLive(inquiry_id, row.execution_id, status)
         raise InquiryClosed(inquiry_id, row.status, execution_status=status,
                             reason=f"its execution {row.execution_id} ended ({status})")

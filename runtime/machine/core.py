@@ -38,6 +38,7 @@ from runtime.events import (
     PauseRequested,
     RerunRequested,
     ResumeRequested,
+    SubworkflowPaused,
     TimerFired,
     WorkflowRequested,
 )
@@ -62,6 +63,7 @@ from .runs import (
 )
 from .sizes import result_guard
 from .state import ITEM_RUNNING, TaskRun, WorkflowState
+from .subpauses import on_sub_paused, pause_if_dormant
 from .timers import on_timer
 from .tx import Tx, create_run
 
@@ -226,6 +228,7 @@ def _settled(handler: Handler) -> Handler:
         end_empty_runs(tx)
         if tx.asked:
             pause_for_ask(tx)
+        pause_if_dormant(tx)
         settle(tx)
 
     handle.__name__ = handler.__name__
@@ -243,6 +246,7 @@ _TABLE: dict[tuple[str, type], Handler] = {
     **{(s.value, TimerFired): _settled(on_timer) for s in _LIVE},
     **{(s.value, CancelRequested): _settled(on_cancel) for s in _LIVE},
     **{(s.value, InquiryAnswered): _settled(on_answer) for s in _LIVE},
+    **{(s.value, SubworkflowPaused): _settled(on_sub_paused) for s in _LIVE},
     (WorkflowStatus.RUNNING.value, PauseRequested): _settled(on_pause),
     (WorkflowStatus.PAUSING.value, ResumeRequested): _settled(on_resume),
     (WorkflowStatus.PAUSED.value, ResumeRequested): _settled(on_resume),
