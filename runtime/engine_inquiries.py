@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from runtime.inquiries import Inquiry, InquiryClosed, InquiryNotFound, InquiryNotLive
@@ -90,8 +91,7 @@ class EngineInquiries:
         """Tell whether the tree of ``execution`` (a stored row) runs in this engine (its
         root's handle is live and not done)."""
         while execution is not None and execution.parent is not None:
-            parent = execution.parent
-            execution = self._ask(lambda store: store.execution(parent))
+            execution = self._ask(partial(_stored_execution, execution.parent))
         live = self._live.get(execution.id) if execution is not None else None
         return live is not None and not live.done()
 
@@ -112,3 +112,8 @@ class EngineInquiries:
             raise InquiryNotLive(inquiry_id, row.execution_id, status)
         raise InquiryClosed(inquiry_id, row.status, execution_status=status,
                             reason=f"its execution {row.execution_id} ended ({status})")
+
+
+def _stored_execution(execution_id: str, store: Store) -> Any:
+    """The stored row of ``execution_id`` (None: the store has none)."""
+    return store.execution(execution_id)

@@ -15,11 +15,14 @@ So an inquiry anywhere below pauses every ancestor whose other work is done, up 
 and its answer resumes them (StackStorm's inquiry service resumes the workflow of the
 inquiry, whose running again reaches its parents).
 
-Misuse: only :func:`runtime.machine.core.advance` calls :func:`on_sub_paused` (for the
-event) and :func:`pause_if_dormant` (after every event, before it settles).
+Misuse: only :func:`runtime.machine.core.advance` calls :func:`on_sub_paused`,
+:func:`on_resume_requested` (for their events) and :func:`pause_if_dormant` (after every
+event, before it settles).
 """
 
 from __future__ import annotations
+
+from pyrsistent import pset
 
 from runtime.commands import WorkflowPaused
 from runtime.events import Event, ResumeRequested, SubworkflowPaused
@@ -29,7 +32,7 @@ from .control import on_resume
 from .state import ITEM_RUNNING
 from .tx import Tx
 
-__all__ = ["on_sub_paused", "pause_if_dormant"]
+__all__ = ["on_resume_requested", "on_sub_paused", "pause_if_dormant"]
 
 _STARTING = (TaskStatus.DELAYED, TaskStatus.RETRYING, TaskStatus.READY)
 """Runs that start by themselves later (a timer, a dispatch): active work."""
@@ -47,6 +50,14 @@ def on_sub_paused(tx: Tx, event: Event) -> None:
         return
     if _in_flight(tx, event.run, event.item, event.attempt):
         tx.paused_subs = tx.paused_subs.add(key)
+
+
+def on_resume_requested(tx: Tx, event: Event) -> None:
+    """Handle ``ResumeRequested`` (from outside): the resume goes down to every sub-workflow
+    too (its supervisor passes it on), so none of them counts as paused any more; each one
+    that pauses again says so."""
+    tx.paused_subs = pset()
+    on_resume(tx, event)
 
 
 def _in_flight(tx: Tx, run_id: int, item: int | None, attempt: int | None = None) -> bool:

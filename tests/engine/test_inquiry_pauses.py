@@ -175,3 +175,39 @@ def test_the_paused_tree_survives_its_engine(tmp_path: Path) -> None:
         # the middle one ended in the step its child's answer resumed it: its end, not a
         # report of running again, resumed the root
         assert [t.paused for t in told] == [True]
+
+
+GATED = textwrap.dedent("""\
+    version: 1.0
+    tasks:
+      first:
+        action: t.gate
+        input: {value: 1}
+        next:
+          - do: second
+      second:
+        action: core.noop
+    """)
+
+
+def test_a_paused_branch_lets_its_pausing_parent_be_paused_and_a_resume_ends_both(
+        tmp_path: Path) -> None:
+    (tmp_path / "child.yaml").write_text(GATED, encoding="utf-8")
+    (tmp_path / "parent.yaml").write_text(MIDDLE.replace("publish: [ok: '{{ result().ok }}']",
+                                                         "publish: [ok: true]"),
+                                          encoding="utf-8")
+    events, seen, gate = queue.SimpleQueue[ProgressEvent](), [], Gate()
+    handle = start_workflow(str(tmp_path / "parent.yaml"), actions={"t.gate": gate},
+                            on_event=events.put)
+    root = handle.execution_id
+    assert gate.entered.wait(30)
+    handle.pause()
+    gate.opened.set()  # the child's running task ends: it is paused, held before `second`
+    _until(events, "workflow_paused", f"{root}.call.0", seen)
+    _until(events, "workflow_paused", root, seen)  # was left pausing for ever before
+    assert handle.status == WorkflowStatus.PAUSED
+    handle.resume()
+    result = handle.wait(30)
+    assert (result.status, result.output) == ("succeeded", {"ok": True})
+    _until(events, "workflow_finished", root, seen)
+    assert [e for k, e in seen if k == "workflow_resumed"].count(root) == 1
