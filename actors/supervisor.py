@@ -76,6 +76,7 @@ from .messages import (
     TimerDue,
     WorkersGranted,
 )
+from .pause_report import ChildPaused, on_child_paused, status_changed
 from .pools import Pools
 from .resume import resume
 from .timers import ExecutionTimers
@@ -186,6 +187,7 @@ class WorkflowSupervisor(Asking, Finishing, CommandExecution, BatchingActor):
 
     def on_stop(self) -> None:
         self._close_attempts()  # stopped from outside before it finished, or grants late
+        self.config.inquiries.ended(self.execution_id, self.state.status.value)
         if not self.finished:  # abandoned (an engine closing): its children are too
             for child in self.cancellation.children.values():
                 stop_ref(child)
@@ -342,8 +344,8 @@ class WorkflowSupervisor(Asking, Finishing, CommandExecution, BatchingActor):
             if durable is not None:
                 durable.record(current, current.at)
             self._carry_out(advance(self.state, current, item_notices=notices), follow_ups)
-        if durable is not None and self.state.status is not before and not self.finished:
-            durable.status(self.state.status.value)
+        if self.state.status is not before:  # journaled, and told to a parent if paused
+            status_changed(self, before)
         self._settle()  # after the machine sent the next attempts to idle workers
 
     def _carry_out(self, step: tuple[WorkflowState, Sequence[Command]],
@@ -393,5 +395,6 @@ _HANDLERS: dict[type, Callable[[WorkflowSupervisor, Any], None]] = {
     Cancel: WorkflowSupervisor._on_cancel, Pause: WorkflowSupervisor._on_pause,
     Resume: WorkflowSupervisor._on_resume, Start: WorkflowSupervisor._ignore,
     Committed: WorkflowSupervisor._on_committed, Answer: WorkflowSupervisor._on_answer,
+    ChildPaused: on_child_paused,
 }
 """Message type -> its handler (other messages are ignored)."""
