@@ -54,6 +54,7 @@ def test_every_fixture_validates_with_actions_optional() -> None:
     rejected: dict[str, list[str]] = {}
     for name, text in FIXTURES.items():
         defn, diagnostics = validate(text, path=name, action_exists=registry.has,
+                                     action_inputs=registry.accepts,
                                      actions_optional=True)
         errors = [f"{d.code} {d.path}: {d.message}" for d in diagnostics
                   if d.severity == "error"]
@@ -174,6 +175,7 @@ def test_upstream_workflows_validate_when_given() -> None:
     rejected = {}
     for path in _upstream_files():
         defn, diagnostics = validate(path, path=str(path), action_exists=registry.has,
+                                     action_inputs=registry.accepts,
                                      actions_optional=True)
         if defn is None or any(d.severity == "error" for d in diagnostics):
             rejected[path.name] = [str(d) for d in diagnostics if d.severity == "error"]
@@ -189,7 +191,8 @@ def test_upstream_workflows_run_when_they_need_only_builtins() -> None:
     registry = ActionRegistry(entry_points=False)
     outcomes: dict[str, str] = {}
     for path in _upstream_files():
-        defn, diagnostics = validate(path, path=str(path), action_exists=registry.has)
+        defn, diagnostics = validate(path, path=str(path), action_exists=registry.has,
+                                     action_inputs=registry.accepts)
         if defn is None or diagnostics:
             continue
         needed = [p.name for p in defn.inputs if p.default is None]
