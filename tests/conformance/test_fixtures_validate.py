@@ -80,6 +80,11 @@ UPSTREAM_NOT_VALID: dict[str, str] = {
     "orquesta-jinja-expr-in-action-metadata.yaml": "T103: `input` is a string; Orquesta's "
                                                    "schema wants a list",
     "fail-inspection.yaml": _NEGATIVE,
+    "fail-inspection-missing-required-action-param.yaml": _NEGATIVE + " (T406: core.echo "
+                                                          "without its required message)",
+    "fail-inspection-unexpected-action-param.yaml": _NEGATIVE + " (T407 `messages`, T406)",
+    "orquesta-fail-inspection-task-contents.yaml": _NEGATIVE + " (T407 `messages`, T406; "
+                                                   "its unknown actions are T404)",
     "orquesta-fail-inspection.yaml": _NEGATIVE,
 }
 """Upstream files Troupe rejects, and why (docs/conformance.md)."""
@@ -112,10 +117,6 @@ UPSTREAM_RUN_FAILS: dict[str, str] = {
     "fail-task-publish.yaml": _FAILS,
     "fail-task-transition.yaml": _FAILS,
     "fail-vars-rendering.yaml": _FAILS,
-    "fail-inspection-missing-required-action-param.yaml": "core.echo without its required "
-        "message: st2 refuses it at inspection, Troupe when the task runs",
-    "fail-inspection-unexpected-action-param.yaml": "core.echo with `messages`: st2 refuses "
-        "it at inspection, Troupe when the task runs",
     "sequential_w_context.yaml": "reads ctx().st2.token, st2's API token, which Troupe does "
                                  "not have (Orquesta's test supplies it)",
 }
