@@ -190,8 +190,9 @@ def _pack_actions(args: argparse.Namespace) -> dict[str, Any]:
     return load_packs(args.pack)
 
 
-def _action_exists(packs: dict[str, Any] | None = None) -> Any:
-    """Whether an action reference names a registered action (or a sub-workflow file)."""
+def _action_checks(packs: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``action_exists`` (a registered action, or a sub-workflow file) and ``action_inputs``
+    (what it takes: T406-T408) for :func:`runtime.spec.validate` and ``load_workflow``."""
     from runtime.actions import ActionRegistry
 
     registry = ActionRegistry(packs)
@@ -199,27 +200,25 @@ def _action_exists(packs: dict[str, Any] | None = None) -> Any:
     def exists(ref: str) -> bool:
         return ref.endswith((".yaml", ".yml")) or registry.has(ref)
 
-    return exists
+    return {"action_exists": exists, "action_inputs": registry.accepts}
 
 
 def _validate(args: argparse.Namespace, out: IO[str]) -> int:
     from runtime.spec import validate, validation_report
 
-    exists = _action_exists(_pack_actions(args))
+    packs = _pack_actions(args)  # a pack that cannot be read is reported even so
+    checks = {} if args.no_actions else _action_checks(packs)
 
     failed = False
     report: list[dict[str, Any]] = []
     for file in args.files:
-        check = None if args.no_actions else exists
         if args.json:
             report.append(validation_report(Path(file), path=file, dialect=args.dialect,
-                                            action_exists=check,
-                                            actions_optional=args.actions_optional))
+                                            actions_optional=args.actions_optional, **checks))
             failed = failed or not report[-1]["valid"]
             continue
         defn, diagnostics = validate(Path(file), path=file, dialect=args.dialect,
-                                     action_exists=check,
-                                     actions_optional=args.actions_optional)
+                                     actions_optional=args.actions_optional, **checks)
         errors = [d for d in diagnostics if d.severity == "error"]
         failed = failed or bool(errors) or defn is None
         for diagnostic in diagnostics:
@@ -278,7 +277,7 @@ def _start(args: argparse.Namespace, progress: _Progress | None, stack: ExitStac
     try:
         packs = _pack_actions(args)
         defn = load_workflow(Path(args.file), dialect=args.dialect,
-                             action_exists=_action_exists(packs))
+                             **_action_checks(packs))
         params = _parameters(args, frozenset(i.name for i in defn.inputs if i.type == "string"))
         options = {"trace": args.trace, "trace_level": args.trace_level,
                    "on_event": progress.on_event if progress else None}

@@ -25,6 +25,7 @@ import pykka
 import yaml
 
 from runtime.actions import ActionRegistry
+from runtime.actions.accepts import Accepts
 from runtime.errors import ValidationFailed
 from runtime.executors import LOCAL, ExecutorChoice, parse_executor
 from runtime.handle import WorkflowHandle
@@ -36,6 +37,7 @@ from runtime.masking import Masker
 from runtime.parameters import check_parameters
 from runtime.progress import ProgressEvent
 from runtime.spec import load_workflow
+from runtime.spec.input_checks import workflow_accepts
 from runtime.spec.model import WorkflowDef
 from runtime.spec.report import Reporter
 from runtime.spec.source import SourceKind, classify, read
@@ -98,11 +100,16 @@ def prepare(workflow: Any, parameters: Mapping[str, Any] | None,
     def exists(ref: str) -> bool:
         return ref in workflows or is_workflow_file(ref) or registry.has(ref)
 
-    defn = load_workflow(workflow, dialect=options.get("dialect"), action_exists=exists)
+    def accepts(ref: str) -> Accepts | None:  # T406-T408: a task's input names
+        named = workflows.get(ref)
+        return registry.accepts(ref) if named is None else workflow_accepts(named)
+
+    defn = load_workflow(workflow, dialect=options.get("dialect"), action_exists=exists,
+                         action_inputs=accepts)
     if isinstance(workflow, WorkflowDef):
         _check_loaded_actions(defn, exists)
     subworkflows = resolve_subworkflows(defn, base_dir or _base_dir(workflow), workflows,
-                                        action_exists=exists)
+                                        action_exists=exists, action_inputs=accepts)
     params = freeze(dict(parameters or {}))
     check_parameters(defn, params)
     execution_id = str(options.get("execution_id") or uuid.uuid4().hex[:12])

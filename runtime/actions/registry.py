@@ -26,6 +26,9 @@ from typing import Any, Protocol
 
 from pyrsistent import thaw
 
+from runtime.actions.accepts import Accepts, accepts_of
+from runtime.actions.accepts import binding_problems as _binding_problems
+from runtime.actions.accepts import signature as _signature
 from runtime.actions.builtin import BUILTIN_ACTIONS
 from runtime.actions.call import Call
 from runtime.actions.idempotency import Idempotency, declared
@@ -73,14 +76,6 @@ def _first_doc_line(fn: Callable[..., Any]) -> str:
         if line.strip():
             return line.strip()
     return ""
-
-
-def _signature(fn: Callable[..., Any]) -> inspect.Signature | None:
-    """Return ``fn``'s signature, or ``None`` when Python cannot tell (some C functions)."""
-    try:
-        return inspect.signature(fn)
-    except (TypeError, ValueError):
-        return None
 
 
 def _wants_call(fn: Callable[..., Any]) -> bool:
@@ -186,6 +181,15 @@ class ActionRegistry:
             return False
         return True
 
+    def accepts(self, ref: str) -> Accepts | None:
+        """What inputs the action ``ref`` takes (:mod:`runtime.actions.accepts`), or None
+        when ``ref`` resolves to nothing or its signature cannot be read; never raises."""
+        try:
+            action = self.resolve(ref)
+        except ActionNotFound:
+            return None
+        return accepts_of(action.fn, wants_call=action.wants_call)
+
     def refs(self) -> list[str]:
         """Return every known reference, sorted (``python:`` references are open-ended and
         not listed)."""
@@ -261,29 +265,6 @@ class ActionRegistry:
                 found.setdefault(entry.name, entry)
             self._entry_points = found
         return self._entry_points
-
-
-def _binding_problems(
-    sig: inspect.Signature, kwargs: Mapping[str, Any]
-) -> tuple[list[str], list[str]]:
-    """Return ``(missing, unexpected)`` argument names for calling with ``kwargs``."""
-    params = sig.parameters
-    kinds = inspect.Parameter
-    var_kw = any(p.kind is kinds.VAR_KEYWORD for p in params.values())
-    named = {
-        name
-        for name, p in params.items()
-        if p.kind in (kinds.POSITIONAL_OR_KEYWORD, kinds.KEYWORD_ONLY)
-    }
-    unexpected = [] if var_kw else [name for name in kwargs if name not in named]
-    missing = [
-        name
-        for name, p in params.items()
-        if p.default is kinds.empty
-        and p.kind not in (kinds.VAR_POSITIONAL, kinds.VAR_KEYWORD)
-        and (name not in kwargs or p.kind is kinds.POSITIONAL_ONLY)
-    ]
-    return missing, unexpected
 
 
 def invoke(action: Action, inputs: Mapping[str, Any] | None, call: Call) -> Any:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime.spec import validation_report
+from runtime.spec.input_checks import ActionInputs
 
 from .errors import ApiError
 
@@ -35,9 +36,11 @@ class Catalog:
     """The workflows of one directory."""
 
     def __init__(self, directory: Path | None,
-                 action_exists: Callable[[str], bool] | None = None) -> None:
+                 action_exists: Callable[[str], bool] | None = None,
+                 action_inputs: ActionInputs | None = None) -> None:
         self.directory = directory.resolve() if directory is not None else None
         self.action_exists = action_exists
+        self.action_inputs = action_inputs
         self.reports: tuple[dict[str, Any], ...] = ()
 
     def resolve(self, name: str) -> Path:
@@ -67,7 +70,8 @@ class Catalog:
                 if not inside or not path.is_file():
                     continue
                 report = validation_report(path, path=path.name,
-                                           action_exists=self.action_exists)
+                                           action_exists=self.action_exists,
+                                           action_inputs=self.action_inputs)
                 reports.append({"name": path.stem, **report})
         self.reports = tuple(reports)
         return self.reports

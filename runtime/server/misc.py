@@ -104,5 +104,6 @@ async def validate(request: Request) -> Response:
         raise ApiError(400, "bad_workflow_name", "a workflow is a name in the workflows "
                        "directory or YAML text", workflow=workflow[:200])
     report = await run_in_threadpool(lambda: validation_report(
-        source, path=path, action_exists=state.action_exists, actions_optional=optional))
+        source, path=path, action_exists=state.action_exists, actions_optional=optional,
+        action_inputs=state.action_inputs))
     return json_response(report)

@@ -77,7 +77,9 @@ class ServerState:
             return ref in actions or is_workflow_file(ref) or registry.has(ref)
 
         self.action_exists = exists
-        self.catalog = Catalog(settings.workflows_dir, exists)
+        self.action_inputs = registry.accepts
+        """What a registered action takes (T406-T408; a named sub-workflow is not checked)."""
+        self.catalog = Catalog(settings.workflows_dir, exists, registry.accepts)
         self.logs = LogCache(engine, settings.cached_logs)
         self.traces = TraceViews()
         """The trace files read incrementally, for the execution views."""

@@ -17,11 +17,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from runtime.errors import Diagnostic, ValidationFailed, WorkflowFileError
 
 from .common import report_all_duplicates
+from .input_checks import ActionInputs, check_inputs
 from .model import Dialect, TaskDef, WorkflowDef
 from .report import CODES, Reporter
 from .source import SourceKind, classify, read
@@ -70,28 +72,34 @@ def validate(
     dialect: Dialect | str | None = None,
     action_exists: ActionCheck | None = None,
     actions_optional: bool = False,
+    action_inputs: ActionInputs | None = None,
 ) -> tuple[WorkflowDef | None, list[Diagnostic]]:
     """Load ``source`` and return (definition or None, all diagnostics in file order).
 
     ``actions_optional`` reports an unknown action as the warning T404 instead of the
-    error T401 (StackStorm packs are resolved where the workflow runs)."""
+    error T401 (StackStorm packs are resolved where the workflow runs). ``action_inputs``
+    (e.g. :meth:`ActionRegistry.accepts <runtime.actions.ActionRegistry.accepts>`), with
+    ``action_exists``, checks each task's input names against its action's parameters
+    (T406-T408, :mod:`.input_checks`)."""
     try:
         raw, file, kind = _read(source, path)
     except WorkflowFileError as exc:
         return None, [exc.diagnostic(str(path) if path else None)]
     return _validate_read(raw, file, kind, dialect=dialect, action_exists=action_exists,
-                          actions_optional=actions_optional)
+                          actions_optional=actions_optional, action_inputs=action_inputs)
 
 
 def validation_report(source: Any, *, path: str | os.PathLike[str] | None = None,
                       dialect: Dialect | str | None = None,
                       action_exists: ActionCheck | None = None,
-                      actions_optional: bool = False) -> dict[str, Any]:
+                      actions_optional: bool = False,
+                      action_inputs: ActionInputs | None = None) -> dict[str, Any]:
     """What ``troupe validate --json`` prints for one workflow: ``file``, ``valid``,
     ``dialect`` and every diagnostic (as :meth:`Diagnostic.to_json`)."""
     defn, diagnostics = validate(source, path=path, dialect=dialect,
                                  action_exists=action_exists,
-                                 actions_optional=actions_optional)
+                                 actions_optional=actions_optional,
+                                 action_inputs=action_inputs)
     errors = [d for d in diagnostics if d.severity == "error"]
     return {"file": None if path is None else str(path),
             "valid": not errors and defn is not None,
@@ -107,6 +115,7 @@ def _validate_read(
     dialect: Dialect | str | None,
     action_exists: ActionCheck | None,
     actions_optional: bool = False,
+    action_inputs: ActionInputs | None = None,
 ) -> tuple[WorkflowDef | None, list[Diagnostic]]:
     reporter = Reporter(file)
     if kind == "text":
@@ -137,7 +146,16 @@ def _validate_read(
         report_unavailable(defn, reporter, partial(_task_container, doc.get("tasks")))
     if defn is not None and action_exists is not None:
         _check_actions(defn, reporter, action_exists, doc, optional=actions_optional)
+        if action_inputs is not None:
+            check_inputs(defn, reporter, action_inputs,
+                         partial(_task_container, doc.get("tasks")), _load_child)
     return (None if reporter.failed else defn), reporter.sorted()
+
+
+def _load_child(path: Path) -> WorkflowDef | None:
+    """A sub-workflow file's definition, for the check of its callers' inputs (its own
+    actions are checked when it is validated or started itself)."""
+    return validate(path)[0]
 
 
 def _check_actions(defn: WorkflowDef, reporter: Reporter, exists: ActionCheck, doc: Any, *,
@@ -171,8 +189,10 @@ def load_workflow(
     path: str | os.PathLike[str] | None = None,
     dialect: Dialect | str | None = None,
     action_exists: ActionCheck | None = None,
+    action_inputs: ActionInputs | None = None,
 ) -> WorkflowDef:
-    """Load and validate a workflow; raise :class:`ValidationFailed` with every problem."""
+    """Load and validate a workflow; raise :class:`ValidationFailed` with every problem
+    (``action_exists``, ``action_inputs``: as for :func:`validate`)."""
     if isinstance(source, WorkflowDef):
         return source
     try:
@@ -182,7 +202,8 @@ def load_workflow(
             raise
         raise ValidationFailed([exc.diagnostic(str(path) if path else None)]) from None
     defn, diagnostics = _validate_read(raw, file, kind, dialect=dialect,
-                                       action_exists=action_exists)
+                                       action_exists=action_exists,
+                                       action_inputs=action_inputs)
     if defn is None:
         raise ValidationFailed(diagnostics)
     return defn

@@ -25,7 +25,7 @@ from .model import Dialect, Iteration, Retry, TaskDef, Transition
 from .placement import PLACEMENT_KEYS, load_placement
 from .report import Reporter
 
-__all__ = ["load_task"]
+__all__ = ["load_task", "split_action"]
 
 D = Dialect.ORQUESTA.value
 TASK_KEYS = ("action", "input", "delay", "join", "with", "retry", "next", "timeout",
@@ -49,7 +49,7 @@ def load_task(name: str, body: Any, reporter: Reporter, mark: Any,
             reporter.report("T103", "action must be a string", body, "action", task=name,
                             path=f"tasks.{name}.action")
         else:
-            ref, rest = _split_action(raw_action.strip())
+            ref, rest = split_action(raw_action.strip())
             if rest.strip():
                 try:
                     inline = parse_inline_args(rest)
@@ -92,7 +92,7 @@ def load_task(name: str, body: Any, reporter: Reporter, mark: Any,
     )
 
 
-def _split_action(text: str) -> tuple[str, str]:
+def split_action(text: str) -> tuple[str, str]:
     """Split ``ref key=value...`` at the first blank outside ``{{ }}`` and ``<% %>``."""
     close: str | None = None
     pos = 0

@@ -50,6 +50,9 @@ CODES = {
     "T404": "unknown action, not checked (--actions-optional): a warning",
     "T405": "a StackStorm action that cannot run under Troupe (core.pause, core.winrm_*, "
             "core.remote to another host)",
+    "T406": "a required input of the task's action (or sub-workflow) is not given",
+    "T407": "an input the task's action (or sub-workflow) does not take",
+    "T408": "an immutable parameter of a StackStorm pack action given",
 }
 
 

@@ -33,7 +33,14 @@ import yaml
 
 from runtime.errors import FileProblem, WorkflowFileError
 
-__all__ = ["Source", "SourceKind", "classify", "decode", "read"]
+__all__ = ["Source", "SourceKind", "classify", "decode", "is_workflow_file", "read"]
+
+_SUFFIXES = (".yaml", ".yml")
+
+
+def is_workflow_file(ref: str) -> bool:
+    """Tell whether an action reference names a workflow file (a sub-workflow)."""
+    return ref.endswith(_SUFFIXES)
 
 
 class SourceKind(enum.Enum):

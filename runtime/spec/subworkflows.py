@@ -24,22 +24,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pyrsistent import PMap, pmap
 
 from runtime.errors import Diagnostic, ValidationFailed
 
 from .model import WorkflowDef
+from .source import is_workflow_file
 
 __all__ = ["SubWorkflow", "SubWorkflows", "is_workflow_file", "resolve_subworkflows"]
-
-_SUFFIXES = (".yaml", ".yml")
-
-
-def is_workflow_file(ref: str) -> bool:
-    """Tell whether an action reference names a workflow file."""
-    return ref.endswith(_SUFFIXES)
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SubWorkflow:
@@ -78,13 +72,14 @@ def resolve_subworkflows(
     known: Mapping[str, WorkflowDef] | None = None,
     *,
     action_exists: Callable[[str], bool] | None = None,
+    action_inputs: Callable[[str], Any] | None = None,
 ) -> SubWorkflows:
     """Load every sub-workflow ``defn`` can reach; raise :class:`ValidationFailed` if one is
     missing or invalid (with a diagnostic at the referring task, then the file's own).
 
     ``base_dir`` is where ``defn``'s relative references resolve (default: the current
     directory); ``action_exists`` checks the action references of the files loaded here, as
-    the caller checked ``defn``'s.
+    the caller checked ``defn``'s (and ``action_inputs`` their tasks' input names).
     """
     from runtime.spec import validate
 
@@ -105,7 +100,8 @@ def resolve_subworkflows(
                 continue
             path = (directory / ref).resolve()
             if path not in loaded:
-                sub_defn, diagnostics = validate(path, action_exists=action_exists)
+                sub_defn, diagnostics = validate(path, action_exists=action_exists,
+                                             action_inputs=action_inputs)
                 loaded[path] = None if sub_defn is None else SubWorkflow(
                     defn=sub_defn, base_dir=path.parent)
                 if sub_defn is None:

@@ -7,7 +7,8 @@ A pack is a directory with ``pack.yaml`` (its ``ref``, else its ``name``, else t
 directory's name is the pack name) and ``actions/*.yaml``: every action whose
 ``runner_type`` is ``python-script`` (and ``enabled`` is not false) becomes a function that
 checks its inputs against the metadata's ``parameters`` (``type``, ``required``,
-``default``, ``enum``, ``immutable``; unknown inputs refused, as st2 does) and runs the
+``default``, ``enum``, ``immutable``; unknown inputs refused, as st2 does; declared on the
+function, so ``troupe validate --pack`` checks a task's input names too) and runs the
 ``entry_point`` file in a process of its own (:mod:`runtime.st2pack.wrapper`, through
 ``core.local``'s process handling: killed on cancel and on the task's timeout). The result
 is the python runner's: ``{"result", "stdout", "stderr", "exit_code"}``; a
@@ -31,6 +32,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from runtime.actions.accepts import declare_parameters, metadata_problems
 from runtime.actions.builtin import core_local
 from runtime.actions.call import Call
 from runtime.errors import ActionFailed, ActionTimedOut, PackError
@@ -128,16 +130,14 @@ def _checked(ref: str, params: Mapping[str, Mapping[str, Any]], validator: Any,
              given: Mapping[str, Any]) -> dict[str, Any]:
     """The inputs with the metadata's defaults filled in; ActionFailed if they do not fit."""
     values = {k: v for k, v in given.items() if v is not None}
-    messages = [f"{p!r} is immutable" for p, spec in params.items()
-                if spec.get("immutable") and p in values and values[p] != spec.get("default")]
+    missing, unexpected, immutable = metadata_problems(params, values)
+    messages = [f"{p!r} is immutable" for p in immutable]
     for pname, spec in params.items():
         if pname not in values and spec.get("default") is not None:
             values[pname] = spec["default"]
     messages += [e.message for e in sorted(validator.iter_errors(values),
                                            key=lambda e: list(e.path))]
     if messages:
-        missing = [p for p, spec in params.items() if spec.get("required") and p not in values]
-        unexpected = [k for k in values if k not in params]
         raise ActionFailed(f"action {ref!r}: bad input(s): " + "; ".join(messages),
                            result={"action": ref, "missing": missing,
                                    "unexpected": unexpected, "error": "; ".join(messages)})
@@ -166,6 +166,7 @@ def _python_action(ref: str, entry: Path, params: dict[str, dict[str, Any]],
 
     run.__doc__ = description or f"StackStorm Python action {ref}"
     run.__name__ = ref.replace(".", "_").replace("-", "_")
+    declare_parameters(run, params)  # validation checks a task's input against them
     return run
 
 

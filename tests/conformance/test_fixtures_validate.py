@@ -54,6 +54,7 @@ def test_every_fixture_validates_with_actions_optional() -> None:
     rejected: dict[str, list[str]] = {}
     for name, text in FIXTURES.items():
         defn, diagnostics = validate(text, path=name, action_exists=registry.has,
+                                     action_inputs=registry.accepts,
                                      actions_optional=True)
         errors = [f"{d.code} {d.path}: {d.message}" for d in diagnostics
                   if d.severity == "error"]
@@ -79,6 +80,11 @@ UPSTREAM_NOT_VALID: dict[str, str] = {
     "orquesta-jinja-expr-in-action-metadata.yaml": "T103: `input` is a string; Orquesta's "
                                                    "schema wants a list",
     "fail-inspection.yaml": _NEGATIVE,
+    "fail-inspection-missing-required-action-param.yaml": _NEGATIVE + " (T406: core.echo "
+                                                          "without its required message)",
+    "fail-inspection-unexpected-action-param.yaml": _NEGATIVE + " (T407 `messages`, T406)",
+    "orquesta-fail-inspection-task-contents.yaml": _NEGATIVE + " (T407 `messages`, T406; "
+                                                   "its unknown actions are T404)",
     "orquesta-fail-inspection.yaml": _NEGATIVE,
 }
 """Upstream files Troupe rejects, and why (docs/conformance.md)."""
@@ -111,10 +117,6 @@ UPSTREAM_RUN_FAILS: dict[str, str] = {
     "fail-task-publish.yaml": _FAILS,
     "fail-task-transition.yaml": _FAILS,
     "fail-vars-rendering.yaml": _FAILS,
-    "fail-inspection-missing-required-action-param.yaml": "core.echo without its required "
-        "message: st2 refuses it at inspection, Troupe when the task runs",
-    "fail-inspection-unexpected-action-param.yaml": "core.echo with `messages`: st2 refuses "
-        "it at inspection, Troupe when the task runs",
     "sequential_w_context.yaml": "reads ctx().st2.token, st2's API token, which Troupe does "
                                  "not have (Orquesta's test supplies it)",
 }
@@ -174,6 +176,7 @@ def test_upstream_workflows_validate_when_given() -> None:
     rejected = {}
     for path in _upstream_files():
         defn, diagnostics = validate(path, path=str(path), action_exists=registry.has,
+                                     action_inputs=registry.accepts,
                                      actions_optional=True)
         if defn is None or any(d.severity == "error" for d in diagnostics):
             rejected[path.name] = [str(d) for d in diagnostics if d.severity == "error"]
@@ -189,7 +192,8 @@ def test_upstream_workflows_run_when_they_need_only_builtins() -> None:
     registry = ActionRegistry(entry_points=False)
     outcomes: dict[str, str] = {}
     for path in _upstream_files():
-        defn, diagnostics = validate(path, path=str(path), action_exists=registry.has)
+        defn, diagnostics = validate(path, path=str(path), action_exists=registry.has,
+                                     action_inputs=registry.accepts)
         if defn is None or diagnostics:
             continue
         needed = [p.name for p in defn.inputs if p.default is None]

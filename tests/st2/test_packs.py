@@ -23,14 +23,16 @@ PACK = Path(__file__).parent / "packs" / "examples"
 CREATE_VM = PACK / "actions" / "workflows" / "create-vm.yaml"
 
 
-def _one_task(action: str, inputs: dict[str, Any]) -> str:
-    body = json.dumps(inputs)
+def _one_task(action: str) -> str:
+    """One task whose input is the workflow's ``args``: one expression, which validation
+    does not check, so these tests reach the run-time check (T406-T408 are tested below)."""
     return textwrap.dedent(f"""\
         version: 1.0
+        input: [args]
         tasks:
           t:
             action: {action}
-            input: {body}
+            input: '{{{{ ctx().args }}}}'
             next:
               - when: '{{{{ failed() }}}}'
                 publish: [got: '{{{{ result() }}}}']
@@ -43,8 +45,8 @@ def _one_task(action: str, inputs: dict[str, Any]) -> str:
 
 
 def _run(action: str, inputs: dict[str, Any]) -> tuple[str, Any]:
-    result = start_workflow(_one_task(action, inputs), actions=load_pack(PACK)).wait(
-        timeout=60)
+    result = start_workflow(_one_task(action), {"args": inputs},
+                            actions=load_pack(PACK)).wait(timeout=60)
     return result.tasks[0].status, result.output["got"]
 
 
@@ -157,3 +159,40 @@ def test_recover_takes_packs_too(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "nothing to recover" in capsys.readouterr().out
     assert main(["recover", "--store", url, "--pack", str(tmp_path)]) == 2
     assert "not a StackStorm pack" in capsys.readouterr().err
+
+
+def _validated(body: str, *, optional: bool = False) -> list[tuple[str, int | None, str]]:
+    """(code, line, path) of what ``troupe validate --pack`` reports for a one-task file."""
+    from runtime.actions import ActionRegistry
+    from runtime.spec import validate
+
+    registry = ActionRegistry(load_pack(PACK), entry_points=False)
+    text = "version: 1.0\ntasks:\n  t:\n" + textwrap.indent(textwrap.dedent(body), "    ")
+    _, diagnostics = validate(text, action_exists=registry.has, actions_optional=optional,
+                              action_inputs=registry.accepts)
+    return [(d.code, d.line, d.path) for d in diagnostics]
+
+
+def test_validation_checks_the_input_against_the_pack_metadata() -> None:
+    assert _validated("action: examples.check-quota\ninput: {cores: 2}\n") == []
+    assert _validated("action: examples.check-quota\ninput: {size: large}\n") == [
+        ("T406", 4, "tasks.t.input")]  # cores: required, no default; at the action line
+    assert _validated("action: examples.check-quota\ninput:\n  cores: 1\n  sise: large\n") == [
+        ("T407", 7, "tasks.t.input.sise")]
+    assert _validated("action: examples.check-quota\ninput:\n  cores: 1\n  zone: zone-b\n") == [
+        ("T408", 7, "tasks.t.input.zone")]
+    assert _validated("action: examples.check-quota\ninput:\n  cores: 1\n  zone: zone-a\n") == []
+    assert _validated("action: examples.check-quota cores=1 zone=\"{{ 'zone-a' }}\"\n") == [
+        ("T408", 4, "tasks.t.input.zone")]  # an expression is not known to be the default
+    assert _validated("action: examples.check-quota\ninput: \"{{ {'sise': 1} }}\"\n") == []
+
+
+def test_the_command_line_reports_a_misspelt_pack_input(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    flow = tmp_path / "vm.yaml"
+    flow.write_text("version: 1.0\ntasks:\n  t:\n    action: examples.python-mock-create-vm\n"
+                    "    input:\n      vm_name: a\n      ipp: b\n")
+    assert main(["validate", "--pack", str(PACK), str(flow)]) == 2
+    out = capsys.readouterr().out
+    assert "T406" in out and "T407" in out and "'ip'" in out
+    assert main(["validate", "--no-actions", "--pack", str(PACK), str(flow)]) == 0
