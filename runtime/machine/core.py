@@ -16,7 +16,9 @@ workflow's end and output); ``control`` (outside requests), ``inquiries`` (answe
 ``timers``; ``core``.
 
 Replaying the events an execution consumed from :func:`initial_state` rebuilds its state
-exactly (:func:`replay`): the machine reads no clock, no randomness and no globals.
+exactly (:func:`replay`): the machine reads no clock, no randomness and no globals. A replay
+knows the reports to come, so it skips rendering the inputs of the item attempts they name
+(``reported``: :mod:`~runtime.machine.reported`), which only the actions read.
 
 Misuse: do not call handlers directly; do not feed one state two different next events (states
 are values: the caller keeps the latest).

@@ -3,8 +3,11 @@
 An execution recovered from its journal is rebuilt by replaying its events
 (:func:`runtime.machine.replay`); the attempts it had dispatched and not seen report are
 then still in flight in the state. :func:`in_flight` rebuilds their ``RunAction`` commands
-exactly as the machine emitted them (an item's input is rendered again: rendering is pure,
-so it is the same input), for the driver to send again or to end as ``outcome unknown``.
+as the machine emitted them, for the driver to send again or to end as ``outcome unknown``.
+An item's input is rendered again, in the scope of the state recovered: the same input,
+unless its template reads what changed since it was sent (another task's status or
+result, in a dialect without branch contexts or through ``task_status()``): then the
+input of the state recovered (tests/machine/test_replay_shortcut.py shows both).
 
 Misuse: call it on a replayed state before feeding it anything new; the commands are not
 new attempts (the machine already counts them in flight), so the driver must not feed
