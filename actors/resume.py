@@ -9,7 +9,8 @@ The journal replayed gives the state as it was (:mod:`runtime.store.replaying`).
   unless it is an attempt of a non-idempotent action whose start was journaled: that one
   may have run, so it ends with an ``outcome_unknown`` failure the workflow routes like any
   other (a non-idempotent attempt whose start was not journaled never started: it waited
-  for a worker, or the fence held it back, so it is sent);
+  for a worker, or the fence held it back, so it is sent); an item waiting for its retry
+  timer is not in flight (the re-armed timer sends its next attempt);
 - a sub-workflow attempt is started again: its child continues from its own journal;
 - the events the journal is continued with (``Journaled.pending``: a rerun's request) are
   fed last (a finished execution given one runs again instead of answering).
@@ -25,7 +26,7 @@ from typing import Any
 
 from runtime.actions import is_idempotent
 from runtime.events import ActionCompleted, Event
-from runtime.machine.recovery import in_flight, outcome_so_far
+from runtime.machine.recovery import in_flight, outcome_so_far, retry_waits
 from runtime.status import WORKFLOW_DONE, Outcome
 from runtime.store.replaying import Journaled
 
@@ -57,7 +58,7 @@ def resume(supervisor: Any, journaled: Journaled) -> None:
     for timer, deadline in journaled.timers:
         supervisor._set_timer(timer, max(deadline - now, 0.0))
     settled: list[Event] = []
-    for command in in_flight(state):
+    for command in in_flight(state, retry_waits(journaled.timers)):
         key = (command.run, command.item, command.attempt)
         if key in journaled.started and command.action is not None:
             action, sub = supervisor._resolve(command.action, command.task)

@@ -22,7 +22,7 @@ from typing import Any
 from runtime.commands import sub_execution_id
 from runtime.errors import ExecutionNotRunning
 from runtime.launch import Prepared, prepare, with_kv_masked
-from runtime.machine.recovery import in_flight
+from runtime.machine.recovery import in_flight, retry_waits
 from runtime.results import ExecutionResult
 from runtime.spec.subworkflows import SubWorkflows
 from runtime.status import WORKFLOW_DONE
@@ -65,7 +65,7 @@ def _entries(execution_id: str, store: Any) -> Any:
 def _read_children(ask: Ask, execution_id: str, journaled: Journaled,
                    subworkflows: SubWorkflows, base_dir: Path,
                    found: dict[str, Journaled]) -> None:
-    for command in in_flight(journaled.state):
+    for command in in_flight(journaled.state, retry_waits(journaled.timers)):
         sub = subworkflows.find(base_dir, command.action) if command.action else None
         if sub is None:
             continue

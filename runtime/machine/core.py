@@ -16,7 +16,9 @@ workflow's end and output); ``control`` (outside requests), ``inquiries`` (answe
 ``timers``; ``core``.
 
 Replaying the events an execution consumed from :func:`initial_state` rebuilds its state
-exactly (:func:`replay`): the machine reads no clock, no randomness and no globals.
+exactly (:func:`replay`): the machine reads no clock, no randomness and no globals. A replay
+knows the reports to come, so it skips rendering the inputs of the item attempts they name
+(``reported``: :mod:`~runtime.machine.reported`), which only the actions read.
 
 Misuse: do not call handlers directly; do not feed one state two different next events (states
 are values: the caller keeps the latest).
@@ -53,6 +55,7 @@ from .fields import BAD_RESULT, OUTCOME_UNKNOWN, RESULT_TOO_LARGE
 from .inputs import check_parameters, render_inputs
 from .inquiries import on_answer
 from .items import item_returned
+from .reported import NO_REPORTS, Reported, reported_items
 from .rerun import on_rerun
 from .runs import (
     attempt_completed,
@@ -81,23 +84,27 @@ def initial_state(defn: WorkflowDef) -> WorkflowState:
 
 
 def advance(
-    state: WorkflowState, event: Event, *, item_notices: bool = True
+    state: WorkflowState, event: Event, *, item_notices: bool = True,
+    reported: Reported = NO_REPORTS,
 ) -> tuple[WorkflowState, tuple[Command, ...]]:
     """Consume one event; return the next state and the commands it decided.
 
     ``item_notices=False`` leaves the per-item ``ItemFinished`` notices out of the commands
     (for a driver that neither traces nor reports progress); the state is the same.
+    ``reported``: for a replay, the item attempts its journal shows reported, sent without
+    rendering their inputs (:mod:`runtime.machine.reported`); the state is the same.
     """
     handler = _TABLE.get((state.status._value_, type(event)))
     if handler is None:
         return state, ()
-    tx = Tx(state, event.at, item_notices=item_notices)
+    tx = Tx(state, event.at, item_notices=item_notices, reported=reported)
     handler(tx, event)
     return tx.commit(), tuple(tx.commands)
 
 
 def advance_many(
-    state: WorkflowState, events: Sequence[Event], *, item_notices: bool = True
+    state: WorkflowState, events: Sequence[Event], *, item_notices: bool = True,
+    reported: Reported = NO_REPORTS,
 ) -> tuple[WorkflowState, tuple[Command, ...]]:
     """Consume several events in one step; the same as folding :func:`advance` over them.
 
@@ -105,8 +112,9 @@ def advance_many(
     feeds them together and pays for opening and committing the step once.
     """
     if len(events) == 1:
-        return advance(state, events[0], item_notices=item_notices)
-    tx = Tx(state, events[0].at if events else 0.0, item_notices=item_notices)
+        return advance(state, events[0], item_notices=item_notices, reported=reported)
+    tx = Tx(state, events[0].at if events else 0.0, item_notices=item_notices,
+            reported=reported)
     consumed = 0
     for event in events:
         handler = _TABLE.get((tx.status._value_, type(event)))
@@ -120,12 +128,25 @@ def advance_many(
     return tx.commit(consumed), tuple(tx.commands)
 
 
-def replay(defn: WorkflowDef, events: Iterable[Event]) -> WorkflowState:
-    """Rebuild an execution's state from the events it consumed."""
+def replay(defn: WorkflowDef, events: Iterable[Event], *,
+           shortcut: bool = True) -> WorkflowState:
+    """Rebuild an execution's state from the events it consumed.
+
+    The events are fed in batches (:func:`advance_many`, without item notices: nobody
+    reads the commands), the same as feeding them one by one. ``shortcut``: item attempts
+    the events report on are not rendered again (:mod:`runtime.machine.reported`); the
+    state is the same either way."""
+    events = tuple(events)
+    reported = reported_items(events) if shortcut else NO_REPORTS
     state = initial_state(defn)
-    for event in events:
-        state, _ = advance(state, event)
+    for start in range(0, len(events), _REPLAY_BATCH):
+        state, _ = advance_many(state, events[start:start + _REPLAY_BATCH],
+                                item_notices=False, reported=reported)
     return state
+
+
+_REPLAY_BATCH = 256
+"""Events per step of a replay (the step's fixed cost is paid once per batch)."""
 
 
 # ---- handlers ----------------------------------------------------------------------------
@@ -226,7 +247,8 @@ def _settled(handler: Handler) -> Handler:
     def handle(tx: Tx, event: Event) -> None:
         handler(tx, event)
         end_empty_runs(tx)
-        if tx.asked:
+        if tx.asked:  # per event: a batch's later events did not open the ask
+            tx.asked = False
             pause_for_ask(tx)
         pause_if_dormant(tx)
         settle(tx)

@@ -112,20 +112,28 @@ def release_items(tx: Tx, work: ItemsWork) -> None:
             index = work.returned[0]
             work.returned = work.returned.delete(0)
             attempt = work.progress.attempt_of(index)
+            again = True
         else:
             index = work.next_index
             work.next_index = index + 1
             attempt = 1
+            again = False
         statuses[index] = ITEM_RUNNING
         work.active += 1
-        send_item(tx, work, index, attempt)
+        send_item(tx, work, index, attempt, again=again)
 
 
-def send_item(tx: Tx, work: ItemsWork, item: int, attempt: int) -> None:
-    """Render item ``item``'s input and dispatch it (or end it failed if it cannot render)."""
+def send_item(tx: Tx, work: ItemsWork, item: int, attempt: int, *, again: bool = False) -> None:
+    """Render item ``item``'s input and dispatch it (or end it failed if it cannot render).
+
+    A replay's attempt its journal shows reported is dispatched unrendered (it rendered when
+    it was sent; :mod:`runtime.machine.reported`), unless it is sent ``again`` (it was given
+    back unstarted: the scope may have changed since its first send)."""
     run = work.run
     task = work.task
-    if task.input is None:
+    if task.input is None or (
+        tx.reported and not again and (run.id, item, attempt) in tx.reported
+    ):
         rendered = None
     else:
         scope = tx.scope(run, item=work.progress.values[item], index=item, has_item=True)

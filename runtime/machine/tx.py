@@ -37,6 +37,7 @@ from runtime.spec.model import Policies, TaskDef, WorkflowDef
 from runtime.status import TaskStatus, WorkflowStatus
 from runtime.templating import Scope
 
+from .reported import NO_REPORTS, Reported
 from .state import ItemsProgress, JoinBarrier, RerunEntry, TaskRun, WorkflowState
 
 __all__ = ["MIRRORED", "ItemsWork", "Tx", "create_run", "evolve", "fail_workflow"]
@@ -115,7 +116,7 @@ class Tx:
     """
 
     __slots__ = (*MIRRORED, "asked", "at", "base", "commands", "defn", "empty_runs",
-                 "item_notices", "policies", "runs", "work")
+                 "item_notices", "policies", "reported", "runs", "work")
 
     execution_id: str
     status: WorkflowStatus
@@ -146,8 +147,12 @@ class Tx:
     paused_subs: PSet[tuple[int, int]]
     sub_paused: bool
 
-    def __init__(self, state: WorkflowState, at: float, *, item_notices: bool = True) -> None:
+    def __init__(self, state: WorkflowState, at: float, *, item_notices: bool = True,
+                 reported: Reported = NO_REPORTS) -> None:
         self.base = state
+        self.reported = reported
+        """Item attempts the journal shows reported: a replay sends them unrendered
+        (:mod:`runtime.machine.reported`)."""
         self.item_notices = item_notices
         """Emit ``ItemFinished`` notices (a driver nobody follows may do without them)."""
         self.work: dict[int, ItemsWork] = {}

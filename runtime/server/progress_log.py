@@ -24,6 +24,7 @@ from typing import Any
 from runtime.events import WorkflowRequested
 from runtime.kv.snapshot import plaintexts as kv_secrets
 from runtime.machine import WorkflowState, advance, initial_state
+from runtime.machine.reported import reported_items
 from runtime.masking import Masker
 from runtime.progress import ProgressEvent, progress_of
 from runtime.spec.model import WorkflowDef
@@ -69,17 +70,23 @@ class ProgressLog:
         return self.state.status in WORKFLOW_DONE
 
     def feed(self, entries: Iterable[EntryRow]) -> int:
-        """Replay entries after :attr:`seq`; how many progress events they added."""
+        """Replay entries after :attr:`seq`; how many progress events they added.
+
+        The item attempts these entries report on are replayed without rendering their
+        inputs (:mod:`runtime.machine.reported`): the state and the events are the same."""
         before = len(self.events)
+        fresh: list[Any] = []
         for row in entries:
             if row.seq <= self.seq:
                 continue
             self.seq = row.seq
             entry: Any = decode(row.kind, row.body)
-            if isinstance(entry, _NOT_EVENTS):
-                continue
+            if not isinstance(entry, _NOT_EVENTS):
+                fresh.append(entry)
+        reported = reported_items(fresh)
+        for entry in fresh:
             self.consumed += 1
-            self.state, commands = advance(self.state, entry)
+            self.state, commands = advance(self.state, entry, reported=reported)
             if isinstance(entry, WorkflowRequested) and entry.kv.taken:
                 # what its st2kv may decrypt is a secret too (runtime.kv.snapshot)
                 self.masker = self.masker.combined(Masker(kv_secrets(entry.kv)))

@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from runtime.events import ActionCompleted
+from runtime.machine import replay
 from runtime.spec import load_workflow
 from runtime.status import WORKFLOW_DONE, WorkflowStatus
 from runtime.store import ExecutionRow, open_store
 from runtime.store.codec import decode
-from runtime.store.entries import AttemptStarted
+from runtime.store.entries import AttemptStarted, InquiryOpened, TimerArmed, TimerCleared
 from runtime.store.replaying import read_journal
 
 from .workload import CALLS, EFFECTS, LOCAL, Run
@@ -34,6 +35,9 @@ Attempt = tuple[str, int, int | None, int]
 """(execution id, run, item, attempt): one attempt, as the journal names it."""
 CallKey = tuple[str, str, int, int | None, int]
 """(execution id, task, route, item, attempt): one attempt, as its ``Call`` names it."""
+
+_NOT_EVENTS = (AttemptStarted, TimerArmed, TimerCleared, InquiryOpened)
+"""The journal's own entries, never fed to the machine."""
 
 UNKNOWN_PREFIX = "outcome unknown"
 DONE = frozenset(status.value for status in WORKFLOW_DONE)
@@ -173,6 +177,19 @@ def check_journal(killed: Snapshot, final: Snapshot) -> list[str]:
         twice = [key for key, n in counts.items() if n > 1]
         if twice:
             problems.append(f"{eid}: attempts completed twice in the journal: {twice}")
+    return problems
+
+
+def check_replays(*snapshots: Snapshot) -> list[str]:
+    """Every journal (at the kill, after the recovery) replays to the same state with the
+    replay's shortcut (reported item inputs not rendered again) and without it."""
+    problems = []
+    for snapshot in snapshots:
+        for eid, entries in snapshot.journals.items():
+            defn = load_workflow(snapshot.rows[eid].text)
+            events = [e for e in entries if not isinstance(e, _NOT_EVENTS)]
+            if replay(defn, events) != replay(defn, events, shortcut=False):
+                problems.append(f"{eid}: the replay's shortcut rebuilt another state")
     return problems
 
 

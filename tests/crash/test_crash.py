@@ -112,6 +112,7 @@ def _check(url: str, workdir: Path, killed: checks.Snapshot, seed: int | None,
         *checks.check_outcomes(workload, report, final),
         *checks.check_recovery(workload, report, killed, final),
         *checks.check_journal(killed, final),
+        *checks.check_replays(killed, final),
         *checks.check_calls(workdir, killed, final),
     ]
     assert not problems, (f"seed {seed} (TROUPE_CRASH_SEED={BASE_SEED}), workers {workers}, "
