@@ -10,9 +10,8 @@ The journal replayed gives the state as it was (:mod:`runtime.store.replaying`).
   may have run, so it ends with an ``outcome_unknown`` failure the workflow routes like any
   other (a non-idempotent attempt whose start was not journaled never started: it waited
   for a worker, or the fence held it back, so it is sent);
-- a sub-workflow attempt is started again: its child continues from its own journal;
-- the events the journal is continued with (``Journaled.pending``: a rerun's request) are
-  fed last (a finished execution given one runs again instead of answering).
+- a sub-workflow attempt is started again: its child continues from its own journal
+  (a rerun is continued this way: its request is journaled first, :mod:`runtime.reruns`);
 - its inquiries are listed again (pending ones take answers; their timeouts are timers).
 
 Misuse: call :func:`resume` once, from ``on_start``, instead of starting the execution.
@@ -45,10 +44,7 @@ def resume(supervisor: Any, journaled: Journaled) -> None:
     supervisor.events = list(journaled.events)
     durable = supervisor.durable
     if state.status in WORKFLOW_DONE:
-        if journaled.pending:
-            supervisor._feed(*journaled.pending)
-        else:
-            supervisor._finish(outcome_so_far(state))
+        supervisor._finish(outcome_so_far(state))
         return
     if durable is not None:
         durable.status(state.status.value)
@@ -71,5 +67,3 @@ def resume(supervisor: Any, journaled: Journaled) -> None:
             settled.append(follow_up)
     if settled:
         supervisor._feed(*settled)
-    if journaled.pending:
-        supervisor._feed(*journaled.pending)
