@@ -24,6 +24,7 @@ from runtime.inquiries import (
     InquiryNotFound,
     InvalidResponse,
     schema_errors,
+    with_defaults,
 )
 from runtime.records import record
 from runtime.values import NotJson, freeze, json_data
@@ -113,6 +114,7 @@ class InquiryBook:
         except NotJson:
             raise InvalidResponse(inquiry_id, (
                 {"path": [], "message": "a response must be JSON data"},)) from None
+        data = with_defaults(inquiry.schema, data)
         errors = schema_errors(inquiry.schema, data)
         if errors:
             raise InvalidResponse(inquiry_id, errors)

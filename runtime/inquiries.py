@@ -25,7 +25,7 @@ import jsonschema
 
 from runtime.errors import TroupeError
 from runtime.records import record
-from runtime.values import thaw
+from runtime.values import freeze, thaw
 
 __all__ = [
     "ASK_ACTION",
@@ -40,6 +40,8 @@ __all__ = [
     "inquiry_json",
     "schema_errors",
     "schema_problem",
+    "st2_schema",
+    "with_defaults",
 ]
 
 ASK_ACTION = "core.ask"
@@ -119,6 +121,56 @@ def inquiry_json(inquiry: Inquiry) -> dict[str, Any]:
     }
 
 
+def st2_schema(schema: Any) -> Any:
+    """``schema`` with StackStorm's property-level ``required: true`` (draft 3's form, which
+    st2's own validator accepts in inquiry and parameter schemas) moved into its object's
+    ``required`` list, as draft 4 and later spell it; every other part as it was."""
+    if isinstance(schema, list):
+        return [st2_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: st2_schema(value) for key, value in schema.items()}
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        flagged = [name for name, prop in properties.items()
+                   if isinstance(prop, dict) and isinstance(prop.get("required"), bool)]
+        if flagged:
+            listed = out.get("required")
+            names = list(listed) if isinstance(listed, list) else []
+            names += [n for n in flagged if properties[n]["required"] and n not in names]
+            out["properties"] = {
+                name: ({k: v for k, v in prop.items()
+                        if not (k == "required" and isinstance(v, bool))}
+                       if name in flagged else prop)
+                for name, prop in out["properties"].items()}
+            if names:
+                out["required"] = names
+    return out
+
+
+def with_defaults(schema: Any, response: Any) -> Any:
+    """``response`` with the ``default`` of each property its schema declares and it lacks,
+    at every depth of nested objects (StackStorm fills them in before it checks an answer,
+    so a workflow can read ``result().response.x`` for an ``x`` nobody gave)."""
+    schema, data = thaw(schema), thaw(response)
+    return freeze(_fill(schema, data)) if isinstance(schema, dict) else response
+
+
+def _fill(schema: dict[str, Any], data: Any) -> Any:
+    properties = schema.get("properties")
+    if not isinstance(data, dict) or not isinstance(properties, dict):
+        return data
+    filled = dict(data)
+    for name, prop in properties.items():
+        if not isinstance(prop, dict):
+            continue
+        if name in filled:
+            filled[name] = _fill(prop, filled[name])
+        elif "default" in prop:
+            filled[name] = prop["default"]
+    return filled
+
+
 def schema_errors(schema: Any, response: Any) -> tuple[dict[str, Any], ...]:
     """Why ``response`` does not satisfy ``schema``: one ``{path, message}`` per problem
     (empty when it does). A response must be a JSON object; no schema accepts any object."""
@@ -127,7 +179,7 @@ def schema_errors(schema: Any, response: Any) -> tuple[dict[str, Any], ...]:
         return ({"path": [], "message": "a response must be a JSON object"},)
     if schema is None:
         return ()
-    validator = jsonschema.Draft7Validator(thaw(schema))
+    validator = jsonschema.Draft7Validator(st2_schema(thaw(schema)))
     found = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.path])
     return tuple({"path": list(error.path), "message": error.message} for error in found)
 
@@ -135,7 +187,7 @@ def schema_errors(schema: Any, response: Any) -> tuple[dict[str, Any], ...]:
 def schema_problem(schema: Any) -> str | None:
     """Why ``schema`` is not a usable JSON schema (None when it is)."""
     try:
-        jsonschema.Draft7Validator.check_schema(thaw(schema))
+        jsonschema.Draft7Validator.check_schema(st2_schema(thaw(schema)))
     except jsonschema.SchemaError as exc:
         return str(exc.message)
     return None

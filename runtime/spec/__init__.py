@@ -122,6 +122,8 @@ def _validate_read(
                         mark=mark_of(doc) or Mark(1, 1))
         return None, reporter.sorted()
     chosen = Dialect(dialect) if dialect is not None else detect_dialect(doc)
+    if chosen is not Dialect.ATTUNE:
+        reporter.duplicates = "warning"  # StackStorm's YAML keeps the last one silently
     if chosen is Dialect.ATTUNE:
         from .attune import load_attune
 

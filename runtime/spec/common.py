@@ -40,14 +40,18 @@ __all__ = [
 
 def report_duplicates(reporter: Reporter, container: Any, *, task: str | None = None,
                       path: str = "") -> None:
-    """Report keys that appear twice in one mapping (YAML would keep only the last)."""
+    """Report keys that appear twice in one mapping (YAML would keep only the last), with
+    the severity the reporter gives duplicates (:attr:`Reporter.duplicates`)."""
     if isinstance(container, MarkedDict):
         for key, mark in container.duplicates:
             if any(d.code == "T105" and (d.line, d.column) == (mark.line, mark.column)
                    for d in reporter.diagnostics):
                 continue  # already reported by an earlier, more specific check
-            reporter.report("T105", f"duplicate key {key!r}", mark=mark, task=task,
-                            path=f"{path}.{key}" if path else str(key))
+            lenient = reporter.duplicates == "warning"
+            reporter.report("T105", f"duplicate key {key!r}" + (
+                ": the last one is used, as StackStorm does" if lenient else ""),
+                mark=mark, task=task, path=f"{path}.{key}" if path else str(key),
+                severity=reporter.duplicates)
 
 
 def report_all_duplicates(reporter: Reporter, doc: Any) -> None:

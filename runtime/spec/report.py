@@ -59,6 +59,9 @@ class Reporter:
     def __init__(self, file: str | None) -> None:
         self.file = file
         self.diagnostics: list[Diagnostic] = []
+        self.duplicates = "error"
+        """The severity of a key written twice (T105): a warning in the Orquesta dialect,
+        whose YAML (PyYAML, in StackStorm) keeps the last one silently."""
 
     def report(
         self,
