@@ -11,7 +11,10 @@ the result) and the start of non-idempotent attempts until then.
 
 Reads (:class:`Query`) go through the same mailbox, so they see every commit before them
 and the store is never touched by two threads: the journal opens its store in its own
-thread and closes it when it stops. Ordering is the mailbox's.
+thread and closes it when it stops. Ordering is the mailbox's: a :class:`Claim` (a
+compare-and-write: write this batch if the execution is still as it was read) is how two
+callers racing for one execution are told apart, with no lock (a rerun's, :mod:`runtime.
+reruns`).
 
 Misuse: never write to the engine's store from anywhere else; never ``ask`` the journal from
 inside an actor (it may be busy committing); a failed write is reported to the appenders of
@@ -90,11 +93,12 @@ class Query:
 @record
 class Claim:
     """Journal (ask): write ``batch`` in one transaction if ``execution_id`` is still as it
-    was read: its record's status one of ``statuses`` and its journal ending at ``seq``;
-    the answer is None when written, else the status it has now (None's stand-in when it
-    has no record: ``"unknown"``). A claim for a rerun (:mod:`runtime.reruns`): the first
-    to arrive writes the status that refuses the others; nothing is released, the
-    execution's end is."""
+    was read: its record's status one of ``statuses`` and its journal ending at ``seq``.
+    The answer is None when written; else the status it has now (``"running"`` when its
+    journal went on since it was read: another caller claimed it; ``"unknown"`` when it has
+    no record), and nothing is written. A claim for a rerun (:mod:`runtime.reruns`): the
+    first to arrive writes the status that refuses the others; nothing is released, the
+    execution's end is. A failed write raises in the asker."""
 
     execution_id: str
     seq: int
