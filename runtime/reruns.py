@@ -40,7 +40,7 @@ from runtime.machine.rerun import first_child, plan_rerun, split_name
 from runtime.machine.state import WorkflowState
 from runtime.parameters import check_parameters
 from runtime.spec.subworkflows import SubWorkflows
-from runtime.status import WORKFLOW_DONE
+from runtime.status import WORKFLOW_DONE, WorkflowStatus
 from runtime.store import Batch, EntryRow, StatusUpdate
 from runtime.store.codec import encode
 from runtime.store.replaying import Journaled, read_journal
@@ -100,11 +100,12 @@ def _claim(engine: Any, execution_id: str, seq: int, found: Requests) -> None:
     (``RerunRefused(status=...)`` otherwise: another rerun claimed it first)."""
     now = time.time()
     entries, updates = [], []
-    for child_id, (journaled, request) in found.items():
+    for target, (journaled, request) in found.items():
         kind, body = encode(request)
-        entries.append(EntryRow(execution_id=child_id, seq=journaled.seq + 1, kind=kind,
+        entries.append(EntryRow(execution_id=target, seq=journaled.seq + 1, kind=kind,
                                 body=body, at=request.at))
-        updates.append(StatusUpdate(execution_id=child_id, status="running", updated_at=now))
+        updates.append(StatusUpdate(execution_id=target, status=WorkflowStatus.RUNNING.value,
+                                    updated_at=now))
     refused = engine._claim(execution_id, seq, _DONE,
                             Batch(entries=tuple(entries), updates=tuple(updates)))
     if refused is not None:
