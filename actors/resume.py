@@ -10,8 +10,10 @@ The journal replayed gives the state as it was (:mod:`runtime.store.replaying`).
   may have run, so it ends with an ``outcome_unknown`` failure the workflow routes like any
   other (a non-idempotent attempt whose start was not journaled never started: it waited
   for a worker, or the fence held it back, so it is sent);
-- a sub-workflow attempt is started again: its child continues from its own journal
-  (a rerun is continued this way: its request is journaled first, :mod:`runtime.reruns`);
+- a sub-workflow attempt is started again: its child continues from its own journal;
+- a rerun is continued this way too (its request is journaled first, :mod:`runtime.reruns`):
+  when the journal ends with its ``RerunRequested``, nothing ran since, and the rerun's
+  notice (the ``rerun`` progress event, the ``workflow.rerun`` trace line) is given first;
 - its inquiries are listed again (pending ones take answers; their timeouts are timers).
 
 Misuse: call :func:`resume` once, from ``on_start``, instead of starting the execution.
@@ -23,8 +25,10 @@ import time
 from typing import Any
 
 from runtime.actions import is_idempotent
-from runtime.events import ActionCompleted, Event
+from runtime.commands import WorkflowRerun
+from runtime.events import ActionCompleted, Event, RerunRequested
 from runtime.machine.recovery import in_flight, outcome_so_far
+from runtime.machine.state import WorkflowState
 from runtime.status import WORKFLOW_DONE, Outcome
 from runtime.store.replaying import Journaled
 
@@ -48,6 +52,8 @@ def resume(supervisor: Any, journaled: Journaled) -> None:
         return
     if durable is not None:
         durable.status(state.status.value)
+    if journaled.events and isinstance(journaled.events[-1], RerunRequested):
+        supervisor._notice(_rerun_notice(state))  # a rerun just claimed: it starts now
     relist(supervisor)
     now = time.time()
     for timer, deadline in journaled.timers:
@@ -67,3 +73,11 @@ def resume(supervisor: Any, journaled: Journaled) -> None:
             settled.append(follow_up)
     if settled:
         supervisor._feed(*settled)
+
+
+def _rerun_notice(state: WorkflowState) -> WorkflowRerun:
+    """The notice of the execution's latest rerun (as its handler gave it when it ran)."""
+    entry = state.reruns[-1]
+    sources = (state.runs[run].rerun_of for run in entry.runs)  # every one is set
+    return WorkflowRerun(number=entry.number, tasks=tuple(task for task, _ in entry.tasks),
+                         runs=entry.runs, rerun_of=tuple(r for r in sources if r is not None))

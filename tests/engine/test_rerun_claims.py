@@ -153,8 +153,10 @@ def test_a_racing_rerun_over_http_gets_409(
 def test_a_rerun_is_refused_while_its_rerun_runs_then_allowed_once_it_ended(
         engine: Engine, held: Held) -> None:
     execution_id = _failed(engine, held)
-    first = engine.rerun(execution_id, tasks=["b"])
+    events: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    first = engine.rerun(execution_id, tasks=["b"], on_event=events.put)
     assert held.entered.get(timeout=30) == "b"
+    assert events.get(timeout=30).kind == "rerun"  # its notice, before its attempts' events
     with pytest.raises(RerunRefused) as refused:
         engine.rerun(execution_id, tasks=["b"])
     assert refused.value.status == "running"
