@@ -88,7 +88,8 @@ class Finishing:
         durable.status(command.status.value, finished=True, result={
             "output": self.masker.data(thaw(command.output)),
             "errors": [{"kind": e.kind, "task": e.task, "message": e.message}
-                       for e in result.errors]})
+                       for e in result.errors],
+            "reruns": result.reruns})
         durable.after(partial(self._answer, command, result))
 
     def _answer(self, command: WorkflowFinished, result: ExecutionResult) -> None:

@@ -11,7 +11,10 @@ the result) and the start of non-idempotent attempts until then.
 
 Reads (:class:`Query`) go through the same mailbox, so they see every commit before them
 and the store is never touched by two threads: the journal opens its store in its own
-thread and closes it when it stops. Ordering is the mailbox's.
+thread and closes it when it stops. Ordering is the mailbox's: a :class:`Claim` (a
+compare-and-write: write this batch if the execution is still as it was read) is how two
+callers racing for one execution are told apart, with no lock (a rerun's, :mod:`runtime.
+reruns`).
 
 Misuse: never write to the engine's store from anywhere else; never ``ask`` the journal from
 inside an actor (it may be busy committing); a failed write is reported to the appenders of
@@ -36,8 +39,8 @@ from runtime.store import Batch, EntryRow, ExecutionRow, InquiryRow, StatusUpdat
 
 from .timers import TIMERS
 
-__all__ = ["Append", "Commit", "Committed", "GroupCommit", "Journal", "JournalStats", "Query",
-           "Stats", "Watch"]
+__all__ = ["Append", "Claim", "Commit", "Committed", "GroupCommit", "Journal", "JournalStats",
+           "Query", "Stats", "Watch"]
 
 log = structlog.get_logger("troupe.journal")
 
@@ -85,6 +88,24 @@ class Query:
     """Journal (ask): ``call(store)``'s value, after every commit before it."""
 
     call: Callable[[Store], Any]
+    msg_id: int = 0
+    sent: float = 0.0
+
+
+@record
+class Claim:
+    """Journal (ask): write ``batch`` in one transaction if ``execution_id`` is still as it
+    was read: its record's status one of ``statuses`` and its journal ending at ``seq``.
+    The answer is None when written; else the status it has now (``"running"`` when its
+    journal went on since it was read: another caller claimed it; ``"unknown"`` when it has
+    no record), and nothing is written. A claim for a rerun (:mod:`runtime.reruns`): the
+    first to arrive writes the status that refuses the others; nothing is released, the
+    execution's end is. A failed write raises in the asker."""
+
+    execution_id: str
+    seq: int
+    statuses: frozenset[str]
+    batch: Batch
     msg_id: int = 0
     sent: float = 0.0
 
@@ -181,6 +202,20 @@ class Journal(pykka.ThreadingActor):
         self._close_batch()  # a read sees everything appended before it
         return message.call(self.store)
 
+    def _claim(self, message: Claim) -> str | None:
+        self._close_batch()  # the check sees everything appended before it
+        row = self.store.execution(message.execution_id)
+        if row is None:
+            return "unknown"
+        if row.status not in message.statuses or self.store.entries(
+                message.execution_id, message.seq):
+            return row.status if row.status not in message.statuses else "running"
+        self.store.write(message.batch)  # a StoreError goes back to the asker
+        self.commits += 1
+        self.written += len(message.batch.entries)
+        self._tell_watchers(message.batch, 0.0)
+        return None
+
     def _stats(self, message: Stats) -> JournalStats:
         return JournalStats(commits=self.commits, entries=self.written, failed=self.failed,
                             waits=tuple(self.waits))
@@ -217,7 +252,7 @@ class Journal(pykka.ThreadingActor):
             self.store.write(batch)
             self.commits += 1
             self.written += len(batch.entries)
-            self._tell_watchers(pending, len(batch.entries), time.monotonic() - began)
+            self._tell_watchers(batch, time.monotonic() - began)
         except StoreError as exc:
             error = str(exc)
             self.failed += 1
@@ -230,11 +265,13 @@ class Journal(pykka.ThreadingActor):
         self.waits.extend(now - m.sent for m in pending if m.sent)
         self._acknowledge(pending, error)
 
-    def _tell_watchers(self, pending: list[Append], entries: int, seconds: float) -> None:
+    def _tell_watchers(self, batch: Batch, seconds: float) -> None:
         if not self.watchers:
             return
-        commit = Commit(executions=frozenset(m.execution_id for m in pending),
-                        entries=entries, seconds=seconds)
+        executions = {*(r.id for r in batch.executions), *(e.execution_id for e in batch.entries),
+                      *(u.execution_id for u in batch.updates)}
+        commit = Commit(executions=frozenset(executions), entries=len(batch.entries),
+                        seconds=seconds)
         for watcher in self.watchers:
             try:
                 watcher(commit)
@@ -259,6 +296,7 @@ class Journal(pykka.ThreadingActor):
 
 _HANDLERS: dict[type, Callable[[Journal, Any], Any]] = {
     Append: Journal._append,
+    Claim: Journal._claim,
     _Close: Journal._on_close,
     Query: Journal._query,
     Stats: Journal._stats,

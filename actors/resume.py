@@ -12,8 +12,9 @@ The journal replayed gives the state as it was (:mod:`runtime.store.replaying`).
   for a worker, or the fence held it back, so it is sent); an item waiting for its retry
   timer is not in flight (the re-armed timer sends its next attempt);
 - a sub-workflow attempt is started again: its child continues from its own journal;
-- the events the journal is continued with (``Journaled.pending``: a rerun's request) are
-  fed last (a finished execution given one runs again instead of answering).
+- a rerun is continued this way too (its request is journaled first, :mod:`runtime.reruns`):
+  when the journal ends with its ``RerunRequested``, nothing ran since, and the rerun's
+  notice (the ``rerun`` progress event, the ``workflow.rerun`` trace line) is given first;
 - its inquiries are listed again (pending ones take answers; their timeouts are timers).
 
 Misuse: call :func:`resume` once, from ``on_start``, instead of starting the execution.
@@ -25,8 +26,10 @@ import time
 from typing import Any
 
 from runtime.actions import is_idempotent
-from runtime.events import ActionCompleted, Event
+from runtime.commands import WorkflowRerun
+from runtime.events import ActionCompleted, Event, RerunRequested
 from runtime.machine.recovery import in_flight, outcome_so_far, retry_waits
+from runtime.machine.state import WorkflowState
 from runtime.status import WORKFLOW_DONE, Outcome
 from runtime.store.replaying import Journaled
 
@@ -46,13 +49,12 @@ def resume(supervisor: Any, journaled: Journaled) -> None:
     supervisor.events = list(journaled.events)
     durable = supervisor.durable
     if state.status in WORKFLOW_DONE:
-        if journaled.pending:
-            supervisor._feed(*journaled.pending)
-        else:
-            supervisor._finish(outcome_so_far(state))
+        supervisor._finish(outcome_so_far(state))
         return
     if durable is not None:
         durable.status(state.status.value)
+    if journaled.events and isinstance(journaled.events[-1], RerunRequested):
+        supervisor._notice(_rerun_notice(state))  # a rerun just claimed: it starts now
     relist(supervisor)
     now = time.time()
     for timer, deadline in journaled.timers:
@@ -72,5 +74,11 @@ def resume(supervisor: Any, journaled: Journaled) -> None:
             settled.append(follow_up)
     if settled:
         supervisor._feed(*settled)
-    if journaled.pending:
-        supervisor._feed(*journaled.pending)
+
+
+def _rerun_notice(state: WorkflowState) -> WorkflowRerun:
+    """The notice of the execution's latest rerun (as its handler gave it when it ran)."""
+    entry = state.reruns[-1]
+    sources = (state.runs[run].rerun_of for run in entry.runs)  # every one is set
+    return WorkflowRerun(number=entry.number, tasks=tuple(task for task, _ in entry.tasks),
+                         runs=entry.runs, rerun_of=tuple(r for r in sources if r is not None))

@@ -371,6 +371,15 @@ class Engine(EngineInquiries):
         snapshot ``st2kv`` reads, taken when an execution starts; docs/kv.md)."""
         return self._ask(lambda store: store.kv_list())
 
+    def _claim(self, execution_id: str, seq: int, statuses: frozenset[str],
+               batch: Any) -> str | None:
+        """The journal's answer to an :class:`actors.journal.Claim` (:mod:`runtime.reruns`)."""
+        from actors.journal import Claim
+
+        refused: str | None = self._tell_journal(Claim(
+            execution_id=execution_id, seq=seq, statuses=statuses, batch=batch), wait=True)
+        return refused
+
     def _ask(self, call: Any) -> Any:
         from actors.journal import Query
 

@@ -3,7 +3,7 @@
 :func:`plan_rerun` is the planning, a pure function of the execution's state and the
 request: it refuses (:class:`~runtime.errors.RerunRefused`) an execution that has not
 finished, a task that is unknown, never ran or has no run on the route named, and a
-``reset`` of a task that is not rerun; it returns the runs to run again:
+``reset`` of a task that is unknown or not rerun; it returns the runs to run again:
 
 - without tasks, the rerun candidates are the latest runs that failed (or timed out)
   without being remediated, and those a cancel stopped midway;
@@ -72,6 +72,8 @@ def plan_rerun(state: Planned, tasks: Iterable[RerunTask] = (),
         raise RerunRefused(state.execution_id, reason="nothing_to_rerun")
     names = {run.task for run in candidates}
     for name in reset:
+        if name not in state.defn.tasks:
+            raise RerunRefused(state.execution_id, task=name, reason="unknown_task")
         if name not in names:
             raise RerunRefused(state.execution_id, task=name, reason="not_rerun")
     unique = {run.id: run for run in candidates}

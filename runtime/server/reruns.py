@@ -13,7 +13,6 @@ Misuse: route it before ``/{control}`` (it would be taken for an unknown control
 
 from __future__ import annotations
 
-import queue
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -30,10 +29,6 @@ from .views import summary_json
 from .wire import json_response, read_json
 
 __all__ = ["rerun"]
-
-_JOURNALED_WITHIN = 30.0
-"""Seconds a rerun's request has to be journaled before the answer says it failed."""
-
 
 async def rerun(request: Request) -> Response:
     """POST /api/v1/executions/{id}/rerun."""
@@ -71,22 +66,14 @@ def _request(body: dict[str, Any]) -> tuple[Any, list[str], dict[str, Any]]:
 
 def _rerun(state: ServerState, execution_id: str, tasks: Any, reset: list[str],
            parameters: dict[str, Any]) -> None:
-    """A worker thread: rerun, and wait until its request is journaled."""
-    journaled: queue.SimpleQueue[bool] = queue.SimpleQueue()
-
-    def committed(commit: Any) -> None:
-        if execution_id in commit.executions:
-            journaled.put(True)
-
+    """A worker thread: rerun (it returns once its request is journaled: its claim)."""
     options: dict[str, Any] = {}
     trace = state.settings.trace_path(execution_id)
     if trace is not None:
         trace.parent.mkdir(parents=True, exist_ok=True)
         options["trace"] = trace
-    stop = state.engine.watch(committed)
     try:
         state.engine.rerun(execution_id, tasks, reset, parameters, **options)
-        journaled.get(timeout=_JOURNALED_WITHIN)
     except RerunRefused as exc:
         if exc.status is not None:
             raise ApiError(409, "bad_status", f"the execution is {exc.status}",
@@ -97,7 +84,3 @@ def _rerun(state: ServerState, execution_id: str, tasks: Any, reset: list[str],
     except UnknownExecution:
         raise ApiError(404, "not_found", f"no execution {execution_id!r}",
                        execution_id=execution_id) from None
-    except queue.Empty:
-        raise ApiError(503, "not_journaled", "the rerun was not journaled in time") from None
-    finally:
-        stop()

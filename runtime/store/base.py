@@ -20,8 +20,9 @@ appended, ``seq`` grows by one per execution from 1).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from runtime.status import WORKFLOW_DONE, WorkflowStatus
 
@@ -65,10 +66,21 @@ class ExecutionRow:
     base_dir: str | None = None
     """The directory the workflow's relative sub-workflow paths are resolved from."""
     result: str | None = None
-    """When finished: JSON of ``{"output": ..., "errors": [...]}``."""
+    """When finished: JSON of ``{"output": ..., "errors": [...], "reruns": [...]}`` (kept
+    while a rerun runs, until its end replaces it)."""
     idempotency_key: str | None = None
     """The key the execution was requested with (unique in a store), so that asking again
     with it finds this execution instead of starting a second one."""
+
+    @property
+    def reruns(self) -> list[dict[str, Any]]:
+        """The execution's reruns as of its last end (``result``'s ``reruns``, the shape of
+        :attr:`runtime.results.ExecutionResult.reruns`); a rerun still running is not in it
+        until it ends (its handle has it), and an execution that never ended has none."""
+        if not self.result:
+            return []
+        reruns: list[dict[str, Any]] = json.loads(self.result).get("reruns", [])
+        return reruns
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

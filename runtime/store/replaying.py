@@ -45,9 +45,6 @@ class Journaled:
     """Attempts of non-idempotent actions that were handed over."""
     timers: tuple[tuple[TimerKey, float], ...]
     """Timers armed and neither cleared nor fired, with their deadlines (wall clock)."""
-    pending: tuple[Event, ...] = ()
-    """Events to feed once it continues, not yet journaled (a rerun's request:
-    :mod:`runtime.reruns`); the supervisor journals them as it feeds them."""
 
 
 class _Reading:

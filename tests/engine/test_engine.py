@@ -199,6 +199,7 @@ def test_a_timer_survives_the_stop_with_the_time_it_had_left() -> None:
     store = MemoryStore()
     engine = Engine(store=store)
     handle = engine.start_workflow(text)
+    engine.wait_recorded(handle.execution_id)  # its record and timer are durable
     engine.close(drain_timeout=0)
     with Engine(store=store) as again:
         [recovered] = again.recover()

@@ -292,7 +292,7 @@ def test_a_rerun_inside_a_sub_workflow_is_recovered_after_a_stop(
     assert handle.wait(timeout=60).status is WorkflowStatus.FAILED
     calls.failing = set()
     calls.take()
-    first.rerun(handle.execution_id)
+    first.rerun(handle.execution_id)  # returns once its requests are durable (its claim)
     assert entered.get(timeout=30) == "work"
     first.close(drain_timeout=0)  # abandoned mid-rerun: nothing more is journaled
     release.set()

@@ -229,6 +229,7 @@ def test_a_recovered_execution_reads_what_its_first_run_read() -> None:
     fill(store)
     engine = Engine(store=store, actions={"t.echo": echo})
     handle = engine.start_workflow(text)
+    engine.wait_recorded(handle.execution_id)  # its record and timer are durable
     engine.close(drain_timeout=0)  # stopped while the delay runs
     store.kv_set(KvRow(scope="system", key="greeting", value="changed", updated_at=time.time()))
     with Engine(store=store, actions={"t.echo": echo}) as again:

@@ -157,6 +157,7 @@ def test_a_named_task_reruns_with_what_its_transitions_lead_to() -> None:
     ((RerunTask(task="c"),), (), "c", "never_ran"),
     ((RerunTask(task="b", route=3),), (), "b", "bad_route"),
     ((), ("a",), "a", "not_rerun"),
+    ((), ("zzz",), "zzz", "unknown_task"),
 ])
 def test_bad_requests_are_refused_with_the_task_and_a_reason(
         tasks: tuple[RerunTask, ...], reset: tuple[str, ...], field: str, reason: str) -> None:
