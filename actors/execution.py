@@ -150,8 +150,14 @@ class CommandExecution:
     def _remote_attempts(self) -> RemoteAttempts:
         self.remote = RemoteAttempts(owner=self.pools.owner, execution_id=self.execution_id,
                                      defn=self.defn, default=self.config.executor,
-                                     cancellation=self.cancellation, durable=self.durable)
+                                     cancellation=self.cancellation, durable=self.durable,
+                                     threshold=self.config.ray_result_threshold)
         return self.remote
+
+    def _close_remote(self) -> None:
+        """The execution stops: release the results it kept in an object store."""
+        if self.remote is not None:
+            self.remote.close()
 
     def _cancel_attempt(self, command: CancelAction) -> None:
         key = (command.run, command.item, command.attempt)

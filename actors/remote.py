@@ -26,6 +26,7 @@ touch supervisor state in ``report``; connect (:func:`prepare`) before the super
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -45,6 +46,7 @@ from runtime.executors import (
     parse_executor,
 )
 from runtime.spec.model import WorkflowDef
+from runtime.spec.placement import Placement
 from runtime.status import Outcome
 from runtime.store.entries import AttemptStarted
 
@@ -59,11 +61,17 @@ Report = Callable[[ActionOutcome], None]
 
 
 class RemoteExecutor(Protocol):
-    """What a remote executor offers: submit a spec, get back the attempt's kill."""
+    """What a remote executor offers: submit a spec, get back the attempt's kill; release
+    the results an execution kept (:mod:`runtime.executors.kept`)."""
 
-    def submit(self, spec: ActionSpec, report: Report) -> Callable[[], None]:
+    def submit(self, spec: ActionSpec, report: Report, scope: str) -> Callable[[], None]:
         """Start the attempt; call ``report`` (any thread, once) when it ends; return the
-        function that stops it (called from the reaper, possibly after it ended)."""
+        function that stops it (called from the reaper, possibly after it ended). ``scope``
+        names the execution whose kept results its input may refer to."""
+        ...
+
+    def release(self, scope: str) -> None:
+        """The execution ``scope`` ended: its kept results may go."""
         ...
 
 
@@ -77,6 +85,8 @@ FACTORIES: dict[str, Callable[[str | None], RemoteExecutor]] = {"ray": _ray}
 """Executor kind -> how to connect one at an address."""
 
 _CONNECTED: dict[ExecutorChoice, RemoteExecutor] = {}
+
+_SCOPES = itertools.count(1)
 
 
 def connect(choice: ExecutorChoice) -> RemoteExecutor:
@@ -134,13 +144,19 @@ def prepare(default: ExecutorChoice | None, defns: Iterable[WorkflowDef]) -> Non
 class RemoteAttempts:
     """The remote attempts of one execution (see the module docstring)."""
 
-    __slots__ = ("cancellation", "defn", "durable", "execution_id", "owner", "tasks")
+    __slots__ = ("cancellation", "defn", "durable", "execution_id", "owner", "scope", "tasks",
+                 "threshold")
 
     def __init__(self, *, owner: Any, execution_id: str, defn: WorkflowDef,
                  default: ExecutorChoice | None, cancellation: Cancellation,
-                 durable: Durability | None) -> None:
+                 durable: Durability | None, threshold: int | None = None) -> None:
         self.owner = owner
         self.execution_id = execution_id
+        self.threshold = threshold
+        """Bytes over which a result stays in the object store (None: none does)."""
+        self.scope = f"{execution_id}/{next(_SCOPES)}"
+        """This run of the execution in this process: its kept results (a recovered
+        execution has another, so references made before see ``result_lost``)."""
         self.defn = defn
         self.cancellation = cancellation
         self.durable = durable
@@ -155,7 +171,8 @@ class RemoteAttempts:
         task = self.defn.tasks[command.task]
         try:
             spec = build_spec(action, command, self.execution_id, idempotent=idempotent,
-                              placement=task.placement)
+                              placement=task.placement,
+                              keep_over=keep_over(task.placement, self.threshold))
         except SpecRefused as exc:
             return ActionCompleted(run=command.run, item=command.item, attempt=command.attempt,
                                    outcome=Outcome.FAILED, error=str(exc), at=time.time())
@@ -173,8 +190,25 @@ class RemoteAttempts:
     def _submit(self, choice: ExecutorChoice, spec: ActionSpec, key: AttemptKey) -> None:
         if key not in self.cancellation.live:
             return  # canceled while its start was made durable
-        kill = connect(choice).submit(spec, partial(_report, self.owner, key, time.monotonic()))
+        kill = connect(choice).submit(spec, partial(_report, self.owner, key, time.monotonic()),
+                                      self.scope)
         self.cancellation.register(key, kill)
+
+    def close(self) -> None:
+        """The execution ended (the supervisor's thread): release the results it kept."""
+        for choice in set(self.tasks.values()):
+            executor = _CONNECTED.get(choice)
+            if executor is not None:
+                executor.release(self.scope)
+
+
+def keep_over(placement: Placement | None, threshold: int | None) -> int | None:
+    """The bytes over which an attempt's result is kept: the task's ``keep_result_in_ray``
+    (true: every result, false: none), else the engine's threshold."""
+    keep = placement.keep_result if placement is not None else None
+    if keep is None:
+        return threshold
+    return 0 if keep else None
 
 
 def _report(owner: Any, key: AttemptKey, started: float, outcome: ActionOutcome) -> None:

@@ -186,6 +186,7 @@ class WorkflowSupervisor(Asking, Finishing, CommandExecution, BatchingActor):
 
     def on_stop(self) -> None:
         self.pools.close(now=True)  # stopped from outside before it finished, or grants late
+        self._close_remote()
         if not self.finished:  # abandoned (an engine closing): its children are too
             for child in self.cancellation.children.values():
                 stop_ref(child)
