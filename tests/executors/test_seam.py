@@ -5,55 +5,25 @@ remote attempts as it treats local ones."""
 
 from __future__ import annotations
 
-import queue
 import textwrap
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from actors import remote
 from runtime import Engine
 from runtime.api import start_workflow
-from runtime.executors import ActionOutcome, ActionSpec
+from runtime.executors import ActionOutcome
 from runtime.status import WorkflowStatus
 from runtime.store import MemoryStore
 from runtime.store.entries import AttemptStarted
 
+from .stand import Stand
+
 pytestmark = pytest.mark.timeout(60)
 
 Report = Callable[[ActionOutcome], None]
-
-
-class Stand:
-    """A remote executor that runs nothing: the test decides how each attempt ends."""
-
-    def __init__(self) -> None:
-        self.submitted: queue.SimpleQueue[tuple[ActionSpec, Report]] = queue.SimpleQueue()
-        self.killed: queue.SimpleQueue[str] = queue.SimpleQueue()
-        self.scopes: queue.SimpleQueue[str] = queue.SimpleQueue()
-        self.released: queue.SimpleQueue[str] = queue.SimpleQueue()
-
-    def submit(self, spec: ActionSpec, report: Report, scope: str) -> Callable[[], None]:
-        self.scopes.put(scope)
-        self.submitted.put((spec, report))
-        return lambda: self.killed.put(spec.call.idempotency_key)
-
-    def release(self, scope: str) -> None:
-        self.released.put(scope)
-
-    def next(self) -> tuple[ActionSpec, Report]:
-        return self.submitted.get(timeout=30)
-
-
-@pytest.fixture
-def stand(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stand]:
-    made = Stand()
-    remote.disconnect()
-    monkeypatch.setitem(remote.FACTORIES, "ray", lambda address: made)
-    yield made
-    remote.disconnect()
 
 
 def _ok(result: Any) -> ActionOutcome:
