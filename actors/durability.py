@@ -31,7 +31,7 @@ from typing import Any
 
 import pykka
 
-from runtime.store import EntryRow, ExecutionRow, StatusUpdate
+from runtime.store import EntryRow, ExecutionRow, InquiryRow, StatusUpdate
 from runtime.store.codec import encode
 
 from .journal import Append, Committed
@@ -43,8 +43,8 @@ __all__ = ["Durability"]
 class Durability:
     """Numbers an execution's journal entries and holds back what waits for them."""
 
-    __slots__ = ("committed", "execution_id", "failed", "fenced", "journal", "new_row",
-                 "outstanding", "owner", "pending", "seq", "update", "waiting")
+    __slots__ = ("committed", "execution_id", "failed", "fenced", "inquiries", "journal",
+                 "new_row", "outstanding", "owner", "pending", "seq", "update", "waiting")
 
     def __init__(self, *, journal: Any, owner: Any, execution_id: str, seq: int = 0,
                  new_row: ExecutionRow | None = None) -> None:
@@ -60,6 +60,7 @@ class Durability:
         the execution was recovered)."""
         self.pending: list[EntryRow] = []
         self.update: StatusUpdate | None = None
+        self.inquiries: list[InquiryRow] = []
         self.waiting: deque[tuple[int, Callable[[], None]]] = deque()
         self.fenced: dict[AttemptKey, tuple[int, Callable[[], None]]] = {}
         self.failed: str | None = None
@@ -76,6 +77,10 @@ class Durability:
         self.pending.append(EntryRow(execution_id=self.execution_id, seq=self.seq, kind=kind,
                                      body=body, at=at))
 
+    def inquiry(self, row: InquiryRow) -> None:
+        """Index an inquiry as it is now (written with the entries journaled so far)."""
+        self.inquiries.append(row)
+
     def status(self, status: str, *, finished: bool = False, result: Any = None) -> None:
         """Journal the execution's status (with its result when it finished)."""
         now = time.time()
@@ -87,12 +92,14 @@ class Durability:
     def send(self) -> None:
         """Send what was journaled since the last send, as one append (unless an append is
         outstanding: then it goes when that one is committed)."""
-        if self.outstanding or not (self.pending or self.update or self.new_row):
+        if self.outstanding or not (self.pending or self.update or self.new_row
+                                    or self.inquiries):
             return
         message = Append(execution_id=self.execution_id, seq=self.seq,
                          entries=tuple(self.pending), execution=self.new_row,
-                         update=self.update, appender=self.owner, sent=time.monotonic())
-        self.pending, self.update, self.new_row = [], None, None
+                         update=self.update, inquiries=tuple(self.inquiries),
+                         appender=self.owner, sent=time.monotonic())
+        self.pending, self.update, self.new_row, self.inquiries = [], None, None, []
         self.outstanding = True
         try:
             self.journal.tell(message)
@@ -101,7 +108,8 @@ class Durability:
 
     def after(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once everything journaled so far is durable (now if it is)."""
-        if self.seq <= self.committed and not self.pending and self.update is None:
+        if self.seq <= self.committed and not self.pending and self.update is None \
+                and not self.inquiries:
             callback()
         else:
             self.waiting.append((self.seq, callback))

@@ -148,14 +148,47 @@ class CommandExecution:
         return None
 
     def _remote_attempts(self) -> RemoteAttempts:
-        self.remote = RemoteAttempts(owner=self.pools.owner, execution_id=self.execution_id,
-                                     defn=self.defn, default=self.config.executor,
-                                     cancellation=self.cancellation, durable=self.durable,
-                                     threshold=self.config.ray_result_threshold)
+        durable = self.config.durable
+        self.remote = RemoteAttempts(
+            owner=self.pools.owner, execution_id=self.execution_id, defn=self.defn,
+            default=self.config.executor, cancellation=self.cancellation, durable=self.durable,
+            group=durable.journal.actor_urn if durable is not None else None,
+            sending=self._remote_sending if self.tracer.enabled else None,
+            threshold=self.config.ray_result_threshold)
         return self.remote
 
-    def _close_remote(self) -> None:
-        """The execution stops: release the results it kept in an object store."""
+    def _remote_sending(self, key: AttemptKey, command: RunAction, executor: str,
+                        idempotency_key: str) -> None:
+        """Trace the submission of a remote attempt (its ``message.sent``)."""
+        self.projection.sending(key, command, executor, time.monotonic(), self.state,
+                                idempotency_key)
+
+    # ---- both kinds of attempts: local (pools) and remote -------------------------------
+
+    def _hold_attempts(self) -> Any:
+        """The engine drains: start no attempt; a future of the remote attempts in flight
+        (:meth:`RemoteAttempts.hold`), or None."""
+        self.pools.hold()
+        return self.remote.hold() if self.remote is not None else None
+
+    def _reported(self, key: AttemptKey) -> None:
+        self.pools.reported(key)
+        if self.remote is not None:
+            self.remote.reported(key)
+
+    def _take_waiting(self) -> list[AttemptKey]:
+        """The item attempts that wait (for a permit, or held back from the executor)."""
+        waiting = self.pools.take_waiting()
+        return waiting + self.remote.take_waiting() if self.remote is not None else waiting
+
+    def _settle(self) -> None:
+        self.pools.settle()
+        if self.remote is not None:
+            self.remote.settle()
+
+    def _close_attempts(self) -> None:
+        """The actor stops: release everything at once."""
+        self.pools.close(now=True)
         if self.remote is not None:
             self.remote.close()
 
@@ -165,10 +198,14 @@ class CommandExecution:
         sent = self.durable is None or not self.durable.unfence(key)
         self.cancellation.cancel(key, command.reason)
         self.pools.cancel(key, sent=sent)
+        if self.remote is not None:
+            self.remote.reported(key)
 
     def _set_timer_command(self, command: SetTimer) -> None:
-        if not self.pools.hold_timeout(command.key, command.delay):
-            self._set_timer(command.key, command.delay)
+        key, delay = command.key, command.delay
+        if not self.pools.hold_timeout(key, delay) and not (
+                self.remote is not None and self.remote.hold_timeout(key, delay)):
+            self._set_timer(key, delay)
 
     def _cancel_timer(self, command: CancelTimer) -> None:
         self.timers.cancel(command.key)

@@ -9,11 +9,18 @@ answers racing, the first wins) and acknowledges once the answer is durable.
 Callers come from any thread (the HTTP API, the CLI, the supervisors): each step is one
 dict operation, atomic under the GIL, and the book never blocks a supervisor.
 
-Misuse: only supervisors call :meth:`changed`; never read ``_entries`` from outside.
+An answer on its way is remembered until its supervisor acknowledges it; a supervisor that
+stops first (its execution finished, failed, or the engine closed) calls :meth:`ended`,
+which refuses it at once.
+
+Misuse: only supervisors call :meth:`changed` and :meth:`ended`; never read ``_entries``
+from outside.
 """
 
 from __future__ import annotations
 
+import contextlib
+import queue
 from typing import Any
 
 import pykka
@@ -27,6 +34,7 @@ from runtime.inquiries import (
     with_defaults,
 )
 from runtime.records import record
+from runtime.store.paging import within
 from runtime.values import NotJson, freeze, json_data
 
 __all__ = ["Answer", "InquiryBook"]
@@ -54,16 +62,55 @@ class Answer:
 class InquiryBook:
     """Inquiry id -> (its latest record, the supervisor that asked)."""
 
-    __slots__ = ("_entries", "_kept", "_prune_at")
+    __slots__ = ("_awaiting", "_entries", "_kept", "_listening", "_prune_at")
 
     def __init__(self, kept: int = CLOSED_KEPT) -> None:
         self._entries: dict[str, tuple[Inquiry, Any]] = {}
         self._kept = kept
         self._prune_at = 2 * kept
+        self._awaiting: dict[int, tuple[str, str, pykka.ThreadingFuture[Any]]] = {}
+        """id of a reply -> (execution, inquiry, reply) of the answers on their way."""
+        self._listening: dict[str, list[pykka.ThreadingFuture[None]]] = {}
+        """Inquiry id -> the callers of :meth:`listed` waiting for it."""
+
+    def listed(self, inquiry_id: str, timeout: float) -> bool:
+        """Wait (at most ``timeout`` seconds) until the inquiry is listed, as one of a tree
+        being recovered is once its sub-workflow's supervisor started; whether it is."""
+        waiter: pykka.ThreadingFuture[None] = pykka.ThreadingFuture()
+        waiting = self._listening.setdefault(inquiry_id, [])
+        waiting.append(waiter)  # before the check: ``changed`` sets the entry, then wakes
+        try:
+            if inquiry_id in self._entries:
+                return True
+            waiter.get(timeout=timeout)
+            return True
+        except pykka.Timeout:
+            return False
+        finally:
+            with contextlib.suppress(ValueError):
+                waiting.remove(waiter)
+
+    def ended(self, execution_id: str, status: str) -> None:
+        """The supervisor of ``execution_id`` stopped (its workflow ``status``): an answer
+        it did not acknowledge is refused at once (``InquiryClosed``), not waited for."""
+        for key, (execution, inquiry_id, reply) in list(self._awaiting.items()):
+            if execution != execution_id or self._awaiting.pop(key, None) is None:
+                continue
+            entry = self._entries.get(inquiry_id)
+            known = str(entry[0].status) if entry is not None else "pending"
+            refused = InquiryClosed(
+                inquiry_id, known, execution_status=status,
+                reason=f"its execution {execution_id} ended ({status}) before it took "
+                "the answer")
+            with contextlib.suppress(queue.Full):  # it acknowledged the answer before
+                reply.set_exception((InquiryClosed, refused, None))
 
     def changed(self, inquiry: Inquiry, supervisor: Any) -> None:
         """An inquiry opened or closed (a supervisor's report)."""
         self._entries[inquiry.id] = (inquiry, supervisor)
+        for waiter in self._listening.pop(inquiry.id, ()):
+            with contextlib.suppress(queue.Full):
+                waiter.set(None)
         if len(self._entries) > self._prune_at and not inquiry.pending:
             self._forget_oldest()
 
@@ -84,7 +131,7 @@ class InquiryBook:
         for inquiry, _ in list(self._entries.values()):
             if status is not None and str(inquiry.status) != status:
                 continue
-            if execution_id is not None and not _within(inquiry.execution_id, execution_id):
+            if execution_id is not None and not within(inquiry.execution_id, execution_id):
                 continue
             found.append(inquiry)
         return sorted(found, key=lambda i: (i.opened_at, i.id))
@@ -119,15 +166,21 @@ class InquiryBook:
         if errors:
             raise InvalidResponse(inquiry_id, errors)
         reply: pykka.ThreadingFuture[Any] = pykka.ThreadingFuture()
+        key = id(reply)
+        # Registered before the tell: a supervisor that stops from now on refuses it in
+        # ``ended`` (pykka marks an actor stopped before its on_stop, and a tell to a
+        # stopped actor raises), so the wait below never outlasts the execution.
+        self._awaiting[key] = (inquiry.execution_id, inquiry_id, reply)
         try:
             supervisor.tell(Answer(inquiry=inquiry_id, run=inquiry.run, response=data,
                                    reply=reply))
         except pykka.ActorDeadError:  # its execution ended meanwhile
-            raise InquiryClosed(inquiry_id, str(self.get(inquiry_id).status)) from None
-        answered: Inquiry = reply.get(timeout=timeout)
+            self._awaiting.pop(key, None)
+            raise InquiryClosed(inquiry_id, str(self.get(inquiry_id).status),
+                                reason=f"its execution {inquiry.execution_id} ended") from None
+        try:
+            answered: Inquiry = reply.get(timeout=timeout)
+        finally:
+            self._awaiting.pop(key, None)
         return answered
 
-
-def _within(execution: str, root: str) -> bool:
-    """Tell whether ``execution`` is ``root`` or one of its sub-workflows."""
-    return execution == root or execution.startswith(root + ".")

@@ -32,7 +32,7 @@ import structlog
 
 from runtime.errors import StoreError
 from runtime.records import record
-from runtime.store import Batch, EntryRow, ExecutionRow, StatusUpdate, Store
+from runtime.store import Batch, EntryRow, ExecutionRow, InquiryRow, StatusUpdate, Store
 
 from .timers import TIMERS
 
@@ -62,6 +62,8 @@ class Append:
     execution: ExecutionRow | None = None
     """A new execution's record (its first append)."""
     update: StatusUpdate | None = None
+    inquiries: tuple[InquiryRow, ...] = ()
+    """The rows of the execution's inquiries that opened or closed (the index)."""
     appender: Any = None
     msg_id: int = 0
     sent: float = 0.0
@@ -207,6 +209,7 @@ class Journal(pykka.ThreadingActor):
             executions=tuple(m.execution for m in pending if m.execution is not None),
             entries=tuple(e for m in pending for e in m.entries),
             updates=tuple(m.update for m in pending if m.update is not None),
+            inquiries=tuple(i for m in pending for i in m.inquiries),
         )
         error: str | None = None
         began = time.monotonic()

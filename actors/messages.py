@@ -97,7 +97,10 @@ class Performed:
     result: Any = None
     error: str | None = None
     worker: str = ""
-    """Actor path of the reporting worker (for the trace and the pool)."""
+    """Actor path of the reporting worker (for the trace and the pool); the executor
+    (``ray``) for a remote attempt."""
+    idempotency_key: str | None = None
+    """A remote attempt's key (its trace lines name it)."""
     duration: float = 0.0
     wait: float = 0.0
     """How long the :class:`Perform` waited in the worker's mailbox."""

@@ -76,6 +76,7 @@ from .messages import (
     TimerDue,
     WorkersGranted,
 )
+from .pause_report import ChildPaused, on_child_paused, status_changed
 from .pools import Pools
 from .resume import resume
 from .timers import ExecutionTimers
@@ -185,8 +186,8 @@ class WorkflowSupervisor(Asking, Finishing, CommandExecution, BatchingActor):
             self.tracer.flush()
 
     def on_stop(self) -> None:
-        self.pools.close(now=True)  # stopped from outside before it finished, or grants late
-        self._close_remote()
+        self._close_attempts()  # stopped from outside before it finished, or grants late
+        self.config.inquiries.ended(self.execution_id, self.state.status.value)
         if not self.finished:  # abandoned (an engine closing): its children are too
             for child in self.cancellation.children.values():
                 stop_ref(child)
@@ -231,10 +232,10 @@ class WorkflowSupervisor(Asking, Finishing, CommandExecution, BatchingActor):
     def _inspect(self, message: Inspect) -> tuple[str, int]:
         return (self.state.status.value, len(self.events))
 
-    def _hold(self, message: Hold) -> None:
+    def _hold(self, message: Hold) -> Any:
         """The engine drains: start no new attempt (:meth:`actors.pools.Pools.hold`; it
         journals nothing). Asked: an exception goes back to the engine that asked."""
-        self.pools.hold()
+        return self._hold_attempts()
 
     def _on_performed(self, message: Performed) -> None:
         """Feed an attempt's report, and the reports waiting behind it, in one step."""
@@ -245,7 +246,7 @@ class WorkflowSupervisor(Asking, Finishing, CommandExecution, BatchingActor):
         now = time.time()
         tracing = self.tracer.enabled
         ended = self.cancellation.ended
-        reported = self.pools.reported
+        reported = self._reported
         masker = self.masker
         for report in reports:
             run, item, attempt = report.run, report.item, report.attempt
@@ -308,7 +309,7 @@ class WorkflowSupervisor(Asking, Finishing, CommandExecution, BatchingActor):
         if self.state.status not in (WorkflowStatus.PAUSING, WorkflowStatus.CANCELING):
             return
         returned: list[Event] = []
-        for run, item, attempt in self.pools.take_waiting():
+        for run, item, attempt in self._take_waiting():
             assert item is not None
             self.cancellation.returned((run, item, attempt))
             returned.append(AttemptReturned(run=run, item=item, attempt=attempt,
@@ -343,9 +344,9 @@ class WorkflowSupervisor(Asking, Finishing, CommandExecution, BatchingActor):
             if durable is not None:
                 durable.record(current, current.at)
             self._carry_out(advance(self.state, current, item_notices=notices), follow_ups)
-        if durable is not None and self.state.status is not before and not self.finished:
-            durable.status(self.state.status.value)
-        self.pools.settle()  # after the machine sent the next attempts to idle workers
+        if self.state.status is not before:  # journaled, and told to a parent if paused
+            status_changed(self, before)
+        self._settle()  # after the machine sent the next attempts to idle workers
 
     def _carry_out(self, step: tuple[WorkflowState, Sequence[Command]],
                    follow_ups: deque[Event]) -> None:
@@ -394,5 +395,6 @@ _HANDLERS: dict[type, Callable[[WorkflowSupervisor, Any], None]] = {
     Cancel: WorkflowSupervisor._on_cancel, Pause: WorkflowSupervisor._on_pause,
     Resume: WorkflowSupervisor._on_resume, Start: WorkflowSupervisor._ignore,
     Committed: WorkflowSupervisor._on_committed, Answer: WorkflowSupervisor._on_answer,
+    ChildPaused: on_child_paused,
 }
 """Message type -> its handler (other messages are ignored)."""

@@ -114,11 +114,13 @@ class TraceProjection:
         started = self.dispatched_at.pop(key, None)
         duration = time.monotonic() - started if started is not None else 0.0
         report = self.reports.pop((command.run, command.item), None)
+        remote: dict[str, Any] = ({"key": report.idempotency_key}
+                                  if report is not None and report.idempotency_key else {})
         self.tracer.emit("item.finished", f"wf/{command.task}@{command.route}",
                          task=command.task, route=command.route, item=command.item,
                          attempt=key[2], run=command.run, status=command.status,
                          duration=duration, worker=report.worker if report else None,
-                         mailbox_wait=report.wait if report else None)
+                         mailbox_wait=report.wait if report else None, **remote)
 
     def _task_finished(self, command: TaskFinished, state: WorkflowState) -> None:
         run = state.run(command.run)
@@ -190,10 +192,11 @@ class TraceProjection:
         """A message came out of the supervisor's mailbox."""
         sent = getattr(message, "sent", 0.0)
         sender = getattr(message, "worker", "") or _SENDERS.get(type(message), "api")
+        remote = getattr(message, "idempotency_key", None)
         self.tracer.emit("message.received", "wf", msg=type(message).__name__,
                          msg_id=getattr(message, "msg_id", 0), sender=sender,
                          mailbox_wait=received - sent if sent else 0.0,
-                         **self._where(message, state))
+                         **self._where(message, state), **({"key": remote} if remote else {}))
 
     def handled(self, message: Any, received: float, state: WorkflowState) -> None:
         """The supervisor handled a message."""
@@ -202,16 +205,19 @@ class TraceProjection:
                          duration=time.monotonic() - received, **self._where(message, state))
 
     def sending(self, key: AttemptKey, command: RunAction, to: str, now: float,
-                state: WorkflowState) -> int:
-        """An attempt is sent to worker ``to``; its message id (0: the send has no line)."""
+                state: WorkflowState, idempotency_key: str | None = None) -> int:
+        """An attempt is sent to worker ``to`` (or submitted to the remote executor ``to``,
+        with its ``idempotency_key``); its message id (0: the send has no line)."""
         tracer = self.tracer
         self.dispatched_at[key] = now
         if not (tracer.detail or command.item is None):
             return 0
         msg_id = tracer.next_id()
+        remote = {"key": idempotency_key} if idempotency_key else {}
         tracer.emit("message.sent", "wf", msg="Perform", msg_id=msg_id, to=to,
                     task=command.task, route=command.route, item=command.item,
-                    attempt=command.attempt, ctx_version=state.run(command.run).ctx.version)
+                    attempt=command.attempt, ctx_version=state.run(command.run).ctx.version,
+                    **remote)
         return msg_id
 
     def reported(self, message: Performed) -> None:

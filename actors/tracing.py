@@ -184,6 +184,14 @@ class Tracer:
         if sink is not None:
             self._log, self._lines = sink.logger(execution_id, masker)
 
+    def remask(self, masker: Masker) -> None:
+        """Mask ``masker``'s secrets from the next line on (secrets learnt while running:
+        an inquiry's secret answer); the lines emitted so far are flushed as they were."""
+        self.flush()
+        self.masker = masker
+        if self.sink is not None:
+            self._log, self._lines = self.sink.logger(self.execution_id, masker)
+
     def for_actor(self) -> Tracer:
         """A tracer for another actor of the same execution (its own buffer, the same ids)."""
         return Tracer(self.sink, self.execution_id, self.masker, ids=self.ids)

@@ -27,7 +27,13 @@ from runtime.errors import (
     TroupeError,
     ValidationFailed,
 )
-from runtime.inquiries import Inquiry, InquiryClosed, InquiryNotFound, InvalidResponse
+from runtime.inquiries import (
+    Inquiry,
+    InquiryClosed,
+    InquiryNotFound,
+    InquiryNotLive,
+    InvalidResponse,
+)
 from runtime.spec import load_workflow, validate
 
 if TYPE_CHECKING:
@@ -52,6 +58,7 @@ __all__ = [
     "Inquiry",
     "InquiryClosed",
     "InquiryNotFound",
+    "InquiryNotLive",
     "InvalidResponse",
     "ParameterError",
     "SpecError",

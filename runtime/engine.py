@@ -330,6 +330,10 @@ class Engine(EngineInquiries):
                 handle.abandon()
         self._live.clear()
         self._journal.stop()
+        if self._held:
+            from actors.drain import forget
+
+            forget(self._journal.actor_urn)
         from actors.capacity import WORKERS
 
         WORKERS.stop_idle()  # the idle workers kept for reuse: no thread outlives the engine

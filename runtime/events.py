@@ -30,6 +30,7 @@ __all__ = [
     "RerunRequested",
     "RerunTask",
     "ResumeRequested",
+    "SubworkflowPaused",
     "TimerFired",
     "TimerKey",
     "TimerKind",
@@ -186,6 +187,19 @@ class InquiryAnswered:
     at: float = 0.0
 
 
+@record
+class SubworkflowPaused:
+    """The sub-workflow attempt ``attempt`` of run ``run`` (``item``: of that item) paused
+    (``paused``) or runs again (not ``paused``): Orquesta's task paused / running, which
+    pauses its parent once nothing else there is active (:mod:`runtime.machine.subpauses`)."""
+
+    run: int
+    item: int | None
+    attempt: int
+    paused: bool
+    at: float = 0.0
+
+
 Event = (
     WorkflowRequested
     | ActionCompleted
@@ -196,4 +210,5 @@ Event = (
     | ResumeRequested
     | RerunRequested
     | InquiryAnswered
+    | SubworkflowPaused
 )

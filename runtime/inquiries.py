@@ -24,6 +24,7 @@ from typing import Any
 import jsonschema
 
 from runtime.errors import TroupeError
+from runtime.masking import MASK
 from runtime.records import record
 from runtime.values import freeze, thaw
 
@@ -34,12 +35,15 @@ __all__ = [
     "Inquiry",
     "InquiryClosed",
     "InquiryNotFound",
+    "InquiryNotLive",
     "InquiryStatus",
     "InvalidResponse",
     "inquiry_id",
     "inquiry_json",
+    "masked_response",
     "schema_errors",
     "schema_problem",
+    "secret_values",
     "st2_schema",
     "with_defaults",
 ]
@@ -119,6 +123,36 @@ def inquiry_json(inquiry: Inquiry) -> dict[str, Any]:
         "opened_at": inquiry.opened_at, "answered_at": inquiry.answered_at,
         "expires_at": inquiry.expires_at,
     }
+
+
+def _secret_fields(schema: Any) -> tuple[str, ...]:
+    """The top-level response fields the schema marks ``secret: true`` (StackStorm's rule:
+    only the schema's own ``properties``, not nested ones)."""
+    data = thaw(schema)
+    properties = data.get("properties") if isinstance(data, dict) else None
+    if not isinstance(properties, dict):
+        return ()
+    return tuple(name for name, spec in properties.items()
+                 if isinstance(spec, dict) and spec.get("secret") is True)
+
+
+def masked_response(schema: Any, response: Any) -> Any:
+    """``response`` as it is shown: each field its schema marks ``secret: true`` is ``***``
+    (StackStorm masks them in every API answer; the workflow gets the real values)."""
+    secret = _secret_fields(schema)
+    data = thaw(response)
+    if not secret or not isinstance(data, dict):
+        return response
+    return freeze({k: MASK if k in secret else v for k, v in data.items()})
+
+
+def secret_values(schema: Any, response: Any) -> tuple[Any, ...]:
+    """The values of ``response``'s secret fields (for the execution's masker, so they are
+    masked wherever they travel afterwards: results, publishes, trace lines)."""
+    data = thaw(response)
+    if not isinstance(data, dict):
+        return ()
+    return tuple(data[k] for k in _secret_fields(schema) if data.get(k) is not None)
 
 
 def st2_schema(schema: Any) -> Any:
@@ -202,12 +236,32 @@ class InquiryNotFound(TroupeError):
 
 
 class InquiryClosed(TroupeError):
-    """The inquiry no longer takes an answer: ``status`` is answered, timed_out or canceled."""
+    """The inquiry no longer takes an answer: ``status`` is its status as last recorded
+    (answered, timed_out or canceled; pending when its execution ended without closing it);
+    ``reason`` says why when it is not the inquiry's own status (its execution ended:
+    ``execution_status``)."""
 
-    def __init__(self, inquiry: str, status: str) -> None:
+    def __init__(self, inquiry: str, status: str, *, reason: str | None = None,
+                 execution_status: str | None = None) -> None:
         self.inquiry = inquiry
         self.status = status
-        super().__init__(f"inquiry {inquiry!r} is {status}")
+        self.reason = reason
+        self.execution_status = execution_status
+        super().__init__(f"inquiry {inquiry!r} is {status}" + (f": {reason}" if reason else ""))
+
+
+class InquiryNotLive(TroupeError):
+    """The inquiry waits for an answer, but its execution does not run in this engine: it is
+    unfinished in the store (``execution_status``) and takes answers once an engine
+    recovers it (a restart of the daemon, ``troupe recover``)."""
+
+    def __init__(self, inquiry: str, execution_id: str, execution_status: str) -> None:
+        self.inquiry = inquiry
+        self.execution_id = execution_id
+        self.execution_status = execution_status
+        self.reason = (f"its execution {execution_id} ({execution_status}) is not running in "
+                       "this engine; it takes answers once recovered")
+        super().__init__(f"inquiry {inquiry!r}: {self.reason}")
 
 
 class InvalidResponse(TroupeError):

@@ -7,7 +7,7 @@ A response is a JSON object: ``--json TEXT`` gives it whole, ``-p KEY=VALUE`` bu
 (values read as ``troupe run -p`` reads them: ``true``, ``3``, ``[1, 2]`` are JSON). The
 daemon checks it against the inquiry's schema: a refusal prints each schema error with its
 path and exits 2 (the inquiry stays pending); an inquiry already answered, timed out or
-canceled exits 2 too.
+canceled, or whose execution ended or does not run in the daemon, exits 2 too (with why).
 
 Misuse: handlers print; nothing else here does.
 """
@@ -82,9 +82,10 @@ def _respond(client: Client, args: argparse.Namespace, out: IO[str], err: IO[str
                 where = "/".join(str(p) for p in error.get("path", [])) or "(the response)"
                 err.write(f"  {where}: {error.get('message')}\n")
             return 2
-        if exc.code == "inquiry_closed":
-            err.write(f"troupe: inquiry {args.inquiry_id} is "
-                      f"{exc.details.get('status')}: it takes no answer\n")
+        if exc.code in ("inquiry_closed", "inquiry_not_live"):
+            reason = exc.details.get("reason")
+            err.write(f"troupe: inquiry {args.inquiry_id} is {exc.details.get('status')}: "
+                      f"it takes no answer{f' ({reason})' if reason else ''}\n")
             return 2
         raise
     out.write(f"answered: inquiry {inquiry['id']} (execution {inquiry['execution_id']}, "

@@ -1,7 +1,10 @@
 """Turning a resolved action and the machine's ``RunAction`` into an :class:`ActionSpec`.
 
 ``core.local`` becomes a ``shell`` spec (the argv as ``core.local`` would run it, ``sh -c``
-included for a string command), ``core.http`` an ``http`` spec (its input is the request),
+included for a string command; ``kwarg_op`` has no effect on a command, as locally), or,
+with ``sudo`` or a ``sudo_password``, a ``python`` spec of ``core.local`` itself (sudo is
+found and asked on the host that runs the command, as for ``core.local_sudo``);
+``core.http`` becomes an ``http`` spec (its input is the request),
 everything else a ``python`` spec naming a reference the far side can resolve: the
 reference itself for ``core.*``, ``python:`` and plugin actions, the function's import path
 (``python:module:qualname``) for a function given in ``actions=``. A function the far side
@@ -64,7 +67,8 @@ def build_spec(action: Action, command: RunAction, execution_id: str, *, idempot
                     item=command.item, attempt=command.attempt, action=command.action or "",
                     timeout=command.timeout,
                     idempotency_key=idempotency_key(execution_id, command.task, command.route,
-                                                    command.item, command.attempt))
+                                                    command.item, command.attempt,
+                                                    command.rerun))
     resources = placement.resources.to_json() if placement and placement.resources else None
     runtime_env = placement.runtime_env_json() if placement else None
     common: dict[str, Any] = {"call": call, "idempotent": idempotent, "resources": resources,
@@ -77,11 +81,21 @@ def build_spec(action: Action, command: RunAction, execution_id: str, *, idempot
     return ActionSpec(kind="python", ref=importable_ref(action), input=inputs, **common)
 
 
+_LOCAL_INPUTS = frozenset({"cmd", "cwd", "env", "timeout", "shell", "stdin", "sudo",
+                           "sudo_password", "kwarg_op"})
+"""What ``core.local`` takes (:func:`runtime.actions.local.core_local`)."""
+
+
 def _shell(action: Action, inputs: Mapping[str, Any], common: dict[str, Any]) -> ActionSpec:
-    unknown = set(inputs) - {"cmd", "cwd", "env", "timeout", "shell", "stdin"}
+    unknown = set(inputs) - _LOCAL_INPUTS
     if unknown or "cmd" not in inputs:
-        raise SpecRefused(action.ref, f"core.local takes cmd, cwd, env, timeout, shell and "
-                          f"stdin (got {', '.join(sorted(inputs))})")
+        raise SpecRefused(action.ref, f"core.local takes {', '.join(sorted(_LOCAL_INPUTS))} "
+                          f"(got {', '.join(sorted(inputs))})")
+    if inputs.get("sudo") or inputs.get("sudo_password") is not None:
+        # sudo is looked for, and asked, on the host the command runs on: the far side
+        # runs core.local itself (as it runs core.local_sudo)
+        return ActionSpec(kind="python", ref=action.ref, timeout=_number(inputs.get("timeout")),
+                          input={k: v for k, v in inputs.items() if k != "kwarg_op"}, **common)
     try:
         argv = shell_command(inputs["cmd"], inputs.get("shell"))
     except ActionFailed as exc:

@@ -58,6 +58,7 @@ def on_resume(tx: Tx, event: Event) -> None:
     """Handle ``ResumeRequested``."""
     failing = tx.unhandled_failure and tx.policies.fail_fast
     tx.status = WorkflowStatus.FAILING if failing else WorkflowStatus.RUNNING
+    tx.sub_paused = False
     tx.emit(WorkflowResumed())
     held = tx.held
     tx.held = pvector()

@@ -38,6 +38,7 @@ from runtime.events import (
     PauseRequested,
     RerunRequested,
     ResumeRequested,
+    SubworkflowPaused,
     TimerFired,
     WorkflowRequested,
 )
@@ -46,7 +47,7 @@ from runtime.status import Outcome, TaskStatus, WorkflowStatus
 from runtime.values import NotJson, freeze, json_data
 
 from .asks import pause_for_ask
-from .control import on_cancel, on_pause, on_resume
+from .control import on_cancel, on_pause
 from .ending import finish, settle
 from .fields import BAD_RESULT, OUTCOME_UNKNOWN, RESULT_TOO_LARGE
 from .inputs import check_parameters, render_inputs
@@ -62,6 +63,7 @@ from .runs import (
 )
 from .sizes import result_guard
 from .state import ITEM_RUNNING, TaskRun, WorkflowState
+from .subpauses import on_resume_requested, on_sub_paused, pause_if_dormant
 from .timers import on_timer
 from .tx import Tx, create_run
 
@@ -227,6 +229,7 @@ def _settled(handler: Handler) -> Handler:
         end_empty_runs(tx)
         if tx.asked:
             pause_for_ask(tx)
+        pause_if_dormant(tx)
         settle(tx)
 
     handle.__name__ = handler.__name__
@@ -244,9 +247,10 @@ _TABLE: dict[tuple[str, type], Handler] = {
     **{(s.value, TimerFired): _settled(on_timer) for s in _LIVE},
     **{(s.value, CancelRequested): _settled(on_cancel) for s in _LIVE},
     **{(s.value, InquiryAnswered): _settled(on_answer) for s in _LIVE},
+    **{(s.value, SubworkflowPaused): _settled(on_sub_paused) for s in _LIVE},
     (WorkflowStatus.RUNNING.value, PauseRequested): _settled(on_pause),
-    (WorkflowStatus.PAUSING.value, ResumeRequested): _settled(on_resume),
-    (WorkflowStatus.PAUSED.value, ResumeRequested): _settled(on_resume),
+    (WorkflowStatus.PAUSING.value, ResumeRequested): _settled(on_resume_requested),
+    (WorkflowStatus.PAUSED.value, ResumeRequested): _settled(on_resume_requested),
     **{(s.value, RerunRequested): _settled(on_rerun) for s in
        (WorkflowStatus.SUCCEEDED, WorkflowStatus.FAILED, WorkflowStatus.CANCELED)},
 }

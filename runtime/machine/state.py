@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyrsistent import PMap, PVector, pmap, pvector
+from pyrsistent import PMap, PSet, PVector, pmap, pset, pvector
 
 from runtime.commands import ErrorRecord
 from runtime.context import Context
@@ -184,6 +184,12 @@ class WorkflowState:
     """Attune ``inquiry.<task>`` namespace: task name -> its latest inquiry as data."""
     ask_paused: bool = False
     """A ``core.ask`` paused the workflow: its answer (or timeout) resumes it."""
+    paused_subs: PSet[tuple[int, int]] = pset()
+    """(run, item or -1) of the sub-workflow attempts that are paused (an inquiry below, or
+    a pause of that branch): not active work (:mod:`runtime.machine.subpauses`)."""
+    sub_paused: bool = False
+    """The workflow paused because only paused sub-workflows were left: one of them running
+    again resumes it."""
 
     def run(self, run_id: int) -> TaskRun:
         """Return run ``run_id``."""

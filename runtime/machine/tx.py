@@ -24,7 +24,7 @@ from functools import partial
 from operator import attrgetter
 from typing import Any
 
-from pyrsistent import PMap, PVector, pmap, pvector
+from pyrsistent import PMap, PSet, PVector, pmap, pvector
 from pyrsistent.typing import PVectorEvolver
 
 from runtime.commands import Command, ErrorRecord
@@ -143,6 +143,8 @@ class Tx:
     inquiries: PMap[int, Inquiry]
     inquiry_ns: PMap[str, Any]
     ask_paused: bool
+    paused_subs: PSet[tuple[int, int]]
+    sub_paused: bool
 
     def __init__(self, state: WorkflowState, at: float, *, item_notices: bool = True) -> None:
         self.base = state

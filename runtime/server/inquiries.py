@@ -1,13 +1,16 @@
 """The inquiry endpoints: list, show, respond (:mod:`runtime.inquiries`).
 
-    GET  /api/v1/inquiries?status=pending&execution=ID     {"items": [...], "cursor": null}
+    GET  /api/v1/inquiries?status=pending&execution=ID&limit=&cursor=   {"items", "cursor"}
     GET  /api/v1/inquiries/{id}
     POST /api/v1/inquiries/{id}/respond   {"response": {...}}   200, 400 invalid_response,
-                                                                409 inquiry_closed, 404
+                                   409 inquiry_closed, 409 inquiry_not_live, 404
 
-The inquiries are those of the executions the daemon runs or recovered (an inquiry outlives
-a restart with its execution); every one is shown as :func:`runtime.inquiries.inquiry_json`
-with its times in RFC 3339, as every time of the API (:func:`inquiry_view`).
+The inquiries are those the daemon's store holds, of every status (its index: a restart
+keeps them all; pages of ``limit``, oldest first, the next one by ``cursor``); an answer to
+one whose execution ended is a 409 ``inquiry_closed``, to one whose execution is unfinished
+but not running here a 409 ``inquiry_not_live`` (both with a ``reason``); every one is
+shown as :func:`runtime.inquiries.inquiry_json` with its times in RFC 3339, as every time
+of the API (:func:`inquiry_view`).
 
 Misuse: the engine's calls block (``respond`` waits until the answer is durable): run them
 in the thread pool, never on the event loop.
@@ -25,15 +28,17 @@ from runtime.inquiries import (
     Inquiry,
     InquiryClosed,
     InquiryNotFound,
+    InquiryNotLive,
     InquiryStatus,
     InvalidResponse,
     inquiry_json,
 )
+from runtime.store.paging import decode_cursor
 
 from .errors import ApiError
 from .state import ServerState
 from .views import rfc3339
-from .wire import json_response, read_json
+from .wire import json_response, query_int, read_json
 
 __all__ = ["inquiry_view", "list_inquiries", "respond", "show_inquiry"]
 
@@ -61,9 +66,18 @@ async def list_inquiries(request: Request) -> Response:
     if status is not None and status not in {s.value for s in InquiryStatus}:
         raise ApiError(400, "bad_request", f"unknown status {status!r}", parameter="status",
                        allowed=[s.value for s in InquiryStatus])
-    found = await run_in_threadpool(state.engine.inquiries, status,
-                                    query.get("execution") or None)
-    return json_response({"items": [inquiry_view(i) for i in found], "cursor": None})
+    limit = query_int(request, "limit", state.settings.page_limit, 1, state.settings.page_limit)
+    cursor = query.get("cursor") or None
+    if cursor is not None:
+        try:
+            decode_cursor(cursor)
+        except ValueError:
+            raise ApiError(400, "bad_request", "not a cursor this server gave",
+                           parameter="cursor") from None
+    page = await run_in_threadpool(lambda: state.engine.inquiry_page(
+        status, query.get("execution") or None, limit=limit, cursor=cursor))
+    return json_response({"items": [inquiry_view(i) for i in page.items],
+                          "cursor": page.cursor})
 
 
 async def show_inquiry(request: Request) -> Response:
@@ -90,8 +104,13 @@ async def respond(request: Request) -> Response:
     except InquiryNotFound:
         raise _not_found(inquiry_id) from None
     except InquiryClosed as exc:
-        raise ApiError(409, "inquiry_closed", f"the inquiry is {exc.status}",
-                       status=exc.status) from None
+        raise ApiError(409, "inquiry_closed", exc.reason or f"the inquiry is {exc.status}",
+                       status=exc.status, reason=exc.reason,
+                       execution_status=exc.execution_status) from None
+    except InquiryNotLive as exc:
+        raise ApiError(409, "inquiry_not_live", exc.reason, status="pending",
+                       reason=exc.reason, execution_id=exc.execution_id,
+                       execution_status=exc.execution_status) from None
     except InvalidResponse as exc:
         raise ApiError(400, "invalid_response", "the response does not satisfy the "
                        "inquiry's schema", errors=list(exc.errors)) from None

@@ -242,7 +242,9 @@ PATHS.update({
     "/api/v1/inquiries": {"get": {
         "summary": "Inquiries (default: the pending ones)", "operationId": "list_inquiries",
         "parameters": [_query("status", {"type": "string", "enum": INQUIRY_STATUSES}),
-                       _query("execution", STR)],
+                       _query("execution", STR),
+                       _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+                       _query("cursor", STR)],
         "responses": {**_ok(200, {"type": "object", "required": ["items", "cursor"],
                                   "properties": {
                                       "items": {"type": "array", "items": _ref("Inquiry")},

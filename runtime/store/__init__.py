@@ -19,7 +19,18 @@ from pathlib import Path
 
 from runtime.errors import StoreError
 
-from .base import UNFINISHED, Batch, EntryRow, ExecutionRow, KvRow, Page, StatusUpdate, Store
+from .base import (
+    UNFINISHED,
+    Batch,
+    EntryRow,
+    ExecutionRow,
+    InquiryPage,
+    InquiryRow,
+    KvRow,
+    Page,
+    StatusUpdate,
+    Store,
+)
 from .memory import MemoryStore
 from .postgres import PostgresStore, mask_password
 from .sqlite import SqliteStore
@@ -29,6 +40,8 @@ __all__ = [
     "Batch",
     "EntryRow",
     "ExecutionRow",
+    "InquiryPage",
+    "InquiryRow",
     "KvRow",
     "MemoryStore",
     "Page",

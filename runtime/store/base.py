@@ -30,6 +30,8 @@ __all__ = [
     "Batch",
     "EntryRow",
     "ExecutionRow",
+    "InquiryPage",
+    "InquiryRow",
     "KvRow",
     "Page",
     "StatusUpdate",
@@ -95,15 +97,41 @@ class StatusUpdate:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class InquiryRow:
+    """One inquiry as it is shown (secrets masked), kept current as it opens and closes: the
+    index that lists inquiries of every status without replaying journals (the journal's
+    ``InquiryOpened`` entries and ``InquiryAnswered`` events remain the authority)."""
+
+    id: str
+    execution_id: str
+    status: str
+    opened_at: float
+    updated_at: float
+    body: str
+    """The inquiry, JSON (:func:`runtime.inquiry_rows.inquiry_row`)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InquiryPage:
+    """Inquiries oldest first (by ``opened_at``, then id); ``cursor`` fetches the next page
+    (None: the last)."""
+
+    inquiries: tuple[InquiryRow, ...]
+    cursor: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Batch:
-    """What one transaction writes: new executions first, then entries, then updates."""
+    """What one transaction writes: new executions first, then entries, then updates, then
+    the inquiries' rows."""
 
     executions: tuple[ExecutionRow, ...] = ()
     entries: tuple[EntryRow, ...] = ()
     updates: tuple[StatusUpdate, ...] = ()
+    inquiries: tuple[InquiryRow, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.executions or self.entries or self.updates)
+        return bool(self.executions or self.entries or self.updates or self.inquiries)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -166,6 +194,14 @@ class Store(Protocol):
     def purge(self, *, finished_before: float) -> int:
         """Remove finished executions (and their journals) that finished before the time
         given; return how many."""
+
+    def inquiry(self, inquiry_id: str) -> InquiryRow | None:
+        """The inquiry ``inquiry_id``, or None."""
+
+    def inquiries(self, *, status: str | None = None, execution: str | None = None,
+                  limit: int = 100, cursor: str | None = None) -> InquiryPage:
+        """Inquiries oldest first, filtered (``execution``: of that execution and its
+        sub-workflows); paged by cursor."""
 
     def kv_get(self, scope: str, key: str) -> KvRow | None:
         """The key-value pair ``key`` of ``scope``, or None."""

@@ -30,6 +30,7 @@ from runtime.events import (
     RerunRequested,
     RerunTask,
     ResumeRequested,
+    SubworkflowPaused,
     TimerFired,
     TimerKey,
     TimerKind,
@@ -47,7 +48,7 @@ __all__ = ["KINDS", "decode", "encode"]
 KINDS: dict[str, type] = {kind.__name__: kind for kind in (
     WorkflowRequested, ActionCompleted, AttemptReturned, TimerFired, CancelRequested,
     PauseRequested, ResumeRequested, AttemptStarted, TimerArmed, TimerCleared,
-    RerunRequested, InquiryAnswered, InquiryOpened)}
+    RerunRequested, InquiryAnswered, InquiryOpened, SubworkflowPaused)}
 """Every record a journal holds, by the name it is stored under."""
 
 
@@ -183,6 +184,7 @@ _DECODERS: dict[str, Callable[[Any], Any]] = {
     "children": _names,
     "inquiry": _same,
     "expires_at": _same,
+    "paused": _same,
 }
 """How a field comes back, by name (the journal's records share their field names); any
 other field is data, frozen."""

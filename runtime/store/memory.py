@@ -13,8 +13,8 @@ from dataclasses import replace
 
 from runtime.errors import StoreError
 
-from .base import UNFINISHED, Batch, EntryRow, ExecutionRow, KvRow, Page
-from .paging import page_of
+from .base import UNFINISHED, Batch, EntryRow, ExecutionRow, InquiryPage, InquiryRow, KvRow, Page
+from .paging import inquiry_page_of, page_of, within
 
 __all__ = ["MemoryStore"]
 
@@ -29,6 +29,7 @@ class MemoryStore:
         self._seqs: set[tuple[str, int]] = set()
         self._keys: dict[str, str] = {}
         self._kv: dict[tuple[str, str], KvRow] = {}
+        self._inquiries: dict[str, InquiryRow] = {}
 
     def open(self) -> None:
         """Nothing to connect to."""
@@ -62,6 +63,8 @@ class MemoryStore:
                     current, status=update.status, updated_at=update.updated_at,
                     finished_at=update.finished_at or current.finished_at,
                     result=update.result if update.result is not None else current.result)
+        for inquiry in batch.inquiries:
+            self._inquiries[inquiry.id] = inquiry
 
     def execution(self, execution_id: str) -> ExecutionRow | None:
         """The execution ``execution_id``, or None."""
@@ -108,7 +111,22 @@ class MemoryStore:
                 self._keys.pop(key, None)
             for entry in self._entries.pop(execution_id, ()):
                 self._seqs.discard((entry.execution_id, entry.seq))
+        gone_ids = set(gone)
+        for inquiry in [i for i in self._inquiries.values() if i.execution_id in gone_ids]:
+            del self._inquiries[inquiry.id]
         return len(gone)
+
+    def inquiry(self, inquiry_id: str) -> InquiryRow | None:
+        """The inquiry ``inquiry_id``, or None."""
+        return self._inquiries.get(inquiry_id)
+
+    def inquiries(self, *, status: str | None = None, execution: str | None = None,
+                  limit: int = 100, cursor: str | None = None) -> InquiryPage:
+        """Inquiries oldest first, filtered, paged."""
+        rows = [r for r in self._inquiries.values()
+                if (status is None or r.status == status)
+                and (execution is None or within(r.execution_id, execution))]
+        return inquiry_page_of(rows, limit, cursor)
 
     def kv_get(self, scope: str, key: str) -> KvRow | None:
         """The key-value pair ``key`` of ``scope``, or None."""

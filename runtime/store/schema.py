@@ -25,6 +25,7 @@ __all__ = [
     "COUNT_BY_STATUS",
     "DELETE_ENTRIES",
     "DELETE_EXECUTIONS",
+    "DELETE_INQUIRIES",
     "ENTRY_EXISTS",
     "EXECUTION_COLUMNS",
     "INSERT_ENTRY",
@@ -35,11 +36,14 @@ __all__ = [
     "SELECT_ENTRIES",
     "SELECT_EXECUTION",
     "SELECT_EXECUTION_BY_KEY",
+    "SELECT_INQUIRY",
     "UPDATE_STATUS",
     "UPSERT_EXECUTION",
+    "UPSERT_INQUIRY",
     "Dialect",
     "kv_select_all",
     "select_executions",
+    "select_inquiries",
     "select_unfinished",
 ]
 
@@ -113,6 +117,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (scope, key)
         )""",
     ),
+    # 4: the inquiries as shown, kept current (listed and paged without reading journals).
+    (
+        """CREATE TABLE inquiries (
+            id {key} PRIMARY KEY,
+            execution_id {key} NOT NULL,
+            status TEXT NOT NULL,
+            opened_at {real} NOT NULL,
+            updated_at {real} NOT NULL,
+            body TEXT NOT NULL
+        )""",
+        "CREATE INDEX inquiries_by_opened ON inquiries (opened_at, id)",
+        "CREATE INDEX inquiries_by_status ON inquiries (status, opened_at, id)",
+        "CREATE INDEX inquiries_by_execution ON inquiries (execution_id, opened_at, id)",
+    ),
 )
 """Step n takes the schema from version n - 1 to n."""
 
@@ -166,6 +184,32 @@ KV_UPSERT = (
     "secret = excluded.secret, updated_at = excluded.updated_at"
 )
 KV_DELETE = "DELETE FROM kv WHERE scope = ? AND key = ?"
+
+
+_INQUIRY_COLUMNS = "id, execution_id, status, opened_at, updated_at, body"
+UPSERT_INQUIRY = (
+    f"INSERT INTO inquiries ({_INQUIRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
+    "updated_at = excluded.updated_at, body = excluded.body")
+SELECT_INQUIRY = f"SELECT {_INQUIRY_COLUMNS} FROM inquiries WHERE id = ?"
+DELETE_INQUIRIES = (
+    f"DELETE FROM inquiries WHERE execution_id IN (SELECT id FROM executions WHERE "
+    f"{_FINISHED_BEFORE})")
+
+
+def select_inquiries(*, status: bool, execution: bool, after: bool) -> str:
+    """The inquiry page query, oldest first, with the filters given (``?`` each, in the
+    order status; execution, its sub-workflows' lower and upper id bounds; the cursor's
+    opened_at twice and id; then the row limit). Ids compare as bytes (``{key}``), so
+    ``root.`` < a sub-workflow's id < ``root/`` selects the sub-workflows of ``root``."""
+    where = [clause for clause, given in (
+        ("status = ?", status),
+        ("(execution_id = ? OR (execution_id > ? AND execution_id < ?))", execution),
+        ("(opened_at > ? OR (opened_at = ? AND id > ?))", after),
+    ) if given]
+    condition = f" WHERE {' AND '.join(where)}" if where else ""
+    return (f"SELECT {_INQUIRY_COLUMNS} FROM inquiries{condition} "
+            "ORDER BY opened_at, id LIMIT ?")
 
 
 def kv_select_all(*, scope: bool) -> str:

@@ -21,8 +21,8 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from runtime.errors import StoreError
 
 from . import schema
-from .base import UNFINISHED, Batch, EntryRow, ExecutionRow, KvRow, Page
-from .paging import decode_cursor, page_of
+from .base import UNFINISHED, Batch, EntryRow, ExecutionRow, InquiryPage, InquiryRow, KvRow, Page
+from .paging import decode_cursor, inquiry_page_of, page_of
 from .reconnect import Backoff, retrying
 
 __all__ = ["SqlStore", "Tx"]
@@ -139,6 +139,10 @@ class SqlStore(ABC):
                 tx.run_many(self._sql(schema.UPDATE_STATUS),
                             [(u.status, u.updated_at, u.finished_at, u.result, u.execution_id)
                              for u in batch.updates])
+            if batch.inquiries:
+                tx.run_many(self._sql(schema.UPSERT_INQUIRY),
+                            [(i.id, i.execution_id, i.status, i.opened_at, i.updated_at,
+                              i.body) for i in batch.inquiries])
 
     def _committed(self, batch: Batch) -> bool:
         """Whether ``batch`` is in the store already (its last entry is: one transaction)."""
@@ -194,7 +198,30 @@ class SqlStore(ABC):
         in one transaction; how many executions."""
         with self._guard("cannot purge"), self._transaction() as tx:
             tx.run(self._sql(schema.DELETE_ENTRIES), (finished_before,))
+            tx.run(self._sql(schema.DELETE_INQUIRIES), (finished_before,))
             return tx.count(self._sql(schema.DELETE_EXECUTIONS), (finished_before,))
+
+    def inquiry(self, inquiry_id: str) -> InquiryRow | None:
+        """The inquiry ``inquiry_id``, or None."""
+        rows = self._query(schema.SELECT_INQUIRY, (inquiry_id,))
+        return _inquiry(rows[0]) if rows else None
+
+    def inquiries(self, *, status: str | None = None, execution: str | None = None,
+                  limit: int = 100, cursor: str | None = None) -> InquiryPage:
+        """Inquiries oldest first (by ``opened_at``, then id), filtered; paged by cursor."""
+        if limit <= 0:
+            return InquiryPage(inquiries=())
+        params: list[object] = [] if status is None else [status]
+        if execution is not None:
+            params += [execution, execution + ".", execution + "/"]
+        if cursor is not None:
+            at, inquiry_id = decode_cursor(cursor)
+            params += [at, at, inquiry_id]
+        statement = schema.select_inquiries(status=status is not None,
+                                            execution=execution is not None,
+                                            after=cursor is not None)
+        rows = self._query(statement, (*params, limit + 1))
+        return inquiry_page_of((_inquiry(r) for r in rows), limit, None)
 
     def kv_get(self, scope: str, key: str) -> KvRow | None:
         """The key-value pair ``key`` of ``scope``, or None."""
@@ -288,6 +315,11 @@ def _execution_params(row: ExecutionRow) -> tuple[object, ...]:
 
 def _execution(row: Row) -> ExecutionRow:
     return ExecutionRow(**dict(zip(schema.EXECUTION_COLUMNS, row, strict=True)))
+
+
+def _inquiry(row: Row) -> InquiryRow:
+    return InquiryRow(id=row[0], execution_id=row[1], status=row[2], opened_at=float(row[3]),
+                      updated_at=float(row[4]), body=row[5])
 
 
 def _kv(row: Row) -> KvRow:

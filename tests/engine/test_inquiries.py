@@ -14,7 +14,14 @@ from typing import Any
 
 import pytest
 
-from runtime import Engine, InquiryClosed, InquiryNotFound, InvalidResponse, start_workflow
+from runtime import (
+    Engine,
+    InquiryClosed,
+    InquiryNotFound,
+    InquiryNotLive,
+    InvalidResponse,
+    start_workflow,
+)
 from runtime.inquiries import InquiryStatus, inquiry_json
 from runtime.progress import ProgressEvent
 from runtime.status import TaskStatus, WorkflowStatus
@@ -230,7 +237,11 @@ def test_an_inquiry_survives_its_engine_and_keeps_its_deadline(store: Any) -> No
     assert "InquiryOpened" in kinds and "TimerArmed" in kinds
     engine.close(drain_timeout=0)  # abandoned: a crash as far as the journal knows
     with Engine(store=store, actions={"t.record": record}) as again:
-        assert again.inquiries() == []
+        assert again.inquiries() == [before]  # the store's record, before any recovery
+        with pytest.raises(InquiryNotLive) as refused:  # at once: nothing runs it here
+            again.respond(before.id, {"approved": True})
+        assert (refused.value.execution_id, refused.value.execution_status) == (
+            handle.execution_id, "running")
         [recovered] = again.recover()
         [after] = again.inquiries(execution_id=handle.execution_id)
         assert after == before  # same id, same deadline

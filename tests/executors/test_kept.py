@@ -31,7 +31,7 @@ from runtime.spec import validate
 from runtime.status import WorkflowStatus
 from runtime.store import MemoryStore
 
-from .stand import Stand
+from .conftest import Stand
 from .test_specs import json_values
 
 pytestmark = pytest.mark.timeout(60)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import textwrap
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,11 +18,9 @@ from runtime.status import WorkflowStatus
 from runtime.store import MemoryStore
 from runtime.store.entries import AttemptStarted
 
-from .stand import Stand
+from .conftest import Stand
 
 pytestmark = pytest.mark.timeout(60)
-
-Report = Callable[[ActionOutcome], None]
 
 
 def _ok(result: Any) -> ActionOutcome:

@@ -197,3 +197,35 @@ def test_resources_on_a_local_task_are_a_warning() -> None:
                                                                  resources="{num_cpus: 1}")))
     assert defn is not None
     assert [(d.code, d.severity) for d in diagnostics] == [("T106", "warning")]
+
+
+def test_core_local_with_sudo_runs_core_local_on_the_far_side(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``kwarg_op`` is dropped as locally; ``sudo`` makes the far side run ``core.local``
+    itself, which looks for sudo on its own host (here: not installed, a failure that
+    never ran the command)."""
+    local = REGISTRY.resolve("core.local")
+    plain = build_spec(local, _command("core.local", {"cmd": "id -u", "kwarg_op": "--",
+                                                      "sudo": False}), "ex", idempotent=False)
+    assert (plain.kind, plain.argv) == ("shell", ("/bin/sh", "-c", "id -u"))
+    spec = build_spec(local, _command("core.local", {"cmd": "id -u", "sudo": True,
+                                                     "kwarg_op": "--", "timeout": 5}),
+                      "ex", idempotent=False)
+    assert (spec.kind, spec.ref, spec.input, spec.timeout) == (
+        "python", "core.local", {"cmd": "id -u", "sudo": True, "timeout": 5}, 5.0)
+    assert _round_trip(spec) == spec
+    with_password = build_spec(local, _command("core.local", {"cmd": "x", "sudo_password": "p"}),
+                               "ex", idempotent=False)
+    assert with_password.kind == "python"
+    monkeypatch.setattr("runtime.actions.sudo.shutil.which", lambda name: None)
+    outcome = ActionOutcome.from_json(run_spec(spec.to_json()))
+    assert (outcome.outcome, outcome.return_code, outcome.stdout) == ("failed", 1, "")
+    assert outcome.result["failed"] is True
+
+
+def test_a_reruns_attempts_get_the_reruns_keys() -> None:
+    command = RunAction(run=2, task="t", route=1, attempt=1, action="core.echo", input={},
+                        rerun=2)
+    spec = build_spec(REGISTRY.resolve("core.echo"), command, "ex", idempotent=True)
+    assert spec.call.idempotency_key == idempotency_key("ex", "t", 1, None, 1, 2)
+    assert spec.call.idempotency_key.startswith("ex.r2/")

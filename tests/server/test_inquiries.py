@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import queue
 import textwrap
+import time
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from runtime import Engine
+from runtime.inquiries import Inquiry
+from runtime.inquiry_rows import inquiry_row
 from runtime.progress import ProgressEvent
+from runtime.server import create_app
+from runtime.store import Batch, ExecutionRow, MemoryStore
+from tests.server.conftest import settings_for
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -99,3 +106,66 @@ def test_unknown_inquiries_and_bad_requests(engine: Engine, client: TestClient) 
     assert (bad.status_code, bad.json()["error"]["field"]) == (400, "response")
     status = client.get("/api/v1/inquiries?status=bogus")
     assert (status.status_code, status.json()["error"]["parameter"]) == (400, "status")
+
+
+SECRET_ASK = ASK.replace("properties: {approved: {type: boolean}}",
+                         "properties: {approved: {type: boolean}, "
+                         "pin: {type: string, secret: true}}")
+
+
+def test_inquiries_are_paged_and_secret_answers_masked(engine: Engine,
+                                                       client: TestClient) -> None:
+    first = _ask(engine)
+    second = _ask(engine)
+    page = client.get("/api/v1/inquiries?limit=1").json()
+    assert [i["id"] for i in page["items"]] == [first[1]] and page["cursor"]
+    rest = client.get(f"/api/v1/inquiries?limit=1&cursor={page['cursor']}").json()
+    assert ([i["id"] for i in rest["items"]], rest["cursor"]) == ([second[1]], None)
+    bad = client.get("/api/v1/inquiries?cursor=nonsense")
+    assert (bad.status_code, bad.json()["error"]["parameter"]) == (400, "cursor")
+    for _, inquiry_id in (first, second):
+        client.post(f"/api/v1/inquiries/{inquiry_id}/respond",
+                    json={"response": {"approved": True}})
+    execution_id, inquiry_id = _ask_workflow(engine, SECRET_ASK)
+    answered = client.post(f"/api/v1/inquiries/{inquiry_id}/respond",
+                           json={"response": {"approved": True, "pin": "8642"}}).json()
+    assert answered["response"] == {"approved": True, "pin": "***"}
+    assert engine.get(execution_id).wait(30).output == {"approved": True}
+    shown = client.get(f"/api/v1/inquiries/{inquiry_id}").json()
+    assert shown["response"] == {"approved": True, "pin": "***"}
+    listed = client.get("/api/v1/inquiries?status=answered").json()["items"]
+    assert [i["response"].get("pin") for i in listed] == [None, None, "***"]
+
+
+def _ask_workflow(engine: Engine, text: str) -> tuple[str, str]:
+    events: queue.SimpleQueue[ProgressEvent] = queue.SimpleQueue()
+    handle = engine.start_workflow(text, on_event=events.put)
+    while True:
+        event = events.get(timeout=30)
+        if event.kind == "inquiry":
+            assert event.inquiry is not None
+            return handle.execution_id, event.inquiry
+
+
+@pytest.mark.parametrize(("execution_status", "code"), [
+    ("failed", "inquiry_closed"), ("paused", "inquiry_not_live")])
+def test_an_answer_no_execution_can_take_is_a_409_with_its_reason(
+        execution_status: str, code: str, workflows_dir: Path, tmp_path: Path) -> None:
+    store = MemoryStore()
+    now = time.time()
+    store.write(Batch(
+        executions=(ExecutionRow(id="gone", workflow="w", text="version: 1.0", text_hash="0",
+                                 parameters="{}", status=execution_status, created_at=now,
+                                 updated_at=now),),
+        inquiries=(inquiry_row(Inquiry(id="gone.inquiry.0", execution_id="gone", task="ask",
+                                       route=0, run=0, opened_at=now), now),)))
+    with Engine(store=store) as engine:
+        app = create_app(engine, settings_for(workflows_dir, tmp_path))
+        app.state.troupe.ready = True
+        with TestClient(app) as client:
+            refused = client.post("/api/v1/inquiries/gone.inquiry.0/respond",
+                                  json={"response": {"continue": True}})
+    assert refused.status_code == 409
+    error = refused.json()["error"]
+    assert (error["code"], error["execution_status"]) == (code, execution_status)
+    assert error["reason"]
