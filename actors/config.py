@@ -54,6 +54,9 @@ class SupervisorConfig:
     """Where the tree's inquiries are listed and answered (the engine's, shared)."""
     executor: ExecutorChoice | None = None
     """Where the tree's attempts run unless a task says (None: the local workers)."""
+    ray_result_threshold: int | None = None
+    """Bytes over which a Ray attempt's result stays in the object store (None: none do;
+    :mod:`runtime.executors.kept`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -153,7 +153,8 @@ class CommandExecution:
             owner=self.pools.owner, execution_id=self.execution_id, defn=self.defn,
             default=self.config.executor, cancellation=self.cancellation, durable=self.durable,
             group=durable.journal.actor_urn if durable is not None else None,
-            sending=self._remote_sending if self.tracer.enabled else None)
+            sending=self._remote_sending if self.tracer.enabled else None,
+            threshold=self.config.ray_result_threshold)
         return self.remote
 
     def _remote_sending(self, key: AttemptKey, command: RunAction, executor: str,

@@ -14,7 +14,10 @@ re-runs an idempotent attempt; any other ends ``worker_lost``). The task's compl
 back through ``ObjectRef.future().add_done_callback``: on Ray's thread, the callback reads
 the finished future (it does not wait) and calls ``report``, which only tells the
 supervisor. The kill it returns is ``ray.cancel(ref, force=True)``: the worker process is
-killed (a shell command's own process group too: its leader dies with the worker).
+killed (a shell command's own process group too: its leader dies with the worker). An
+attempt that keeps its result in the object store, or reads kept ones, goes through
+:class:`actors.ray_kept.KeptResults` instead (two returns; :meth:`RayExecutor.release` frees
+an execution's results when it ends).
 
 Misuse: import this module only through :func:`actors.remote.connect` (it imports ray);
 never call ``ray.get`` on the supervisor's thread; never connect from an actor.
@@ -38,6 +41,8 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 from runtime.errors import ExecutorError
 from runtime.executors import ActionOutcome, ActionSpec, run_spec
 from runtime.status import Outcome
+
+from .ray_kept import KeptResults
 
 __all__ = ["IDEMPOTENT_RETRIES", "RayExecutor"]
 
@@ -72,17 +77,20 @@ def _python() -> str:
 
 def _finished(report: Callable[[ActionOutcome], None], future: Future[Any]) -> None:
     """The task ended (Ray's thread): read its outcome and report it, nothing else."""
+    report(_outcome(future))
+
+
+def _outcome(future: Future[Any]) -> ActionOutcome:
+    """The outcome of a finished task's future (read without waiting)."""
     try:
-        outcome = ActionOutcome.from_json(future.result(timeout=0))
+        return ActionOutcome.from_json(future.result(timeout=0))
     except _LOST as exc:
-        outcome = ActionOutcome(outcome=Outcome.WORKER_LOST.value,
-                                error=f"worker lost: {type(exc).__name__}: {exc}")
+        return ActionOutcome(outcome=Outcome.WORKER_LOST.value,
+                             error=f"worker lost: {type(exc).__name__}: {exc}")
     except rex.TaskCancelledError:
-        outcome = ActionOutcome(outcome=Outcome.CANCELED.value, error="canceled")
+        return ActionOutcome(outcome=Outcome.CANCELED.value, error="canceled")
     except Exception as exc:  # Ray could not run it (runtime_env, import): a failure
-        outcome = ActionOutcome(outcome=Outcome.FAILED.value,
-                                error=f"{type(exc).__name__}: {exc}")
-    report(outcome)
+        return ActionOutcome(outcome=Outcome.FAILED.value, error=f"{type(exc).__name__}: {exc}")
 
 
 def _cancel(ref: Any) -> None:
@@ -94,10 +102,12 @@ def _cancel(ref: Any) -> None:
 class RayExecutor:
     """Submits specs as Ray tasks (see the module docstring)."""
 
-    __slots__ = ("address",)
+    __slots__ = ("address", "kept")
 
     def __init__(self, address: str | None) -> None:
         self.address = address
+        self.kept = KeptResults()
+        """The results left in the object store (:mod:`actors.ray_kept`)."""
 
     @classmethod
     def connect(cls, address: str | None) -> RayExecutor:
@@ -114,11 +124,17 @@ class RayExecutor:
         check_versions(address)
         return cls(address)
 
-    def submit(self, spec: ActionSpec, report: Callable[[ActionOutcome], None]
-               ) -> Callable[[], None]:
+    def submit(self, spec: ActionSpec, report: Callable[[ActionOutcome], None],
+               scope: str = "") -> Callable[[], None]:
+        if self.kept.involved(spec):  # keeps its result or reads kept ones: two returns
+            return self.kept.submit(spec, report, scope, _options(spec), _outcome, _cancel)
         ref = _remote(spec).remote(spec.to_json())
         ref.future().add_done_callback(partial(_finished, report))
         return partial(_cancel, ref)
+
+    def release(self, scope: str) -> None:
+        """The execution ``scope`` ended: free the results it kept."""
+        self.kept.release(scope)
 
 
 _OPTIONED: dict[str, Any] = {}
@@ -126,14 +142,20 @@ _OPTIONED: dict[str, Any] = {}
 a call; a with-items task asks for the same ones every item)."""
 
 
-def _remote(spec: ActionSpec) -> Any:
-    """The remote function with the spec's retries, resources and runtime_env."""
+def _options(spec: ActionSpec) -> dict[str, Any]:
+    """The spec's retries, resources and runtime_env as Ray task options."""
     options: dict[str, Any] = {"max_retries": IDEMPOTENT_RETRIES if spec.idempotent else 0,
                                "retry_exceptions": False}
     if spec.resources:
         options.update(spec.resources)
     if spec.runtime_env:
         options["runtime_env"] = dict(spec.runtime_env)
+    return options
+
+
+def _remote(spec: ActionSpec) -> Any:
+    """The remote function with the spec's retries, resources and runtime_env."""
+    options = _options(spec)
     key = json.dumps(options, sort_keys=True)
     remote = _OPTIONED.get(key)
     if remote is None:

@@ -34,6 +34,7 @@ touch supervisor state in ``report``; connect (:func:`prepare`) before the super
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -53,6 +54,7 @@ from runtime.executors import (
     parse_executor,
 )
 from runtime.spec.model import WorkflowDef
+from runtime.spec.placement import Placement
 from runtime.status import Outcome
 from runtime.store.entries import AttemptStarted
 
@@ -68,11 +70,17 @@ Report = Callable[[ActionOutcome], None]
 
 
 class RemoteExecutor(Protocol):
-    """What a remote executor offers: submit a spec, get back the attempt's kill."""
+    """What a remote executor offers: submit a spec, get back the attempt's kill; release
+    the results an execution kept (:mod:`runtime.executors.kept`)."""
 
-    def submit(self, spec: ActionSpec, report: Report) -> Callable[[], None]:
+    def submit(self, spec: ActionSpec, report: Report, scope: str) -> Callable[[], None]:
         """Start the attempt; call ``report`` (any thread, once) when it ends; return the
-        function that stops it (called from the reaper, possibly after it ended)."""
+        function that stops it (called from the reaper, possibly after it ended). ``scope``
+        names the execution whose kept results its input may refer to."""
+        ...
+
+    def release(self, scope: str) -> None:
+        """The execution ``scope`` ended: its kept results may go."""
         ...
 
 
@@ -86,6 +94,8 @@ FACTORIES: dict[str, Callable[[str | None], RemoteExecutor]] = {"ray": _ray}
 """Executor kind -> how to connect one at an address."""
 
 _CONNECTED: dict[ExecutorChoice, RemoteExecutor] = {}
+
+_SCOPES = itertools.count(1)
 
 
 def connect(choice: ExecutorChoice) -> RemoteExecutor:
@@ -148,16 +158,23 @@ class RemoteAttempts:
     """The remote attempts of one execution (see the module docstring)."""
 
     __slots__ = ("cancellation", "defn", "durable", "execution_id", "group", "held",
-                 "in_flight", "owner", "quiet", "sending", "tasks", "waiting")
+                 "in_flight", "owner", "quiet", "scope", "sending", "tasks", "threshold",
+                 "waiting")
 
     def __init__(self, *, owner: Any, execution_id: str, defn: WorkflowDef,
                  default: ExecutorChoice | None, cancellation: Cancellation,
                  durable: Durability | None, group: str | None = None,
-                 sending: Sending | None = None) -> None:
+                 sending: Sending | None = None, threshold: int | None = None) -> None:
         """``group``: the engine the execution belongs to (its drain holds these attempts,
-        :mod:`actors.remote_drain`); ``sending``: how to trace a submission (tracing on)."""
+        :mod:`actors.remote_drain`); ``sending``: how to trace a submission (tracing on);
+        ``threshold``: bytes over which a result stays in the object store (None: none
+        does, :mod:`runtime.executors.kept`)."""
         self.owner = owner
         self.execution_id = execution_id
+        self.threshold = threshold
+        self.scope = f"{execution_id}/{next(_SCOPES)}"
+        """This run of the execution in this process: its kept results (a recovered
+        execution has another, so references made before see ``result_lost``)."""
         self.defn = defn
         self.cancellation = cancellation
         self.durable = durable
@@ -185,7 +202,8 @@ class RemoteAttempts:
         task = self.defn.tasks[command.task]
         try:
             spec = build_spec(action, command, self.execution_id, idempotent=idempotent,
-                              placement=task.placement)
+                              placement=task.placement,
+                              keep_over=keep_over(task.placement, self.threshold))
         except SpecRefused as exc:
             return ActionCompleted(run=command.run, item=command.item, attempt=command.attempt,
                                    outcome=Outcome.FAILED, error=str(exc), at=time.time())
@@ -213,7 +231,7 @@ class RemoteAttempts:
         if self.sending is not None:
             self.sending(key, command, choice.kind, ikey)
         report = partial(_report, self.owner, key, choice.kind, ikey, time.monotonic())
-        self.cancellation.register(key, connect(choice).submit(spec, report))
+        self.cancellation.register(key, connect(choice).submit(spec, report, self.scope))
 
     def hold(self) -> pykka.ThreadingFuture[None] | None:
         """The engine drains: submit nothing more; a future set once the attempts in
@@ -258,12 +276,26 @@ class RemoteAttempts:
                 quiet.set(None)
 
     def close(self) -> None:
-        """The supervisor stops: nothing of it reports any more."""
+        """The supervisor stops: nothing of it reports any more; the results it kept in an
+        object store are released."""
         if self.group is not None:
             remote_drain.unregister(self.group, self.owner)
         if self.quiet is not None:
             self.quiet.set(None)
             self.quiet = None
+        for choice in set(self.tasks.values()):
+            executor = _CONNECTED.get(choice)
+            if executor is not None:
+                executor.release(self.scope)
+
+
+def keep_over(placement: Placement | None, threshold: int | None) -> int | None:
+    """The bytes over which an attempt's result is kept: the task's ``keep_result_in_ray``
+    (true: every result, false: none), else the engine's threshold."""
+    keep = placement.keep_result if placement is not None else None
+    if keep is None:
+        return threshold
+    return 0 if keep else None
 
 
 def _report(owner: Any, key: AttemptKey, executor: str, ikey: str, started: float,

@@ -18,6 +18,7 @@ from typing import Any
 from .diagnostics import Diagnostic
 
 __all__ = [
+    "RESULT_LOST",
     "WORKER_LOST",
     "ActionFailed",
     "ActionNotFound",
@@ -250,6 +251,11 @@ class ActionTimedOut(TroupeError):
         self.result = result
         super().__init__(message)
 
+
+RESULT_LOST = "result_lost"
+"""Error kind of a Ray attempt whose input holds a reference to a result that is no longer
+in Ray's object store (made before a crash or restart of the engine, or by an execution that
+ended: :mod:`runtime.executors.kept`): routed like any failure."""
 
 WORKER_LOST = "worker_lost"
 """Error kind of an attempt whose worker process or node died under it (on a remote

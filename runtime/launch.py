@@ -27,7 +27,7 @@ import yaml
 from runtime.actions import ActionRegistry
 from runtime.actions.accepts import Accepts
 from runtime.errors import ValidationFailed
-from runtime.executors import LOCAL, ExecutorChoice, parse_executor
+from runtime.executors import LOCAL, ExecutorChoice, parse_executor, parse_threshold
 from runtime.handle import WorkflowHandle
 from runtime.kv.snapshot import EMPTY_KV, KvSnapshot
 from runtime.kv.snapshot import plaintexts as kv_secrets
@@ -50,7 +50,8 @@ __all__ = ["OPTIONS", "Prepared", "launch", "prepare", "with_kv_masked", "workfl
 
 OPTIONS = frozenset(
     {"trace", "trace_level", "on_event", "execution_id", "dialect", "registry", "events",
-     "workflows", "journal", "entry_points", "limits", "user", "api_url", "kv", "executor"}
+     "workflows", "journal", "entry_points", "limits", "user", "api_url", "kv", "executor",
+     "ray_result_threshold"}
 )
 """The options ``start_workflow`` accepts (see its docstring)."""
 
@@ -78,6 +79,8 @@ class Prepared:
     """The key-value pairs its ``st2kv`` reads (:mod:`runtime.kv.snapshot`)."""
     executor: ExecutorChoice = LOCAL
     """Where its attempts run unless a task says (:mod:`runtime.executors`)."""
+    ray_result_threshold: int | None = None
+    """Bytes over which a Ray attempt's result stays in the object store (None: none do)."""
 
 
 def prepare(workflow: Any, parameters: Mapping[str, Any] | None,
@@ -130,7 +133,8 @@ def prepare(workflow: Any, parameters: Mapping[str, Any] | None,
         execution_id=execution_id,
         journal=bool(options.get("journal", True)),
         limits=options.get("limits") or Limits.from_env(),
-        environment=env, executor=parse_executor(options.get("executor")))
+        environment=env, executor=parse_executor(options.get("executor")),
+        ray_result_threshold=parse_threshold(options.get("ray_result_threshold")))
 
 
 def launch(prepared: Prepared, *, durable: Any = None, row: Any = None,
@@ -156,7 +160,8 @@ def launch(prepared: Prepared, *, durable: Any = None, row: Any = None,
                               journal=prepared.journal, durable=durable,
                               limits=prepared.limits, environment=prepared.environment,
                               kv=prepared.kv, inquiries=inquiries or InquiryBook(),
-                              executor=prepared.executor)
+                              executor=prepared.executor,
+                              ray_result_threshold=prepared.ray_result_threshold)
     done: pykka.ThreadingFuture[Any] = pykka.ThreadingFuture()
     supervisor = WorkflowSupervisor.start(
         defn=prepared.defn, parameters=prepared.params, execution_id=prepared.execution_id,

@@ -85,6 +85,10 @@ class Outcome(enum.StrEnum):
     """The process or node running the attempt died under it (a remote executor), and its
     action is not idempotent, so it was not run again. Its task status is ``FAILED``; its
     error record's kind is ``worker_lost`` (:data:`runtime.errors.WORKER_LOST`)."""
+    RESULT_LOST = "result_lost"
+    """The attempt's input holds a reference to a result kept in Ray's object store that is
+    no longer there (:mod:`runtime.executors.kept`); it was not sent. Its task status is
+    ``FAILED``; its error record's kind is ``result_lost``."""
     UNKNOWN = "unknown"
     """The attempt started and its outcome was never recorded (the engine stopped while it
     ran, and its action is not idempotent, so it is not run again). Its task status is
@@ -104,4 +108,5 @@ _OUTCOME_STATUS = {
     Outcome.CANCELED.value: TaskStatus.CANCELED,
     Outcome.UNKNOWN.value: TaskStatus.FAILED,
     Outcome.WORKER_LOST.value: TaskStatus.FAILED,
+    Outcome.RESULT_LOST.value: TaskStatus.FAILED,
 }

@@ -3,6 +3,7 @@
     troupe daemon [--store URL] [--listen HOST:PORT] [--workflows DIR] [--trace-dir DIR]
                   [--config FILE] [--token-file F] [--drain-timeout S] [--actions MODULE:NAME]...
                   [--log-level LEVEL] [--executor local|ray|ADDR] [--ray-address ADDR]
+                  [--ray-result-threshold BYTES]
 
 Every flag defaults to None, so that :func:`runtime.daemon.settings.load_settings` can tell
 a flag given from one left out (flags > ``TROUPE_*`` > config file > defaults).
@@ -22,7 +23,7 @@ from runtime.daemon.settings import DEFAULT_LISTEN, LOG_LEVELS
 __all__ = ["register"]
 
 _FLAGS = ("store", "listen", "workflows", "trace_dir", "config", "token_file", "drain_timeout",
-          "actions", "log_level", "executor", "ray_address")
+          "actions", "log_level", "executor", "ray_address", "ray_result_threshold")
 
 
 def register(sub: Any) -> None:
@@ -51,6 +52,9 @@ def register(sub: Any) -> None:
         "($TROUPE_EXECUTOR; docs/executors.md)"))
     daemon.add_argument("--ray-address", metavar="ADDR", help=(
         "the Ray cluster to connect to with --executor ray ($TROUPE_RAY_ADDRESS)"))
+    daemon.add_argument("--ray-result-threshold", metavar="BYTES", help=(
+        "Ray results bigger than this (bytes, or 1MiB) stay in Ray's object store, with a "
+        "reference in the context ($TROUPE_RAY_RESULT_THRESHOLD; default: off)"))
     daemon.set_defaults(main=_main)
 
 

@@ -82,7 +82,8 @@ def _open_engine(settings: DaemonSettings) -> Engine:
     with opened(settings.store):
         pass
     return Engine(store=settings.store, actions=actions, api_url=api_url(settings),
-                  executor=settings.executor)
+                  executor=settings.executor,
+                  ray_result_threshold=settings.ray_result_threshold)
 
 
 def api_url(settings: DaemonSettings) -> str | None:

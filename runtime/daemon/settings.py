@@ -5,21 +5,22 @@
 Each setting comes from the first of: its command-line flag, its environment variable, its
 key in the config file (``--config``, else ``$TROUPE_CONFIG``), its default. The keys:
 
-    ======================  =======================  ==================================
-    config key              environment              flag
-    ======================  =======================  ==================================
-    store                   TROUPE_STORE             --store URL
-    listen                  TROUPE_LISTEN            --listen HOST:PORT
-    workflows               TROUPE_WORKFLOWS         --workflows DIR
-    trace_dir               TROUPE_TRACE_DIR         --trace-dir DIR
-    token_file              TROUPE_TOKEN_FILE        --token-file F
-    (none: not in a file)   TROUPE_TOKEN             (none: not on a command line)
-    drain_timeout           TROUPE_DRAIN_TIMEOUT     --drain-timeout S
-    actions (list)          TROUPE_ACTIONS (a,b)     --actions MODULE:NAME (repeatable)
-    log_level               TROUPE_LOG_LEVEL         --log-level LEVEL
-    executor                TROUPE_EXECUTOR          --executor local|ray|ray://H:P|H:P
-    ray_address             TROUPE_RAY_ADDRESS       --ray-address ADDR
-    ======================  =======================  ==================================
+    =====================  ===========================  ==================================
+    config key             environment                  flag
+    =====================  ===========================  ==================================
+    store                  TROUPE_STORE                 --store URL
+    listen                 TROUPE_LISTEN                --listen HOST:PORT
+    workflows              TROUPE_WORKFLOWS             --workflows DIR
+    trace_dir              TROUPE_TRACE_DIR             --trace-dir DIR
+    token_file             TROUPE_TOKEN_FILE            --token-file F
+    (none: not in a file)  TROUPE_TOKEN                 (none: not on a command line)
+    drain_timeout          TROUPE_DRAIN_TIMEOUT         --drain-timeout S
+    actions (list)         TROUPE_ACTIONS (a,b)         --actions MODULE:NAME (repeatable)
+    log_level              TROUPE_LOG_LEVEL             --log-level LEVEL
+    executor               TROUPE_EXECUTOR              --executor local|ray|ray://H:P|H:P
+    ray_address            TROUPE_RAY_ADDRESS           --ray-address ADDR
+    ray_result_threshold   TROUPE_RAY_RESULT_THRESHOLD  --ray-result-threshold BYTES
+    =====================  ===========================  ==================================
 
 The token is ``--token-file``'s, else ``$TROUPE_TOKEN``, else ``$TROUPE_TOKEN_FILE``'s, else
 the config file's ``token_file``'s (the file's content without surrounding whitespace).
@@ -42,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime.errors import ConfigError, ExecutorError, StoreError
-from runtime.executors import LOCAL, ExecutorChoice, parse_executor
+from runtime.executors import LOCAL, ExecutorChoice, parse_executor, parse_threshold
 from runtime.records import record
 from runtime.store import default_store_url
 from runtime.store.sqlite import parse_sqlite_url
@@ -70,6 +71,9 @@ class DaemonSettings:
     config_file: Path | None = None
     executor: ExecutorChoice = LOCAL
     """Where attempts run unless a task says (:mod:`runtime.executors`)."""
+    ray_result_threshold: int | None = None
+    """Bytes over which a Ray attempt's result stays in the object store (None: off;
+    :mod:`runtime.executors.kept`)."""
 
 
 class _Source:
@@ -141,6 +145,13 @@ def _listen(value: Any, source: _Source, key: str) -> tuple[str, int]:
     return parse_listen(_string(value, source, key), source.words, key)
 
 
+def _threshold(value: Any, source: _Source, key: str) -> int | None:
+    try:
+        return parse_threshold(value)
+    except ExecutorError as exc:
+        raise ConfigError(source=source.words, key=key, problem=exc.problem) from None
+
+
 _KEYS: dict[str, tuple[str, Callable[[Any, _Source, str], Any]]] = {
     "store": ("TROUPE_STORE", _string),
     "listen": ("TROUPE_LISTEN", _listen),
@@ -152,6 +163,7 @@ _KEYS: dict[str, tuple[str, Callable[[Any, _Source, str], Any]]] = {
     "log_level": ("TROUPE_LOG_LEVEL", _level),
     "executor": ("TROUPE_EXECUTOR", _string),
     "ray_address": ("TROUPE_RAY_ADDRESS", _string),
+    "ray_result_threshold": ("TROUPE_RAY_RESULT_THRESHOLD", _threshold),
 }
 """Config key -> its environment variable and the parser of its raw value."""
 
@@ -232,7 +244,7 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str]) -> DaemonSet
         token=_token(flags, env, values),
         drain_timeout=values.get("drain_timeout", 30.0), actions=values.get("actions", ()),
         log_level=values.get("log_level", "info"), config_file=config,
-        executor=_executor(values))
+        executor=_executor(values), ray_result_threshold=values.get("ray_result_threshold"))
 
 
 def _executor(values: Mapping[str, Any]) -> ExecutorChoice:

@@ -19,7 +19,7 @@ to an executor; never put anything in a spec that JSON cannot hold (a function g
 from __future__ import annotations
 
 from runtime.executors.building import SpecRefused, build_spec
-from runtime.executors.choice import LOCAL, ExecutorChoice, parse_executor
+from runtime.executors.choice import LOCAL, ExecutorChoice, parse_executor, parse_threshold
 from runtime.executors.running import run_spec
 from runtime.executors.spec import ActionOutcome, ActionSpec, CallSpec
 from runtime.spec.placement import EXECUTORS, Placement, Resources, load_placement
@@ -37,5 +37,6 @@ __all__ = [
     "build_spec",
     "load_placement",
     "parse_executor",
+    "parse_threshold",
     "run_spec",
 ]

@@ -56,8 +56,9 @@ def importable_ref(action: Action) -> str:
 
 
 def build_spec(action: Action, command: RunAction, execution_id: str, *, idempotent: bool,
-               placement: Placement | None = None) -> ActionSpec:
-    """The spec of one attempt (:class:`SpecRefused` when it cannot be one)."""
+               placement: Placement | None = None, keep_over: int | None = None) -> ActionSpec:
+    """The spec of one attempt (:class:`SpecRefused` when it cannot be one); ``keep_over``:
+    the bytes over which its result stays in the object store (:mod:`.kept`)."""
     try:
         inputs: dict[str, Any] = json_data(command.input) if command.input else {}
     except NotJson as exc:
@@ -71,7 +72,7 @@ def build_spec(action: Action, command: RunAction, execution_id: str, *, idempot
     resources = placement.resources.to_json() if placement and placement.resources else None
     runtime_env = placement.runtime_env_json() if placement else None
     common: dict[str, Any] = {"call": call, "idempotent": idempotent, "resources": resources,
-                              "runtime_env": runtime_env}
+                              "runtime_env": runtime_env, "keep_over": keep_over}
     if action.source == "builtin" and action.ref == "core.local":
         return _shell(action, inputs, common)
     if action.source == "builtin" and action.ref == "core.http":

@@ -5,6 +5,8 @@
 ``local`` (the default: nothing changes for anyone who does not ask), ``ray`` (Ray's own
 default: ``$RAY_ADDRESS``, else a Ray instance started in this process), ``ray://HOST:PORT``
 (a Ray client connection), ``auto`` or ``HOST:PORT`` (a running cluster's GCS address).
+``ray_result_threshold`` (:func:`parse_threshold`) goes with it: the size over which a Ray
+attempt's result stays in the object store (:mod:`runtime.executors.kept`).
 
 Misuse: parse once, where the setting is read, and pass the :class:`ExecutorChoice` on;
 never compare raw strings elsewhere.
@@ -16,9 +18,9 @@ import re
 
 from runtime.errors import ExecutorError
 from runtime.records import record
-from runtime.spec.placement import EXECUTORS
+from runtime.spec.placement import EXECUTORS, parse_memory
 
-__all__ = ["EXECUTORS", "LOCAL", "ExecutorChoice", "parse_executor"]
+__all__ = ["EXECUTORS", "LOCAL", "ExecutorChoice", "parse_executor", "parse_threshold"]
 
 _ADDRESS = re.compile(r"^[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$")
 
@@ -61,3 +63,16 @@ def parse_executor(value: object, address: str | None = None) -> ExecutorChoice:
         return ExecutorChoice(kind="ray", address=text)
     raise ExecutorError(executor=text, problem="unknown executor: expected local, ray, "
                         "ray://HOST:PORT, auto or HOST:PORT")
+
+
+def parse_threshold(value: object) -> int | None:
+    """The bytes of ``ray_result_threshold`` (a number, or a size like ``1MiB``; None or
+    ``""``: off): results bigger than that stay in Ray's object store. :class:`ExecutorError`
+    for anything else."""
+    if value is None or value == "":
+        return None
+    size = parse_memory(value)
+    if size is None:
+        raise ExecutorError(executor="ray", problem=f"ray_result_threshold must be bytes or a "
+                            f"size like 1MiB, got {value!r}")
+    return size

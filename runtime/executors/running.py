@@ -19,7 +19,7 @@ cancel hook: a remote attempt is stopped by its executor (Ray kills the worker).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from runtime.actions import ActionRegistry, Call, invoke
@@ -28,9 +28,10 @@ from runtime.errors import ActionFailed, ActionTimedOut
 from runtime.status import Outcome
 from runtime.values import NotJson, json_data
 
+from .kept import resolved_payload, split
 from .spec import ActionOutcome, ActionSpec, tail
 
-__all__ = ["run_spec"]
+__all__ = ["run_spec", "run_split"]
 
 _REGISTRIES: dict[str, ActionRegistry] = {}
 """This worker process's registry (resolutions cached across attempts)."""
@@ -93,12 +94,27 @@ def perform(spec: ActionSpec) -> ActionOutcome:
     return _ended(Outcome.SUCCEEDED, result, None)
 
 
-def run_spec(payload: Mapping[str, Any]) -> dict[str, Any]:
-    """Run the spec ``payload`` (an :meth:`ActionSpec.to_json`) and return its outcome's
-    JSON. A payload that is no spec fails the attempt (it is not raised)."""
+def _spec(payload: Mapping[str, Any], values: Sequence[Any]) -> ActionSpec | ActionOutcome:
     try:
-        spec = ActionSpec.from_json(payload)
+        return ActionSpec.from_json(resolved_payload(payload, values) if values else payload)
     except (KeyError, TypeError, ValueError) as exc:
-        return ActionOutcome(outcome=Outcome.FAILED.value,
-                             error=f"not an action spec: {exc}").to_json()
-    return perform(spec).to_json()
+        return ActionOutcome(outcome=Outcome.FAILED.value, error=f"not an action spec: {exc}")
+
+
+def run_spec(payload: Mapping[str, Any], *values: Any) -> dict[str, Any]:
+    """Run the spec ``payload`` (an :meth:`ActionSpec.to_json`) and return its outcome's
+    JSON. ``values`` are those of the reference records of its input, in
+    :func:`~runtime.executors.kept.references` order (the executor resolved them). A payload
+    that is no spec fails the attempt (it is not raised)."""
+    spec = _spec(payload, values)
+    return (spec if isinstance(spec, ActionOutcome) else perform(spec)).to_json()
+
+
+def run_split(payload: Mapping[str, Any], *values: Any) -> tuple[dict[str, Any], Any]:
+    """:func:`run_spec`, and the result apart (None: it is in the outcome) when its JSON is
+    bigger than the spec's ``keep_over`` (:func:`~runtime.executors.kept.split`)."""
+    spec = _spec(payload, values)
+    if isinstance(spec, ActionOutcome):
+        return spec.to_json(), None
+    outcome, result = split(perform(spec), spec.keep_over)
+    return outcome.to_json(), result

@@ -88,13 +88,17 @@ class ActionSpec:
     resources: Mapping[str, float] | None = None
     """``num_cpus``, ``num_gpus``, ``memory`` (bytes) it needs."""
     runtime_env: Mapping[str, Any] | None = None
+    keep_over: int | None = None
+    """A result whose JSON is bigger than this many bytes stays in the executor's object
+    store (None: every result travels back; :mod:`runtime.executors.kept`)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "ref": self.ref, "call": self.call.to_json(),
                 "input": self.input, "argv": list(self.argv), "cwd": self.cwd,
                 "env": self.env, "stdin": self.stdin, "timeout": self.timeout,
                 "request": self.request, "idempotent": self.idempotent,
-                "resources": self.resources, "runtime_env": self.runtime_env}
+                "resources": self.resources, "runtime_env": self.runtime_env,
+                "keep_over": self.keep_over}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ActionSpec:
@@ -107,7 +111,7 @@ class ActionSpec:
                    cwd=data.get("cwd"), env=data.get("env"), stdin=data.get("stdin"),
                    timeout=data.get("timeout"), request=data.get("request"),
                    idempotent=bool(data.get("idempotent")), resources=data.get("resources"),
-                   runtime_env=data.get("runtime_env"))
+                   runtime_env=data.get("runtime_env"), keep_over=data.get("keep_over"))
 
 
 @record
@@ -123,13 +127,18 @@ class ActionOutcome:
     stderr: str = ""
     return_code: int | None = None
     error: str | None = None
+    kept: int | None = None
+    """The JSON size of a result left in the object store (then ``result`` is None until
+    the executor puts the reference record there)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"outcome": self.outcome, "result": self.result, "stdout": self.stdout,
-                "stderr": self.stderr, "return_code": self.return_code, "error": self.error}
+                "stderr": self.stderr, "return_code": self.return_code, "error": self.error,
+                "kept": self.kept}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ActionOutcome:
         return cls(outcome=str(data["outcome"]), result=data.get("result"),
                    stdout=data.get("stdout") or "", stderr=data.get("stderr") or "",
-                   return_code=data.get("return_code"), error=data.get("error"))
+                   return_code=data.get("return_code"), error=data.get("error"),
+                   kept=data.get("kept"))

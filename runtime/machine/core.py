@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from runtime.commands import Command, ErrorRecord, WorkflowStarted
-from runtime.errors import WORKER_LOST, ExpressionError, ParameterError
+from runtime.errors import RESULT_LOST, WORKER_LOST, ExpressionError, ParameterError
 from runtime.events import (
     ActionCompleted,
     AttemptReturned,
@@ -72,7 +72,8 @@ from .tx import Tx, create_run
 
 __all__ = ["advance", "advance_many", "initial_state", "replay"]
 
-_OUTCOME_KINDS = {Outcome.UNKNOWN.value: OUTCOME_UNKNOWN, Outcome.WORKER_LOST.value: WORKER_LOST}
+_OUTCOME_KINDS = {Outcome.UNKNOWN.value: OUTCOME_UNKNOWN, Outcome.WORKER_LOST.value: WORKER_LOST,
+                  Outcome.RESULT_LOST.value: RESULT_LOST}
 """Outcome value -> the error kind it gives its record (others follow the task status)."""
 
 Handler = Callable[[Tx, Event], None]

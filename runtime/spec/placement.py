@@ -6,10 +6,13 @@ bad shapes with their line, as the loaders do)::
     executor: ray                    # or local; default: the engine's executor
     resources: {num_cpus: 1, num_gpus: 0, memory: 2GiB}   # what one attempt needs
     runtime_env: {pip: [requests]}   # Ray's runtime_env, passed as it is
+    keep_result_in_ray: true         # the result stays in Ray's object store, whatever its
+                                     # size (false: it always travels; default: the
+                                     # engine's ray_result_threshold)
 
 ``memory`` is a number of bytes or a number with a unit (``512MiB``, ``2GB``, ``1.5Gi``).
-``resources`` and ``runtime_env`` apply on Ray only: on a task that says ``executor:
-local`` they are a warning (T106), since nothing would read them.
+``resources``, ``runtime_env`` and ``keep_result_in_ray`` apply on Ray only: on a task that
+says ``executor: local`` they are a warning (T106), since nothing would read them.
 
 Misuse: read a task's placement from its :class:`~runtime.spec.model.TaskDef`
 (``placement``), never from the raw mapping; do not validate ``runtime_env`` here beyond
@@ -34,7 +37,7 @@ __all__ = ["EXECUTORS", "PLACEMENT_KEYS", "RESOURCE_KEYS", "Placement", "Resourc
 EXECUTORS = ("local", "ray")
 """The executors a task or an engine may name (:mod:`runtime.executors`)."""
 
-PLACEMENT_KEYS = ("executor", "resources", "runtime_env")
+PLACEMENT_KEYS = ("executor", "resources", "runtime_env", "keep_result_in_ray")
 """The task keys this module reads (each dialect allows them)."""
 
 RESOURCE_KEYS = ("num_cpus", "num_gpus", "memory")
@@ -67,6 +70,9 @@ class Placement:
     resources: Resources | None = None
     runtime_env: Any = None
     """Frozen mapping, or None."""
+    keep_result: bool | None = None
+    """``keep_result_in_ray``: True keeps every result in the object store, False none
+    (None: the engine's threshold; :mod:`runtime.executors.kept`)."""
 
     def runtime_env_json(self) -> dict[str, Any] | None:
         return thaw(self.runtime_env) if self.runtime_env is not None else None
@@ -104,11 +110,18 @@ def load_placement(reporter: Reporter, body: Mapping[str, Any], task: str) -> Pl
         reporter.report("T103", "runtime_env must be a mapping", body, "runtime_env",
                         task=task, path=f"{path}.runtime_env")
         runtime_env = None
-    if executor == "local" and (resources is not None or runtime_env is not None):
-        reporter.report("T106", "resources and runtime_env have no effect on the local "
-                        "executor", body, "executor", task=task, path=f"{path}.executor",
-                        severity="warning")
-    return Placement(executor=executor, resources=resources,
+    keep = body.get("keep_result_in_ray")
+    if keep is not None and not isinstance(keep, bool):
+        reporter.report("T103", f"keep_result_in_ray must be true or false, got {keep!r}",
+                        body, "keep_result_in_ray", task=task,
+                        path=f"{path}.keep_result_in_ray")
+        keep = None
+    if executor == "local" and (resources is not None or runtime_env is not None
+                                or keep is not None):
+        reporter.report("T106", "resources, runtime_env and keep_result_in_ray have no "
+                        "effect on the local executor", body, "executor", task=task,
+                        path=f"{path}.executor", severity="warning")
+    return Placement(executor=executor, resources=resources, keep_result=keep,
                      runtime_env=freeze(dict(runtime_env)) if runtime_env else None)
 
 

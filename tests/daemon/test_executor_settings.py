@@ -40,3 +40,24 @@ def test_a_wrong_executor_setting_names_its_key(flags: dict[str, str], key: str)
     with pytest.raises(ConfigError) as caught:
         load_settings(_flags(**flags), {})
     assert caught.value.key == key
+
+
+def test_the_ray_result_threshold_is_off_unless_set(tmp_path: Path) -> None:
+    assert load_settings(_flags(), {}).ray_result_threshold is None
+    config = tmp_path / "troupe.toml"
+    config.write_text("ray_result_threshold = 4096\n", encoding="utf-8")
+    assert load_settings(_flags(config=str(config)), {}).ray_result_threshold == 4096
+    env = {"TROUPE_RAY_RESULT_THRESHOLD": "1MiB"}
+    assert load_settings(_flags(config=str(config)), env).ray_result_threshold == 2**20
+    flagged = load_settings(_flags(ray_result_threshold="10kB"), env)
+    assert flagged.ray_result_threshold == 10_000
+
+
+@pytest.mark.parametrize("value", ["big", "-1", True])
+def test_a_wrong_ray_result_threshold_names_its_key(tmp_path: Path, value: object) -> None:
+    config = tmp_path / "troupe.toml"
+    config.write_text(f"ray_result_threshold = {value!r}\n".replace("True", "true"),
+                      encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_flags(config=str(config)), {})
+    assert (caught.value.key, caught.value.source) == ("ray_result_threshold", str(config))

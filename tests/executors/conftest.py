@@ -19,10 +19,16 @@ class Stand:
     def __init__(self) -> None:
         self.submitted: queue.SimpleQueue[tuple[ActionSpec, Report]] = queue.SimpleQueue()
         self.killed: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self.scopes: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self.released: queue.SimpleQueue[str] = queue.SimpleQueue()
 
-    def submit(self, spec: ActionSpec, report: Report) -> Callable[[], None]:
+    def submit(self, spec: ActionSpec, report: Report, scope: str) -> Callable[[], None]:
+        self.scopes.put(scope)
         self.submitted.put((spec, report))
         return lambda: self.killed.put(spec.call.idempotency_key)
+
+    def release(self, scope: str) -> None:
+        self.released.put(scope)
 
     def next(self) -> tuple[ActionSpec, Report]:
         return self.submitted.get(timeout=30)

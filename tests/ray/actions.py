@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
+from typing import Any
 
 from runtime.actions import idempotent
 from runtime.errors import ActionFailed
@@ -41,3 +42,15 @@ def hold_idempotent(marker: str, n: int, done: str) -> int:
 def hold(marker: str, n: int) -> int:
     """Hold forever (not idempotent)."""
     return _hold(marker, n)
+
+
+@idempotent
+def blob(n: int) -> str:
+    """A string of ``n`` characters (a big result)."""
+    return "x" * n
+
+
+@idempotent
+def measure(data: Any) -> dict[str, Any]:
+    """What arrived: its type and length (a kept result's value, not its record)."""
+    return {"type": type(data).__name__, "length": len(data)}
