@@ -52,8 +52,7 @@ def test_rerun_with_a_task_choice(daemon: Daemon, page: tuple[Any, Problems]) ->
 
 
 def test_answering_an_inquiry(daemon: Daemon, page: tuple[Any, Problems]) -> None:
-    if not (daemon.offers("inquiries") and daemon.offers("respond")):
-        pytest.skip("no /api/v1/inquiries routes in the app (inquiry branch)")
+    assert daemon.offers("inquiries") and daemon.offers("respond")
     expect = _expect()
     tab, problems = page
     execution_id = daemon.start("ask")
