@@ -101,6 +101,7 @@ class Driver:
         self.attempts: dict[tuple[int, int | None, int], RunAction] = {}
         self.timers: dict[Any, float] = {}
         self.clock = 0.0
+        self.canceled = False
 
     def feed(self, event: Event) -> None:
         self.events.append(event)
@@ -153,6 +154,41 @@ class Driver:
         assert item is not None
         self.feed(AttemptReturned(run=run, item=item, attempt=attempt, at=self.clock))
 
+    def step(self, kind: str, index: int, outcome: Outcome, *, cancel_every: int) -> None:
+        """Carry out one generated step (``kind``: complete, fire, give back, pause, resume,
+        cancel); a cancel is sent once, when ``index`` is a multiple of ``cancel_every``."""
+        self.clock += 0.25
+        if kind == "complete" and self.attempts:
+            self.complete(index, outcome)
+        elif kind == "fire" and self.timers:
+            self.fire(index)
+        elif kind == "give back":
+            self.give_back(index)
+        elif kind == "pause":
+            self.feed(PauseRequested(at=self.clock))
+        elif kind == "resume":
+            self.feed(ResumeRequested(at=self.clock))
+        elif kind == "cancel" and not self.canceled and index % cancel_every == 0:
+            self.canceled = True
+            self.feed(CancelRequested(reason="test", at=self.clock))
+
+    def drain(self, limit: int) -> None:
+        """Resume, then let everything succeed and every timer fire, until the workflow ends
+        (or nothing is left to do, or ``limit`` steps passed)."""
+        for _ in range(limit):
+            if self.state.status in WORKFLOW_DONE:
+                return
+            self.clock += 1.0
+            if self.state.status in (WorkflowStatus.PAUSING, WorkflowStatus.PAUSED) \
+                    and not self.attempts:
+                self.feed(ResumeRequested(at=self.clock))
+            elif self.attempts:
+                self.complete(0, Outcome.SUCCEEDED)
+            elif self.timers:
+                self.fire(0)
+            else:
+                return
+
     def fire(self, index: int) -> None:
         key = sorted(self.timers, key=repr)[index % len(self.timers)]
         self.clock = max(self.clock, self.timers.pop(key))
@@ -172,38 +208,11 @@ def test_any_interleaving_keeps_the_books_and_replays(
 ) -> None:
     driver = Driver(defn)
     driver.feed(WorkflowRequested(execution_id="x", parameters={}, at=0.0))
-    canceled = False
     for kind, index, outcome in steps:
         if driver.state.status in WORKFLOW_DONE:
             break
-        driver.clock += 0.25
-        if kind == "complete" and driver.attempts:
-            driver.complete(index, outcome)
-        elif kind == "fire" and driver.timers:
-            driver.fire(index)
-        elif kind == "give back":
-            driver.give_back(index)
-        elif kind == "pause":
-            driver.feed(PauseRequested(at=driver.clock))
-        elif kind == "resume":
-            driver.feed(ResumeRequested(at=driver.clock))
-        elif kind == "cancel" and not canceled and index % 4 == 0:
-            canceled = True
-            driver.feed(CancelRequested(reason="test", at=driver.clock))
-    # Drain: resume, then let everything succeed and every timer fire, until it ends.
-    for _ in range(500):
-        if driver.state.status in WORKFLOW_DONE:
-            break
-        driver.clock += 1.0
-        if driver.state.status in (WorkflowStatus.PAUSING, WorkflowStatus.PAUSED) \
-                and not driver.attempts:
-            driver.feed(ResumeRequested(at=driver.clock))
-        elif driver.attempts:
-            driver.complete(0, Outcome.SUCCEEDED)
-        elif driver.timers:
-            driver.fire(0)
-        else:
-            break
+        driver.step(kind, index, outcome, cancel_every=4)
+    driver.drain(500)
     state = driver.state
     assert state.status in WORKFLOW_DONE, (state.status, driver.attempts, driver.timers)
     assert state.open_runs == 0

@@ -23,7 +23,6 @@ from runtime.commands import RunAction
 from runtime.events import (
     ActionCompleted,
     AttemptReturned,
-    CancelRequested,
     Event,
     PauseRequested,
     ResumeRequested,
@@ -37,7 +36,7 @@ from runtime.progress import progress_of
 from runtime.server.progress_log import ProgressLog
 from runtime.spec import load_workflow
 from runtime.spec.model import WorkflowDef
-from runtime.status import WORKFLOW_DONE, Outcome, TaskStatus, WorkflowStatus
+from runtime.status import WORKFLOW_DONE, Outcome, TaskStatus
 from runtime.store import EntryRow
 from runtime.store.codec import encode
 
@@ -156,39 +155,15 @@ def test_a_replay_with_the_shortcut_equals_one_without(
     defn = workflow(items, concurrency, retries, timeout, template)
     driver = Driver(defn)
     driver.feed(WorkflowRequested(execution_id="x", parameters={}, at=0.0))
-    canceled = False
     for kind, index, outcome in steps:
         if driver.state.status in WORKFLOW_DONE:
             break
-        driver.clock += 0.25
-        if kind == "complete" and driver.attempts:
-            driver.complete(index, outcome)
-        elif kind == "fire" and driver.timers:
-            driver.fire(index)
-        elif kind == "give back":
-            driver.give_back(index)
-        elif kind == "pause":
-            driver.feed(PauseRequested(at=driver.clock))
-        elif kind == "resume":
-            driver.feed(ResumeRequested(at=driver.clock))
-        elif kind == "cancel" and not canceled and index % 5 == 0:
-            canceled = True
-            driver.feed(CancelRequested(reason="test", at=driver.clock))
-        elif kind == "crash":
+        if kind == "crash":
+            driver.clock += 0.25
             crash(driver, defn, index % 3, template)
-    for _ in range(300):  # drain: everything succeeds, every timer fires
-        if driver.state.status in WORKFLOW_DONE:
-            break
-        driver.clock += 1.0
-        if driver.state.status in (WorkflowStatus.PAUSING, WorkflowStatus.PAUSED) \
-                and not driver.attempts:
-            driver.feed(ResumeRequested(at=driver.clock))
-        elif driver.attempts:
-            driver.complete(0, Outcome.SUCCEEDED)
-        elif driver.timers:
-            driver.fire(0)
         else:
-            break
+            driver.step(kind, index, outcome, cancel_every=5)
+    driver.drain(300)
     assert check_replays(driver, defn) == driver.state
 
 
