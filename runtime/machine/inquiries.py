@@ -27,7 +27,7 @@ from runtime.values import freeze
 from .asks import close_inquiry
 from .control import on_resume
 from .fields import failure_record
-from .runs import complete_run, start_run
+from .runs import complete_run, start_if_running
 from .state import TaskRun
 from .tx import Tx
 
@@ -47,13 +47,7 @@ def on_answer(tx: Tx, event: Event) -> None:
         complete_run(tx, tx.run(run.id), TaskStatus.SUCCEEDED, _ask_result(closed))
         return
     run = tx.update(run, status=TaskStatus.READY)
-    if tx.active() or run.run_on_fail:
-        start_run(tx, run)
-    elif tx.status in (WorkflowStatus.PAUSING, WorkflowStatus.PAUSED):
-        tx.update(run, status=TaskStatus.HELD)
-        tx.held = tx.held.append(run.id)
-    else:
-        complete_run(tx, run, TaskStatus.CANCELED, None, transitions=False)
+    start_if_running(tx, run)
 
 
 def inquiry_timed_out(tx: Tx, run_id: int) -> None:

@@ -48,6 +48,7 @@ __all__ = [
     "item_attempt_completed",
     "items_advanced",
     "retry_now",
+    "start_if_running",
     "start_run",
 ]
 
@@ -343,3 +344,16 @@ def cancel_run(tx: Tx, run: TaskRun) -> None:
     tx.open_runs -= 1
     tx.emit(TaskFinished(run=run.id, task=run.task, route=run.route,
                          status=TaskStatus.CANCELED, attempts=run.attempt))
+
+
+def start_if_running(tx: Tx, run: TaskRun) -> None:
+    """Start ``run``, which was waiting (a delay, an inquiry), if the workflow still starts
+    work; hold it while the workflow is pausing or paused (a resume starts it); cancel it
+    when the workflow is ending."""
+    if tx.active() or run.run_on_fail:
+        start_run(tx, run)
+    elif tx.status in (WorkflowStatus.PAUSING, WorkflowStatus.PAUSED):
+        tx.update(run, status=TaskStatus.HELD)
+        tx.held = tx.held.append(run.id)
+    else:
+        complete_run(tx, run, TaskStatus.CANCELED, None, transitions=False)

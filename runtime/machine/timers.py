@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from runtime.commands import CancelAction
 from runtime.events import Event, TimerFired, TimerKey, TimerKind
-from runtime.status import TaskStatus, WorkflowStatus
+from runtime.status import TaskStatus
 
 from .inquiries import inquiry_timed_out
 from .items import item_completed
@@ -22,7 +22,7 @@ from .runs import (
     item_attempt_completed,
     items_advanced,
     retry_now,
-    start_run,
+    start_if_running,
 )
 from .state import ITEM_RUNNING, TaskRun
 from .tx import Tx
@@ -50,13 +50,7 @@ def on_timer(tx: Tx, event: Event) -> None:
 def _delay_over(tx: Tx, run: TaskRun) -> None:
     if run.status is not TaskStatus.DELAYED:
         return
-    if tx.active() or run.run_on_fail:
-        start_run(tx, run)
-    elif tx.status in (WorkflowStatus.PAUSING, WorkflowStatus.PAUSED):
-        tx.update(run, status=TaskStatus.HELD)
-        tx.held = tx.held.append(run.id)
-    else:
-        complete_run(tx, run, TaskStatus.CANCELED, None, transitions=False)
+    start_if_running(tx, run)
 
 
 def _retry_due(tx: Tx, run: TaskRun, key: TimerKey) -> None:
