@@ -20,12 +20,11 @@ from runtime.errors import ExecutionNotRunning, UnknownExecution
 from runtime.handle import WorkflowHandle
 from runtime.status import WorkflowStatus
 from runtime.store import ExecutionRow
-from runtime.store.paging import decode_cursor
 
 from .errors import ApiError
 from .state import ServerState, Submission
 from .views import execution_json, summary_json
-from .wire import json_response, query_int, read_json
+from .wire import json_response, query_cursor, query_int, read_json
 
 __all__ = ["CONTROLS", "control", "create", "list_executions", "show", "the_row"]
 
@@ -86,13 +85,7 @@ async def list_executions(request: Request) -> Response:
     if status is not None and status not in {s.value for s in WorkflowStatus}:
         raise ApiError(400, "bad_request", f"unknown status {status!r}", parameter="status",
                        allowed=[s.value for s in WorkflowStatus])
-    cursor = query.get("cursor") or None
-    if cursor is not None:
-        try:
-            decode_cursor(cursor)
-        except ValueError:
-            raise ApiError(400, "bad_request", "not a cursor this server gave",
-                           parameter="cursor") from None
+    cursor = query_cursor(request)
     page = await run_in_threadpool(lambda: state.engine.list(
         status=status, workflow=query.get("workflow") or None, limit=limit, cursor=cursor,
         parent=query.get("parent") or None))

@@ -33,12 +33,11 @@ from runtime.inquiries import (
     InvalidResponse,
     inquiry_json,
 )
-from runtime.store.paging import decode_cursor
 
 from .errors import ApiError
 from .state import ServerState
 from .views import rfc3339
-from .wire import json_response, query_int, read_json
+from .wire import json_response, query_cursor, query_int, read_json
 
 __all__ = ["inquiry_view", "list_inquiries", "respond", "show_inquiry"]
 
@@ -67,13 +66,7 @@ async def list_inquiries(request: Request) -> Response:
         raise ApiError(400, "bad_request", f"unknown status {status!r}", parameter="status",
                        allowed=[s.value for s in InquiryStatus])
     limit = query_int(request, "limit", state.settings.page_limit, 1, state.settings.page_limit)
-    cursor = query.get("cursor") or None
-    if cursor is not None:
-        try:
-            decode_cursor(cursor)
-        except ValueError:
-            raise ApiError(400, "bad_request", "not a cursor this server gave",
-                           parameter="cursor") from None
+    cursor = query_cursor(request)
     page = await run_in_threadpool(lambda: state.engine.inquiry_page(
         status, query.get("execution") or None, limit=limit, cursor=cursor))
     return json_response({"items": [inquiry_view(i) for i in page.items],

@@ -12,11 +12,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from runtime.store.paging import decode_cursor
 from runtime.values import json_default
 
 from .errors import ApiError
 
-__all__ = ["JSON", "json_response", "query_int", "read_json"]
+__all__ = ["JSON", "json_response", "query_cursor", "query_int", "read_json"]
 
 
 class JSON(JSONResponse):
@@ -71,3 +72,15 @@ def query_int(request: Request, name: str, default: int, low: int, high: int) ->
         raise ApiError(400, "bad_request", f"{name} must be a whole number from {low} to "
                        f"{high}", parameter=name)
     return value
+
+
+def query_cursor(request: Request) -> str | None:
+    """The ``cursor`` query parameter, checked to be one this server gave (400 otherwise)."""
+    cursor = request.query_params.get("cursor") or None
+    if cursor is not None:
+        try:
+            decode_cursor(cursor)
+        except ValueError:
+            raise ApiError(400, "bad_request", "not a cursor this server gave",
+                           parameter="cursor") from None
+    return cursor
